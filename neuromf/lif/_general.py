@@ -1,0 +1,79 @@
+"""Input statistics of LIF neurons in networks with fixed in-degrees.
+
+Diffusion approximation of the summed synaptic input (Fourcaud & Brunel 2002,
+Eq. 3.4; Amit & Brunel 1997)::
+
+    mu_a      = tau_m,a ( Σ_b K_ab J_ab nu_b + Σ_x K_ext,ax J_ext,ax nu_ext,x ) + tau_m,a I_ext,a / C_a
+    sigma_a^2 = tau_m,a ( Σ_b K_ab J_ab^2 nu_b + Σ_x K_ext,ax J_ext,ax^2 nu_ext,x )
+
+``J`` is the weight in volts in NNMT's convention (integrated PSC divided by C).
+The rates ``nu`` may carry leading batch dimensions (shape ``(..., n)``); the
+fixed-point solver uses this to evaluate many candidate rate vectors at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..utils import check_positive
+
+
+def _external_drive(KJ_ext: np.ndarray, nu_ext) -> np.ndarray:
+    """Σ_x KJ_ext[a, x] nu_ext[x] for matrix ``KJ_ext``; elementwise for per-population."""
+    KJ_ext = np.asarray(KJ_ext, dtype=float)
+    nu_ext = np.asarray(nu_ext, dtype=float)
+    if KJ_ext.ndim == 2:
+        return KJ_ext @ nu_ext
+    return KJ_ext * nu_ext
+
+
+def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np.ndarray:
+    """Mean input mu (V) of every population (Fourcaud & Brunel 2002, Eq. 3.4).
+
+    Parameters
+    ----------
+    nu : array, shape (..., n)
+        Firing rates (Hz).
+    J : array (n, n)
+        Weights (V), ``J[a, b]`` from population b onto a.
+    K : array (n, n)
+        In-degrees.
+    tau_m : float or array (n,)
+        Membrane time constants (s).
+    J_ext, K_ext : array (n,) or (n, n_ext)
+        External weights (V) and in-degrees.
+    nu_ext : float or array
+        External rates (Hz): scalar, one per population (with 1d ``K_ext``) or one per
+        external population (with 2d ``K_ext``).
+    I_ext : float or array (n,), optional
+        External DC current (A); needs ``C``.
+    C : float or array (n,), optional
+        Membrane capacitance (F).
+
+    Returns
+    -------
+    array, shape (..., n)
+    """
+    nu = np.asarray(nu, dtype=float)
+    drive = nu @ (np.asarray(K) * np.asarray(J)).T
+    drive = drive + _external_drive(np.asarray(K_ext) * np.asarray(J_ext), nu_ext)
+    if I_ext is not None and np.any(np.asarray(I_ext) != 0):
+        if C is None:
+            raise ValueError("I_ext is given but the membrane capacitance C is missing; "
+                             "C (in F) is needed to turn the current into a voltage")
+        check_positive("C", C, "F")
+        drive = drive + np.asarray(I_ext, dtype=float) / np.asarray(C, dtype=float)
+    return np.asarray(tau_m) * drive
+
+
+def _std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
+    """Standard deviation sigma (V) of the input (Fourcaud & Brunel 2002, Eq. 3.4).
+
+    Arguments as in :func:`_mean_input`.
+    """
+    nu = np.asarray(nu, dtype=float)
+    J = np.asarray(J, dtype=float)
+    J_ext = np.asarray(J_ext, dtype=float)
+    var = nu @ (np.asarray(K) * J**2).T
+    var = var + _external_drive(np.asarray(K_ext) * J_ext**2, nu_ext)
+    return np.sqrt(np.asarray(tau_m) * var)

@@ -1,0 +1,294 @@
+"""LIF neurons with exponentially decaying post-synaptic currents (``iaf_psc_exp``).
+
+Stationary rates follow Fourcaud & Brunel (2002): the white-noise Siegert formula
+with threshold and reset shifted by ``sigma·alpha/2·sqrt(tau_s/tau_m)``
+(``method='shift'``, the equation after their Eq. 4.33) or its first-order Taylor
+expansion in ``sqrt(tau_s/tau_m)`` (``method='taylor'``, their Eq. 4.33).  Both are
+valid for fast synapses, ``sqrt(tau_s/tau_m) ≪ 1``.
+
+Network-level functions take a :class:`neuromf.models.Network`, read their
+parameters from it and cache the result under ``'lif.exp.<name>'``; the functions
+with a leading underscore take plain SI arrays.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import _solvers
+from ..special import _siegert
+from ..utils import (
+    _cache,
+    check_choice,
+    check_finite,
+    check_positive,
+    get_optional_network_params,
+    get_required_network_params,
+    get_required_results,
+)
+from . import _general
+
+_prefix = "lif.exp."
+RATE_METHODS = ("shift", "taylor")
+
+__all__ = [
+    "working_point",
+    "firing_rates",
+    "mean_input",
+    "std_input",
+    "_firing_rates",
+    "_firing_rates_for_given_input",
+    "_firing_rate_shift",
+    "_firing_rate_taylor",
+    "_mean_input",
+    "_std_input",
+    "_derivative_of_firing_rates_wrt_mean_input",
+]
+
+
+def check_neuron_params(V_0_rel, V_th_rel, tau_m, tau_r, tau_s=None) -> None:
+    """Raise ValueError (naming parameter, value, unit) for invalid LIF parameters."""
+    check_positive("tau_m", tau_m, "s")
+    check_positive("tau_r", tau_r, "s", allow_zero=True)
+    if tau_s is not None:
+        check_positive("tau_s", tau_s, "s")
+    check_finite("V_0_rel", V_0_rel, "V")
+    check_finite("V_th_rel", V_th_rel, "V")
+    if np.any(np.asarray(V_th_rel) <= np.asarray(V_0_rel)):
+        raise ValueError(f"V_th_rel must be > V_0_rel, got V_th_rel={V_th_rel} V, "
+                         f"V_0_rel={V_0_rel} V")
+
+
+def _check_fast_synapses(tau_m, tau_s) -> None:
+    k = np.sqrt(np.asarray(tau_s) / np.asarray(tau_m))
+    if np.any(k > 0.5):
+        warnings.warn(f"sqrt(tau_s/tau_m) = {np.max(k):.3g} is not small: the colored-noise "
+                      "rate approximations of Fourcaud & Brunel 2002 assume "
+                      "sqrt(tau_s/tau_m) << 1", stacklevel=3)
+
+
+# ---------------------------------------------------------------------------
+# working point
+# ---------------------------------------------------------------------------
+
+def working_point(network: Any, method: str = "shift", **kwargs: Any) -> dict:
+    """Firing rates, mean input and std of the input at the self-consistent state.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with the parameters of :func:`_firing_rates`.
+    method : {'shift', 'taylor'}
+        Colored-noise approximation (Fourcaud & Brunel 2002).
+    **kwargs
+        Options of the fixed-point solver, e.g. ``fixpoint_method``
+        ('newton' default, 'ODE', 'LSTSQ'), ``nu_0``
+        (see :func:`neuromf._solvers._firing_rate_integration`).
+
+    Returns
+    -------
+    dict
+        ``firing_rates`` (Hz), ``mean_input`` (V), ``std_input`` (V).
+    """
+    return {"firing_rates": firing_rates(network, method, **kwargs),
+            "mean_input": mean_input(network),
+            "std_input": std_input(network)}
+
+
+def firing_rates(network: Any, method: str = "shift", **kwargs: Any) -> np.ndarray:
+    """Self-consistent stationary firing rates (Hz) of all populations.
+
+    See :func:`_firing_rates`; the result is cached as ``'lif.exp.firing_rates'``.
+    """
+    check_choice("method", method, RATE_METHODS)
+    params = get_required_network_params(network, _firing_rates)
+    params.update(get_optional_network_params(network, _firing_rates))
+    params.update(kwargs)
+    params["method"] = method
+    return _cache(network, _firing_rates, params, _prefix + "firing_rates", "hertz")
+
+
+def _firing_rates(J, K, V_0_rel, V_th_rel, tau_m, tau_r, tau_s, J_ext, K_ext, nu_ext,
+                  I_ext=None, C=None, method: str = "shift", populations=None,
+                  **kwargs: Any) -> np.ndarray:
+    """Self-consistent stationary rates of LIF neurons with exponential synapses.
+
+    Solves ``nu = Phi(mu(nu), sigma(nu))`` with ``Phi`` the colored-noise rate of
+    Fourcaud & Brunel 2002 (Eq. 4.33 and the shifted Siegert formula after it) and
+    ``mu``, ``sigma`` from :func:`neuromf.lif._general._mean_input` /
+    ``_std_input`` (their Eq. 3.4).
+
+    Parameters
+    ----------
+    J : array (n, n)
+        Weights (V).
+    K : array (n, n)
+        In-degrees.
+    V_0_rel, V_th_rel : float or array (n,)
+        Reset and threshold relative to reset (V).
+    tau_m, tau_r : float or array (n,)
+        Membrane time constant and refractory period (s).
+    tau_s : float or array
+        Synaptic time constant (s).
+    J_ext, K_ext, nu_ext
+        External weights (V), in-degrees and rates (Hz).
+    I_ext : float or array (n,), optional
+        External DC current (A); needs ``C`` (F).
+    method : {'shift', 'taylor'}
+    populations : list of str, optional
+        Names used in warnings.
+    **kwargs
+        Solver options (``nu_0``, ``fixpoint_method``, ``eps_tol``, ...).
+
+    Returns
+    -------
+    np.ndarray
+        Rates (Hz).
+    """
+    check_choice("method", method, RATE_METHODS)
+    check_neuron_params(V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+    _check_network_inputs(J, K, J_ext, K_ext, nu_ext)
+    _check_fast_synapses(tau_m, tau_s)
+    rate_params = {"V_0_rel": V_0_rel, "V_th_rel": V_th_rel, "tau_m": tau_m,
+                   "tau_r": tau_r, "tau_s": tau_s}
+    input_dict = _input_dict(J, K, tau_m, J_ext, K_ext, nu_ext, I_ext, C)
+    if method == "shift":
+        return _solvers._firing_rate_integration(_firing_rate_shift, rate_params, input_dict,
+                                                 **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NegativeRateWarning)
+        nu = _solvers._firing_rate_integration(_firing_rate_taylor, rate_params, input_dict,
+                                               **kwargs)
+    # evaluate once more to warn about populations where the fallback was used
+    mu = _general._mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext, C)
+    sigma = _general._std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext)
+    _firing_rate_taylor(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s, populations)
+    return nu
+
+
+def _input_dict(J, K, tau_m, J_ext, K_ext, nu_ext, I_ext, C) -> dict:
+    common = {"J": J, "K": K, "tau_m": tau_m, "J_ext": J_ext, "K_ext": K_ext, "nu_ext": nu_ext}
+    return {"mu": {"func": _general._mean_input, "params": {**common, "I_ext": I_ext, "C": C}},
+            "sigma": {"func": _general._std_input, "params": common}}
+
+
+def _check_network_inputs(J, K, J_ext, K_ext, nu_ext) -> None:
+    J, K = np.asarray(J), np.asarray(K)
+    if J.shape != K.shape and J.ndim == 2:
+        raise ValueError(f"J has shape {J.shape} but K has shape {K.shape}; they must match")
+    if K.ndim != 2 or K.shape[0] != K.shape[1]:
+        raise ValueError(f"K must be a square (n, n) in-degree matrix, got shape {K.shape}")
+    check_positive("K", K, "", allow_zero=True)
+    check_finite("J", J, "V")
+    check_positive("K_ext", K_ext, "", allow_zero=True)
+    check_finite("J_ext", J_ext, "V")
+    check_positive("nu_ext", nu_ext, "Hz", allow_zero=True)
+
+
+def _firing_rates_for_given_input(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s,
+                                  method: str = "shift") -> np.ndarray:
+    """Stationary rate (Hz) for given input mean ``mu`` and std ``sigma`` (V).
+
+    ``method`` 'shift' or 'taylor' (Fourcaud & Brunel 2002); see
+    :func:`_firing_rate_shift` and :func:`_firing_rate_taylor`.
+    """
+    check_choice("method", method, RATE_METHODS)
+    if method == "shift":
+        return _firing_rate_shift(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+    return _firing_rate_taylor(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+
+
+def _firing_rate_shift(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s) -> np.ndarray:
+    """Colored-noise rate by shifted boundaries (Fourcaud & Brunel 2002, after Eq. 4.33).
+
+    The white-noise Siegert formula with threshold and reset both raised by
+    ``sigma · alpha/2 · sqrt(tau_s/tau_m)``, ``alpha = sqrt(2)·|zeta(1/2)|``.
+    Accurate (1e-10 relative) and finite for all inputs; see
+    :func:`neuromf.special._siegert.shift_firing_rate`.
+    """
+    return _siegert.shift_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+
+
+class NegativeRateWarning(UserWarning):
+    """The first-order Taylor rate of Fourcaud & Brunel 2002 came out negative."""
+
+
+def _firing_rate_taylor(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s,
+                        populations=None) -> np.ndarray:
+    """Colored-noise rate, first order in sqrt(tau_s/tau_m) (Fourcaud & Brunel 2002, Eq. 4.33).
+
+    The expansion can become negative (strong input, large ``tau_s/tau_m``).  Such
+    entries are replaced by the 'shift' rate (:func:`_firing_rate_shift`), the
+    resummed form of the same expansion, and a :class:`NegativeRateWarning` names the
+    populations concerned.  A negative rate is never returned.
+    """
+    nu = _siegert.taylor_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+    negative = np.asarray(nu) < 0
+    if np.any(negative):
+        shift = _firing_rate_shift(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+        nu = np.where(negative, shift, nu)
+        index = np.flatnonzero(negative) if np.ndim(negative) == 1 else np.argwhere(negative)
+        if populations is not None and np.ndim(negative) == 1:
+            names = [str(populations[i]) for i in index]
+        else:
+            names = [str(i) for i in (index.tolist() if hasattr(index, "tolist") else index)]
+        warnings.warn(f"taylor firing rate negative for population(s) {', '.join(names)}; "
+                      "using the 'shift' rate there (Fourcaud & Brunel 2002 expansion out of "
+                      "its range: use method='shift')", NegativeRateWarning, stacklevel=2)
+        if np.ndim(nu) == 0:
+            nu = float(nu)
+    return nu
+
+
+# ---------------------------------------------------------------------------
+# input statistics
+# ---------------------------------------------------------------------------
+
+def _input_network_function(network: Any, func, name: str, unit: str):
+    params = get_required_network_params(network, func, exclude=["nu"])
+    params.update(get_optional_network_params(network, func))
+    params["nu"] = get_required_results(network, ["nu"], [_prefix + "firing_rates"])["nu"]
+    return _cache(network, func, params, _prefix + name, unit)
+
+
+def mean_input(network: Any) -> np.ndarray:
+    """Mean input (V) at the computed firing rates; cached as ``'lif.exp.mean_input'``."""
+    return _input_network_function(network, _mean_input, "mean_input", "volt")
+
+
+def std_input(network: Any) -> np.ndarray:
+    """Std of the input (V) at the computed firing rates; ``'lif.exp.std_input'``."""
+    return _input_network_function(network, _std_input, "std_input", "volt")
+
+
+def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np.ndarray:
+    """Mean input (V); Fourcaud & Brunel 2002, Eq. 3.4. See ``lif._general``."""
+    return _general._mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext, C)
+
+
+def _std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
+    """Std of the input (V); Fourcaud & Brunel 2002, Eq. 3.4. See ``lif._general``."""
+    return _general._std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext)
+
+
+# ---------------------------------------------------------------------------
+# derivatives
+# ---------------------------------------------------------------------------
+
+def _derivative_of_firing_rates_wrt_mean_input(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r,
+                                               tau_s, method: str = "taylor") -> np.ndarray:
+    """d nu / d mu (Hz/V) of the colored-noise rate.
+
+    ``method='taylor'`` (default, NNMT's quantity): exact derivative of the Taylor
+    rate (Schuecker et al. 2014, App. B; Fourcaud & Brunel 2002, Eq. 4.33).
+    ``method='shift'``: derivative of the shifted Siegert rate at fixed shift, which
+    is the zero-frequency limit of the 'shift' transfer function (Schuecker et al. 2015).
+    """
+    check_choice("method", method, RATE_METHODS)
+    if method == "shift":
+        return _siegert.d_shift_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r,
+                                                 tau_s)
+    return _siegert.d_taylor_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)

@@ -1,0 +1,45 @@
+"""Checks of network parameters, shared by all models (SI values)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..utils import check_finite, check_positive
+
+#: parameter -> (SI unit, condition) for parameters that must be positive / non-negative
+_POSITIVE = {"tau_m": "s", "C": "F", "tau_s": "s", "N": ""}
+_NON_NEGATIVE = {"tau_r": "s", "K": "", "K_ext": "", "nu_ext": "Hz", "Delay": "s",
+                 "Delay_sd": "s", "d_e": "s", "d_i": "s", "d_e_sd": "s", "d_i_sd": "s"}
+_FINITE = {"J": "V", "J_ext": "V", "W": "A", "W_ext": "A", "V_th_abs": "V", "V_0_abs": "V",
+           "I_ext": "A", "g": ""}
+
+
+def validate_network_params(p: dict) -> None:
+    """Raise ValueError naming parameter, value and unit for invalid parameters."""
+    for name, unit in _POSITIVE.items():
+        if name in p and p[name] is not None:
+            check_positive(name, p[name], unit)
+    for name, unit in _NON_NEGATIVE.items():
+        if name in p and p[name] is not None:
+            check_positive(name, p[name], unit, allow_zero=True)
+    for name, unit in _FINITE.items():
+        if name in p and p[name] is not None:
+            check_finite(name, p[name], unit)
+    if "V_th_rel" in p and "V_0_rel" in p:
+        gap = np.asarray(p["V_th_rel"], dtype=float) - np.asarray(p["V_0_rel"], dtype=float)
+        if np.any(gap <= 0):
+            raise ValueError(
+                f"threshold must lie above reset: V_th - V_0 = {gap} V; "
+                f"V_th_abs must be > V_0_abs for every population")
+    dim = len(p["populations"]) if "populations" in p else None
+    if dim is not None:
+        for name in ("K", "J", "W", "Delay", "Delay_sd"):
+            if name in p and np.ndim(p[name]) == 2 and np.shape(p[name]) != (dim, dim):
+                raise ValueError(
+                    f"{name} has shape {np.shape(p[name])}, but the network has {dim} "
+                    f"populations: expected ({dim}, {dim})")
+        for name in ("N", "tau_m", "tau_r", "C", "V_th_abs", "V_0_abs", "K_ext"):
+            if name in p and np.ndim(p[name]) >= 1 and np.shape(p[name])[0] != dim:
+                raise ValueError(
+                    f"{name} has {np.shape(p[name])[0]} entries, but the network has {dim} "
+                    f"populations")

@@ -1,0 +1,57 @@
+"""Basic network: populations with arbitrary connectivity, no assumed structure."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .network import Network, _omegas
+
+
+class Basic(Network):
+    """Network model with arbitrary in-degree and weight matrices.
+
+    Derived parameters (as NNMT's ``Basic``):
+
+    - ``dimension`` : number of populations;
+    - ``V_0_rel = 0``, ``V_th_rel = V_th_abs − V_0_abs`` (potentials relative to reset);
+    - ``J = tau_s / C · W`` and ``J_ext = tau_s / C · W_ext``: PSC amplitudes (A)
+      turned into the integrated PSC divided by C (V), the weight convention of the
+      mean-field functions (numpy broadcasting as in NNMT);
+    - ``omegas = 2π · arange(f_min, f_max, df)`` and ``k_wavenumbers`` from the
+      analysis parameters.
+
+    Networks of δ-synapse neurons may give ``J`` (PSP jump, V) instead of ``W``.
+    If ``Delay`` / ``Delay_sd`` are missing but ``D_mean`` / ``D_std`` are given (as
+    in Senk et al. 2020's parameter file) they are used.
+
+    Parameters
+    ----------
+    network_params, analysis_params, file
+        See :class:`neuromf.models.Network`.  ``network_params`` may name a built-in
+        set, e.g. ``Basic('brunel2000_A')`` or ``Basic('senk2020')``.
+    """
+
+    def _derived_network_params(self) -> dict:
+        p = self.network_params
+        derived: dict = {}
+        if "populations" in p:
+            dim = len(p["populations"])
+            derived["dimension"] = dim
+            derived["V_0_rel"] = np.zeros(dim)
+        if "V_th_abs" in p and "V_0_abs" in p:
+            derived["V_th_rel"] = np.asarray(p["V_th_abs"]) - np.asarray(p["V_0_abs"])
+        if "tau_s" in p and "C" in p:
+            ratio = np.asarray(p["tau_s"]) / np.asarray(p["C"])
+            if "W" in p:
+                derived["J"] = ratio * np.asarray(p["W"], dtype=float)
+            if "W_ext" in p:
+                derived["J_ext"] = ratio * np.asarray(p["W_ext"], dtype=float)
+        if "Delay" not in p and "D_mean" in p:
+            derived["Delay"] = np.asarray(p["D_mean"], dtype=float)
+        if "Delay_sd" not in p and "D_std" in p:
+            derived["Delay_sd"] = np.asarray(p["D_std"], dtype=float)
+        return derived
+
+    def _derived_analysis_params(self) -> dict:
+        return _omegas(self.analysis_params)
+

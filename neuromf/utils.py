@@ -1,0 +1,394 @@
+"""Shared machinery: units at the boundary, input checks, parameter lookup, results cache.
+
+Everything inside neuromf works on SI floats and numpy arrays.  Quantities with units
+only appear at the user boundary: parameter files, ``Network`` construction, saved
+results.  This module holds the one mechanism that connects the two layers of the
+API:
+
+* a *parameter-level* function ``_f(a, b, ...)`` takes plain SI arrays;
+* a *network-level* function ``f(network)`` looks up the arguments of ``_f`` in the
+  network's parameter dicts and results (:func:`get_required_network_params`,
+  :func:`get_required_results`) and caches the result under an exact key
+  (:func:`_cache`).
+
+Cache keys are SHA-256 digests of the exact bytes, dtype and shape of every argument
+(NNMT 1.3 builds its keys from ``str(array)``, which elides the middle of large
+arrays so that two different arrays can share one key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pint
+
+#: The unit registry shared by all of neuromf (re-exported as ``neuromf.ureg``).
+ureg = pint.UnitRegistry()
+
+__all__ = [
+    "ureg",
+    "to_si",
+    "from_si",
+    "_cache",
+    "fingerprint",
+    "get_required_network_params",
+    "get_optional_network_params",
+    "get_required_results",
+    "check_positive",
+    "check_finite",
+    "check_choice",
+    "check_same_shape",
+]
+
+
+# ---------------------------------------------------------------------------
+# units at the boundary
+# ---------------------------------------------------------------------------
+
+def is_quantity(value: Any) -> bool:
+    """True if ``value`` is a pint quantity (of any registry)."""
+    return hasattr(value, "magnitude") and hasattr(value, "units") and hasattr(value, "to")
+
+
+def to_si(value: Any) -> tuple[Any, str | None]:
+    """Convert a quantity to SI base units.
+
+    Returns ``(magnitude, unit_string)``; non-quantities come back unchanged with unit
+    ``None``.  Offset units (degC) are not used by neuromf.
+    """
+    if not is_quantity(value):
+        return value, None
+    q = ureg.Quantity(value.magnitude, str(value.units))
+    base = q.to_base_units()
+    mag = base.magnitude
+    if isinstance(mag, np.ndarray) and mag.ndim == 0:
+        mag = mag.item()
+    return mag, str(q.units)
+
+
+def from_si(magnitude: Any, unit: str) -> Any:
+    """Attach ``unit`` to an SI ``magnitude``, converting it to that unit.
+
+    ``from_si(0.01, 'ms')`` gives ``10 ms``.
+    """
+    factor = ureg.Quantity(1.0, unit).to_base_units().magnitude
+    value = np.asarray(magnitude) / factor if np.ndim(magnitude) else magnitude / factor
+    return ureg.Quantity(value, unit)
+
+
+# ---------------------------------------------------------------------------
+# exact fingerprints
+# ---------------------------------------------------------------------------
+
+def _feed(h: Any, obj: Any) -> None:
+    """Feed an unambiguous serialisation of ``obj`` into the hash object ``h``."""
+    if obj is None:
+        h.update(b"N;")
+    elif isinstance(obj, (bool, np.bool_)):
+        h.update(b"B" + (b"1" if obj else b"0") + b";")
+    elif isinstance(obj, numbers.Integral):
+        h.update(b"I" + str(int(obj)).encode() + b";")
+    elif isinstance(obj, numbers.Real):
+        h.update(b"F" + float(obj).hex().encode() + b";")
+    elif isinstance(obj, numbers.Complex):
+        h.update(b"C" + complex(obj).real.hex().encode() + b","
+                 + complex(obj).imag.hex().encode() + b";")
+    elif isinstance(obj, str):
+        data = obj.encode()
+        h.update(b"S" + str(len(data)).encode() + b":" + data)
+    elif isinstance(obj, bytes):
+        h.update(b"Y" + str(len(obj)).encode() + b":" + obj)
+    elif isinstance(obj, np.ndarray):
+        arr = np.ascontiguousarray(obj)
+        if arr.dtype == object:
+            h.update(b"O" + str(arr.shape).encode())
+            for item in arr.ravel():
+                _feed(h, item)
+        else:
+            h.update(b"A" + arr.dtype.str.encode() + str(arr.shape).encode() + b":")
+            h.update(arr.tobytes())
+    elif isinstance(obj, Mapping):
+        h.update(b"D" + str(len(obj)).encode() + b"{")
+        for key in sorted(obj, key=str):
+            _feed(h, str(key))
+            _feed(h, obj[key])
+        h.update(b"}")
+    elif isinstance(obj, (list, tuple)):
+        h.update((b"L" if isinstance(obj, list) else b"T") + str(len(obj)).encode() + b"[")
+        for item in obj:
+            _feed(h, item)
+        h.update(b"]")
+    elif hasattr(obj, "magnitude") and hasattr(obj, "units"):
+        _feed(h, str(obj.units))
+        _feed(h, np.asarray(obj.magnitude))
+    elif callable(obj):
+        _feed(h, f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}")
+    else:
+        raise TypeError(f"cannot build an exact cache key for an object of type "
+                        f"{type(obj).__name__!r}")
+
+
+def fingerprint(*objs: Any) -> str:
+    """Return an exact SHA-256 hex digest of nested numbers, arrays, strings and dicts.
+
+    Two arguments give the same fingerprint only if they hold the same values with the
+    same dtypes and shapes (floats are compared bit for bit).
+    """
+    h = hashlib.sha256()
+    for obj in objs:
+        _feed(h, obj)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# parameter lookup
+# ---------------------------------------------------------------------------
+
+def _signature_params(func: Callable) -> list[inspect.Parameter]:
+    return [p for p in inspect.signature(func).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def get_list_of_required_parameters(func: Callable) -> list[str]:
+    """Names of the arguments of ``func`` that have no default."""
+    return [p.name for p in _signature_params(func) if p.default is p.empty]
+
+
+def get_list_of_optional_parameters(func: Callable) -> list[str]:
+    """Names of the arguments of ``func`` that have a default."""
+    return [p.name for p in _signature_params(func) if p.default is not p.empty]
+
+
+def _lookup(network: Any, name: str) -> Any:
+    for source in ("network_params", "analysis_params"):
+        params = getattr(network, source, {})
+        if name in params:
+            return params[name]
+    raise KeyError(name)
+
+
+def get_required_network_params(network: Any, func: Callable,
+                                exclude: Iterable[str] | None = None) -> dict:
+    """Collect the required arguments of ``func`` from the network's parameters.
+
+    Parameters are looked up in ``network.network_params`` and then in
+    ``network.analysis_params``.
+
+    Raises
+    ------
+    RuntimeError
+        Naming every missing parameter and the function that needs it.
+    """
+    exclude = set(exclude or ())
+    names = [n for n in get_list_of_required_parameters(func) if n not in exclude]
+    params, missing = {}, []
+    for name in names:
+        try:
+            params[name] = _lookup(network, name)
+        except KeyError:
+            missing.append(name)
+    if missing:
+        raise RuntimeError(
+            f"{func.__module__}.{func.__name__} needs the network parameter(s) "
+            f"{', '.join(repr(m) for m in missing)}, which the network does not define.")
+    return params
+
+
+def get_optional_network_params(network: Any, func: Callable) -> dict:
+    """Collect those optional arguments of ``func`` that the network defines."""
+    params = {}
+    for name in get_list_of_optional_parameters(func):
+        try:
+            params[name] = _lookup(network, name)
+        except KeyError:
+            pass
+    return params
+
+
+def get_required_results(network: Any, keys: Iterable[str],
+                         results_keys: Iterable[str]) -> dict:
+    """Return ``{key: network.results[result_key]}``; raise if a result is missing.
+
+    Results whose inputs (parameters) have changed since they were computed are
+    discarded first, so a stale value is never used.
+    """
+    invalidate_stale_results(network)
+    out = {}
+    for key, rkey in zip(keys, results_keys):
+        try:
+            out[key] = network.results[rkey]
+        except KeyError:
+            raise RuntimeError(
+                f"You first need to calculate {rkey!r} (missing result needed as {key!r})."
+            ) from None
+    return out
+
+
+# ---------------------------------------------------------------------------
+# results cache
+# ---------------------------------------------------------------------------
+
+def _param_fingerprints(network: Any, params: Mapping) -> dict:
+    """Fingerprints of those ``params`` that come from the network's parameter dicts."""
+    deps = {}
+    for name, value in params.items():
+        try:
+            source = _lookup(network, name)
+        except KeyError:
+            continue
+        if source is value:
+            deps[name] = fingerprint(value)
+    return deps
+
+
+def invalidate_stale_results(network: Any) -> list[str]:
+    """Drop results whose network parameters changed after they were computed.
+
+    Each result records the fingerprints of the network parameters it was computed
+    from (and the results it used).  Changing a parameter therefore removes exactly
+    the results that depend on it, directly or through other results.
+    Returns the removed result keys.
+    """
+    deps = getattr(network, "_result_dependencies", None)
+    if not deps:
+        return []
+    stale = set()
+    for key, record in deps.items():
+        for name, fp in record["params"].items():
+            try:
+                current = _lookup(network, name)
+            except KeyError:
+                stale.add(key)
+                break
+            if fingerprint(current) != fp:
+                stale.add(key)
+                break
+    # propagate through results that consumed stale results
+    changed = True
+    while changed:
+        changed = False
+        for key, record in deps.items():
+            if key not in stale and stale.intersection(record["results"]):
+                stale.add(key)
+                changed = True
+    for key in stale:
+        network.results.pop(key, None)
+        deps.pop(key, None)
+        getattr(network, "result_units", {}).pop(key, None)
+    if stale:
+        hashes = getattr(network, "results_hash_dict", {})
+        for h in [h for h, entry in hashes.items() if stale.intersection(entry)]:
+            hashes.pop(h)
+    return sorted(stale)
+
+
+def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[str],
+           units: str | list[str] | None = None) -> Any:
+    """Return ``func(**params)``, computed once per exact set of parameter values.
+
+    The result is stored in ``network.results[result_key]`` (SI magnitudes), its unit
+    in ``network.result_units`` and, under an exact key, in
+    ``network.results_hash_dict`` so that repeating a call with equal parameters
+    returns the stored value.
+
+    Parameters
+    ----------
+    network : Network
+        The network whose dicts store the results.
+    func : callable
+        Parameter-level function.
+    params : dict
+        Keyword arguments for ``func``.
+    result_keys : str or list of str
+        Key(s) under which the result(s) are stored.  With several keys ``func``
+        must return a sequence of the same length.
+    units : str or list of str, optional
+        Unit(s) of the SI result(s), e.g. ``'hertz'``.
+    """
+    keys = [result_keys] if isinstance(result_keys, str) else list(result_keys)
+    label = fingerprint(f"{func.__module__}.{func.__qualname__}", keys, params)
+    hashes = network.results_hash_dict
+    if label in hashes:
+        entry = hashes[label]
+        values = [entry[k] for k in keys]
+    else:
+        new = func(**params)
+        values = [new] if len(keys) == 1 else list(new)
+        if len(values) != len(keys):
+            raise RuntimeError(f"{func.__name__} returned {len(values)} values for "
+                               f"{len(keys)} result keys")
+        entry = dict(zip(keys, values))
+        entry["params"] = params
+        hashes[label] = entry
+
+    deps = _param_fingerprints(network, params)
+    used_results = {rk for rk, rv in network.results.items()
+                    if any(rv is v for v in params.values())}
+    record = getattr(network, "_result_dependencies", None)
+    if record is None:
+        record = {}
+        network._result_dependencies = record
+    for key, value in zip(keys, values):
+        network.results[key] = value
+        record[key] = {"params": deps, "results": sorted(used_results - {key})}
+    if units is not None:
+        unit_list = [units] if isinstance(units, str) else list(units)
+        network.result_units.update(dict(zip(keys, unit_list)))
+    return values[0] if len(keys) == 1 else values
+
+
+# ---------------------------------------------------------------------------
+# input checks (parameter level)
+# ---------------------------------------------------------------------------
+
+def _describe(value: Any) -> str:
+    arr = np.asarray(value)
+    if arr.size == 1:
+        return repr(arr.item())
+    return np.array2string(arr, threshold=8, precision=6)
+
+
+def check_finite(name: str, value: Any, unit: str = "") -> np.ndarray:
+    """Raise ValueError naming ``name`` if ``value`` holds NaN or infinity."""
+    arr = np.asarray(value)
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite, got {_describe(arr)}"
+                         f"{' ' + unit if unit else ''}")
+    return arr
+
+
+def check_positive(name: str, value: Any, unit: str = "", allow_zero: bool = False
+                   ) -> np.ndarray:
+    """Raise ValueError naming ``name``, the value and the unit unless value > 0.
+
+    With ``allow_zero`` the condition is value >= 0.
+    """
+    arr = check_finite(name, value, unit)
+    bad = arr < 0 if allow_zero else arr <= 0
+    if np.any(bad):
+        allowed = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be {allowed}, got {_describe(arr)}"
+                         f"{' ' + unit if unit else ''}")
+    return arr
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Raise ValueError listing the valid choices unless ``value`` is one of them."""
+    choices = list(choices)
+    if value not in choices:
+        raise ValueError(f"invalid {name} {value!r}; valid choices are "
+                         f"{', '.join(repr(c) for c in choices)}")
+    return value
+
+
+def check_same_shape(**arrays: Any) -> None:
+    """Raise ValueError if the named arrays do not all have the same shape."""
+    shapes = {name: np.shape(a) for name, a in arrays.items()}
+    if len(set(shapes.values())) > 1:
+        desc = ", ".join(f"{n} {s}" for n, s in shapes.items())
+        raise ValueError(f"shape mismatch: {desc}")
