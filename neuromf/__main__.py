@@ -1,0 +1,7 @@
+"""``python -m neuromf``: same as the ``neuromf`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
