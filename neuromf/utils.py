@@ -311,7 +311,8 @@ def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[s
         Unit(s) of the SI result(s), e.g. ``'hertz'``.
     """
     keys = [result_keys] if isinstance(result_keys, str) else list(result_keys)
-    label = fingerprint(f"{func.__module__}.{func.__qualname__}", keys, params)
+    name = getattr(func, "__qualname__", type(func).__qualname__)
+    label = fingerprint(f"{func.__module__}.{name}", keys, params)
     hashes = network.results_hash_dict
     if label in hashes:
         entry = hashes[label]

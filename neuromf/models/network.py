@@ -174,8 +174,7 @@ class Network:
             magnitude, unit = to_si(value)
             self.results[key] = magnitude
             if unit is not None:
-                self.result_units[key] = str(
-                    from_si(1.0, unit).to_base_units().units)
+                self.result_units[key] = unit
         self.results_hash_dict = hash_dict
         self._result_dependencies = {}
 

@@ -1,0 +1,624 @@
+"""Linear stability of networks with a constant delay (rate models and LIF networks).
+
+A linear rate network τ dr/dt = −r(t) + W r(t − d) has solutions r ∝ e^{λt} whose
+temporal eigenvalues λ solve the characteristic equation
+
+    (1 + λτ) e^{λd} = c,
+
+with c an eigenvalue of the connectivity W (for spatially structured networks
+c = ξ(k), the eigenvalue of ``W ∘ p̂(k)``).  Its roots are given by all branches of
+the Lambert W function (Helias et al. 2013, Eq. 8; Senk et al. 2020, Eq. 7):
+
+    λ_n = −1/τ + W_n(c (d/τ) e^{d/τ}) / d,   n ∈ ℤ.
+
+:func:`_linear_interpolation_alpha` follows these eigenvalues while the low-pass
+transfer function of the rate model is deformed into the transfer function of the
+spiking (LIF) network (Senk et al. 2020, Sec. F and Fig. 6).
+
+Parameter functions
+-------------------
+_solve_chareq_lambertw_constant_delay, _solve_chareq_rate_boxcar,
+_eigenvals_branches_rate, _linear_interpolation_alpha
+
+Network functions
+-----------------
+solve_chareq_rate_boxcar, eigenvals_branches_rate, linear_interpolation_alpha
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.special import lambertw
+
+from .spatial import _critical_eigenvalue, _effective_profile, _ft_spatial_profile
+from .utils import _cache, check_finite, check_positive, get_required_results
+
+__all__ = [
+    "_solve_chareq_lambertw_constant_delay",
+    "_solve_chareq_rate_boxcar",
+    "_eigenvals_branches_rate",
+    "_linear_interpolation_alpha",
+    "solve_chareq_rate_boxcar",
+    "eigenvals_branches_rate",
+    "linear_interpolation_alpha",
+]
+
+_prefix = "linear_stability."
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+def _unique_value(name: str, value: Any, unit: str) -> float:
+    """Return the single value of ``value``; ValueError if its entries differ or ≤ 0."""
+    arr = check_positive(name, np.asarray(value, dtype=float), unit)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty")
+    first = float(arr.ravel()[0])
+    if not np.allclose(arr, first, rtol=1e-12, atol=0.0):
+        raise ValueError(
+            f"the Lambert W solution of the characteristic equation needs one common "
+            f"{name} for all populations and connections, got {name} = "
+            f"{np.array2string(arr, precision=6)} {unit}")
+    return first
+
+
+def _branches(branch_nr: Any) -> np.ndarray:
+    arr = np.asarray(branch_nr)
+    if arr.dtype.kind not in "iu":
+        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+            arr = arr.astype(int)
+        else:
+            raise ValueError(f"branch_nr must be integer(s), got {branch_nr!r}")
+    return arr
+
+
+def _lambertw_polished(z: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Lambert W on branch k with one Newton step on w e^w = z (full double precision)."""
+    w = lambertw(z, k)
+    with np.errstate(all="ignore"):
+        ew = np.exp(w)
+        step = (w * ew - z) / (ew * (w + 1.0))
+    ok = np.isfinite(step) & (np.abs(w + 1.0) > 1e-6)
+    return np.where(ok, w - np.where(ok, step, 0.0), w)
+
+
+def _lambertw_roots(branch_nr: Any, c: np.ndarray, tau: float, delay: float) -> np.ndarray:
+    """λ = −1/τ + W_n(c d/τ e^{d/τ}) / d, shape ``shape(branch_nr) + shape(c)``."""
+    k = _branches(branch_nr)
+    c = np.asarray(c, dtype=complex)
+    scale = delay / tau
+    if scale > 700.0:
+        raise ValueError(f"delay / tau = {scale:g} is too large for the Lambert W solution "
+                         f"(e^(delay/tau) overflows); delay = {delay:g} s, tau = {tau:g} s")
+    z = c * (scale * np.exp(scale))
+    kk = k.reshape(k.shape + (1,) * c.ndim)
+    w = _lambertw_polished(z, kk)
+    return -1.0 / tau + w / delay
+
+
+def _check_delay_distribution(network: Any) -> None:
+    p = network.network_params
+    sd = p.get("Delay_sd")
+    if sd is not None and np.any(np.asarray(sd) > 0) and p.get("delay_dist", "none") != "none":
+        raise ValueError(
+            "the Lambert W solution of the characteristic equation assumes constant delays; "
+            f"the network has delay_dist = {p.get('delay_dist')!r} with Delay_sd > 0")
+
+
+# ---------------------------------------------------------------------------
+# Lambert W solutions
+# ---------------------------------------------------------------------------
+
+def _solve_chareq_lambertw_constant_delay(branch_nr: Any, tau: Any, delay: Any,
+                                          connectivity: Any,
+                                          all_eigenvalues: bool = False) -> Any:
+    """Temporal eigenvalue(s) of a linear network with one time constant and delay.
+
+    Solves (1 + λτ) e^{λd} = c exactly with the Lambert W function (Helias et al.
+    2013, Eq. 8; Senk et al. 2020, Eq. 7):
+    λ = −1/τ + W_n(c d/τ e^{d/τ}) / d.  As in NNMT, ``c`` is the eigenvalue of the
+    connectivity with the largest modulus (for the rank-one connectivity of an E-I
+    network whose populations receive identical input, the only non-zero one).
+
+    Parameters
+    ----------
+    branch_nr : int or array_like of int
+        Branch number(s) n of the Lambert W function.  For real c the roots on
+        branches 0 and −1 are either both real or a complex-conjugate pair, and they
+        have the largest real part of all roots.
+    tau : float or array_like
+        Time constant(s) in s; all entries must be equal.
+    delay : float or array_like
+        Delay(s) in s; all entries must be equal and > 0.
+    connectivity : float or array_like
+        Connectivity matrix (dimensionless), shape (n, n) or a stack (..., n, n),
+        or the scalar eigenvalue c itself.  For spatial networks this is the weight
+        matrix times the Fourier transform of the spatial profiles at one k.
+    all_eigenvalues : bool
+        If True, solve for every eigenvalue of the connectivity (last axis of the
+        result) instead of the one with the largest modulus.
+
+    Returns
+    -------
+    complex or numpy.ndarray
+        Eigenvalue(s) λ in 1/s, shape ``shape(branch_nr) + stack shape`` (plus a
+        last axis of length n with ``all_eigenvalues``).  For c = 0 only branch 0
+        has a root (λ = −1/τ); the other branches give −inf.
+
+    Raises
+    ------
+    ValueError
+        If taus or delays differ between populations (no Lambert W solution), are
+        not > 0, or branch_nr is not an integer.
+    """
+    t = _unique_value("tau", tau, "s")
+    d = _unique_value("delay", delay, "s")
+    conn = check_finite("connectivity", np.asarray(connectivity))
+    if conn.ndim == 0:
+        c = conn.astype(complex)
+    else:
+        if conn.ndim < 2 or conn.shape[-1] != conn.shape[-2]:
+            raise ValueError(f"connectivity must be a scalar or (stacks of) square "
+                             f"matrices, got shape {conn.shape}")
+        c = np.linalg.eigvals(conn) if all_eigenvalues else _critical_eigenvalue(conn)
+    out = _lambertw_roots(branch_nr, c, t, d)
+    return out[()] if out.ndim == 0 else out
+
+
+def _solve_chareq_rate_boxcar(branch: Any, k: Any, tau: Any, W_rate: Any, width: Any,
+                              delay: Any, profile: str = "boxcar") -> Any:
+    """Eigenvalues of the spatial rate model with boxcar connectivity (Senk 2020, Eq. 7).
+
+    The characteristic equation (1 + λτ) e^{λd} = ξ(k), with ξ(k) the effective
+    spatial profile (eigenvalue of ``W_rate ∘ p̂(k)``, Eq. 5), is solved on the
+    given Lambert W branch(es).
+
+    Parameters
+    ----------
+    branch : int or array_like of int
+        Lambert W branch number(s).
+    k : float or array_like
+        Wavenumber(s) in 1/m.
+    tau : float or array_like
+        Rate-model time constant(s) in s (all equal).
+    W_rate : array_like
+        Rate-model weights [target, source] (dimensionless).
+    width : array_like
+        Widths of the spatial profiles of the source populations in m.
+    delay : float or array_like
+        Delay(s) in s (all equal).
+    profile : {'boxcar', 'exponential', 'gaussian'}
+        Shape of the profiles (the name follows lif_meanfield_tools; boxcar is the
+        default).
+
+    Returns
+    -------
+    complex or numpy.ndarray
+        λ in 1/s, shape ``shape(branch) + shape(k)``.
+    """
+    t = _unique_value("tau", tau, "s")
+    d = _unique_value("delay", delay, "s")
+    xi = _effective_profile(k, W_rate, width, profile)
+    out = _lambertw_roots(branch, xi, t, d)
+    return out[()] if out.ndim == 0 else out
+
+
+def _eigenvals_branches_rate(k_wavenumbers: Any, branches: Any, tau: Any, W_rate: Any,
+                             width: Any, delay: Any, profile: str = "boxcar"
+                             ) -> tuple[float, int, complex, np.ndarray]:
+    """Rate-model eigenvalues for several Lambert W branches over a wavenumber grid.
+
+    Senk et al. 2020, Eq. 7 and Fig. 6 (α = 0); lif_meanfield_tools
+    ``eigenvals_branches_rate``.
+
+    Parameters
+    ----------
+    k_wavenumbers : array_like
+        Wavenumbers in 1/m, shape (n_k,).
+    branches : array_like of int
+        Lambert W branches, shape (n_b,).
+    tau, W_rate, width, delay, profile
+        See :func:`_solve_chareq_rate_boxcar`.
+
+    Returns
+    -------
+    k_eig_max : float
+        Wavenumber (1/m) of the eigenvalue with the largest real part.
+    idx_k_eig_max : int
+        Its index in ``k_wavenumbers``.
+    eigenval_max : complex
+        That eigenvalue (1/s).  Where branches 0 and −1 tie (complex-conjugate pair
+        for real ξ), the branch-0 member (non-negative imaginary part) is returned.
+    eigenvals : numpy.ndarray
+        All eigenvalues, shape (n_b, n_k).
+    """
+    ks = np.atleast_1d(np.asarray(k_wavenumbers, dtype=float))
+    br = np.atleast_1d(_branches(branches))
+    if ks.ndim != 1 or br.ndim != 1 or ks.size == 0 or br.size == 0:
+        raise ValueError("k_wavenumbers and branches must be non-empty 1-d arrays")
+    eigenvals = np.asarray(_solve_chareq_rate_boxcar(br, ks, tau, W_rate, width, delay,
+                                                     profile), dtype=complex)
+    re = np.where(np.isfinite(eigenvals.real), eigenvals.real, -np.inf)
+    i_b, i_k = np.unravel_index(int(np.argmax(re)), re.shape)
+    best = re[i_b, i_k]
+    ties = np.flatnonzero(np.isclose(re[:, i_k], best, rtol=1e-12,
+                                     atol=1e-12 * abs(best)))
+    if (br[ties] == 0).any():
+        i_b = int(ties[np.flatnonzero(br[ties] == 0)[0]])
+    return float(ks[i_k]), int(i_k), complex(eigenvals[i_b, i_k]), eigenvals
+
+
+# ---------------------------------------------------------------------------
+# interpolation between the LIF transfer function and the low-pass fit
+# ---------------------------------------------------------------------------
+
+def _holomorphic_derivative(f: Callable[[np.ndarray], np.ndarray], z: complex,
+                            radius: float, n: int = 16) -> complex:
+    """f'(z) of a holomorphic f by the Cauchy integral on a circle (trapezoidal rule).
+
+    f'(z) = (1 / 2πi) ∮ f(ζ) / (ζ − z)² dζ; the trapezoidal rule with n points
+    converges geometrically, (radius / distance to the nearest singularity)^n.
+    """
+    theta = 2.0 * np.pi * np.arange(n) / n
+    shifts = radius * np.exp(1j * theta)
+    values = f(z + shifts)
+    return complex(np.mean(values * np.exp(-1j * theta)) / radius)
+
+
+class _EffectiveCoupling:
+    """ξ_s(λ): critical eigenvalue of the spiking network's effective connectivity.
+
+    M_ab(λ) = τ_m,a K_ab J_ab H_a(ω = −iλ) p̂_ab(k)  (Bos et al. 2016, Eq. 12, without
+    the delay factor, which the characteristic equation carries separately).
+    """
+
+    def __init__(self, transfer_function: Callable[[np.ndarray], np.ndarray],
+                 tau_m: Any, J: Any, K: Any, p_hat: np.ndarray, scale: float) -> None:
+        self.tf = transfer_function
+        J = np.atleast_2d(np.asarray(J, dtype=float))
+        K = np.atleast_2d(np.asarray(K, dtype=float))
+        self.n = J.shape[0]
+        tau_m = np.broadcast_to(np.asarray(tau_m, dtype=float), (self.n,))
+        self.weights = tau_m[:, None] * J * K * p_hat
+        self.scale = scale
+
+    def __call__(self, lambdas: Any) -> np.ndarray:
+        lam = np.atleast_1d(np.asarray(lambdas, dtype=complex))
+        omegas = -1j * lam
+        H = np.asarray(self.tf(omegas))
+        try:
+            H = np.broadcast_to(H.reshape(lam.size, -1), (lam.size, self.n))
+        except ValueError:
+            raise ValueError(f"the transfer function returned shape {np.shape(H)}; expected "
+                             f"(number of frequencies, {self.n})") from None
+        if not np.all(np.isfinite(H)):
+            raise RuntimeError(f"the transfer function is not finite at lambda = "
+                               f"{lam[~np.all(np.isfinite(H), axis=1)]} 1/s")
+        return _critical_eigenvalue(H[:, :, None] * self.weights)
+
+    def derivative(self, lam: complex) -> complex:
+        radius = 1e-3 * max(abs(lam), self.scale)
+        return _holomorphic_derivative(self, lam, radius)
+
+
+def _newton_chareq(lam: complex, alpha: float, delay: float, xi_s: _EffectiveCoupling,
+                   xi_rate0: complex, tau: float, tol: float = 1e-12, maxiter: int = 50
+                   ) -> tuple[complex, float, bool]:
+    """Newton's method on g(λ) = ξ_α(λ) − e^{λd}; returns (λ, |g| relative, converged)."""
+    resid = np.inf
+    for _ in range(maxiter):
+        xs = complex(xi_s(lam)[0]) if alpha != 0 else 0.0
+        xr = xi_rate0 / (1.0 + lam * tau)
+        e = np.exp(lam * delay)
+        g = alpha * xs + (1.0 - alpha) * xr - e
+        resid = abs(g) / max(abs(e), 1e-300)
+        dxs = xi_s.derivative(lam) if alpha != 0 else 0.0
+        dxr = -tau * xi_rate0 / (1.0 + lam * tau) ** 2
+        dg = alpha * dxs + (1.0 - alpha) * dxr - delay * e
+        if dg == 0 or not np.isfinite(dg):
+            return lam, resid, False
+        step = g / dg
+        lam = lam - step
+        if abs(step) <= tol * max(abs(lam), 1.0 / tau):
+            xs = complex(xi_s(lam)[0]) if alpha != 0 else 0.0
+            g = alpha * xs + (1.0 - alpha) * xi_rate0 / (1.0 + lam * tau) - np.exp(lam * delay)
+            resid = abs(g) / max(abs(np.exp(lam * delay)), 1e-300)
+            return lam, resid, resid < 1e-8
+    return lam, resid, False
+
+
+def _d_lambda_d_alpha(lam: complex, alpha: float, delay: float, xi_s: _EffectiveCoupling,
+                      xi_rate0: complex, tau: float) -> complex:
+    """dλ/dα = −(ξ_s − ξ_r) / (ξ_α' − d ξ_α) along ξ_α(λ) e^{−λd} = 1 (Senk 2020, Fig. 6)."""
+    xs = complex(xi_s(lam)[0])
+    xr = xi_rate0 / (1.0 + lam * tau)
+    dxs = xi_s.derivative(lam)
+    dxr = -tau * xi_rate0 / (1.0 + lam * tau) ** 2
+    xa = alpha * xs + (1.0 - alpha) * xr
+    dxa = alpha * dxs + (1.0 - alpha) * dxr
+    return -(xs - xr) / (dxa - delay * xa)
+
+
+def _continue_in_alpha(lam0: complex, alphas: np.ndarray, delay: float,
+                       xi_s: _EffectiveCoupling, xi_rate0: complex, tau: float,
+                       max_halvings: int = 12) -> np.ndarray:
+    """Predictor-corrector continuation of the root of ξ_α(λ) e^{−λd} = 1 in α."""
+    out = np.empty(alphas.size, dtype=complex)
+    lam, a = complex(lam0), 0.0
+    for i, target in enumerate(alphas):
+        while a != target:
+            h = target - a
+            slope = _d_lambda_d_alpha(lam, a, delay, xi_s, xi_rate0, tau)
+            for _ in range(max_halvings + 1):
+                pred = lam + h * slope
+                new, resid, ok = _newton_chareq(pred, a + h, delay, xi_s, xi_rate0, tau)
+                # accept only if the corrector stayed near the predicted root: roots of
+                # neighbouring branches are ~2 pi / d apart
+                jump = abs(new - pred)
+                if ok and jump <= max(0.5 * abs(pred - lam), 1e-6 * max(abs(lam), 1 / tau)) \
+                        and jump < 0.25 * np.pi / delay:
+                    break
+                h *= 0.5
+            else:
+                raise RuntimeError(
+                    f"continuation of the eigenvalue in alpha failed at alpha = {a + h:.6g} "
+                    f"after {max_halvings} step halvings; last lambda = {new} 1/s, "
+                    f"relative residual {resid:.3g}")
+            lam, a = new, (target if h == target - a else a + h)
+        out[i] = lam
+    return out
+
+
+def _integrate_in_alpha(lam0: complex, alphas: np.ndarray, delay: float,
+                        xi_s: _EffectiveCoupling, xi_rate0: complex, tau: float
+                        ) -> np.ndarray:
+    """Integrate dλ/dα from α = 0 (lif_meanfield_tools ``_lambda_of_alpha_integral``)."""
+    def rhs(a, y):
+        return np.array([_d_lambda_d_alpha(complex(y[0]), a, delay, xi_s, xi_rate0, tau)])
+
+    if alphas[-1] == 0:
+        return np.full(alphas.size, lam0, dtype=complex)
+    sol = solve_ivp(rhs, (0.0, float(alphas[-1])), np.array([lam0], dtype=complex),
+                    t_eval=alphas, rtol=1e-9, atol=1e-9 * max(abs(lam0), 1.0 / tau))
+    if not sol.success:
+        raise RuntimeError(f"integration of d lambda / d alpha failed: {sol.message}")
+    return sol.y[0]
+
+
+def _lif_transfer_function_callable(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel,
+                                    method):
+    try:
+        from .lif._transfer import _transfer_function
+    except ImportError as err:  # pragma: no cover - depends on the installation state
+        raise ImportError("neuromf.lif._transfer._transfer_function is needed for the "
+                          "LIF transfer function") from err
+
+    def tf(omegas):
+        return _transfer_function(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel,
+                                  omegas, method=method)
+    return tf
+
+
+def _linear_interpolation_alpha(k_wavenumbers: Any, branches: Any, tau_rate: Any,
+                                W_rate: Any, width: Any, delay: Any, mu: Any, sigma: Any,
+                                tau_m: Any, tau_s: Any, tau_r: Any, V_0_rel: Any,
+                                V_th_rel: Any, J: Any, K: Any, alphas: Any = None,
+                                method: str = "shift", profile: str = "boxcar",
+                                transfer_function: Callable | None = None) -> tuple:
+    """Eigenvalues while interpolating from the rate model (α = 0) to the LIF network (α = 1).
+
+    Senk et al. 2020, Sec. F and Fig. 6 (lif_meanfield_tools
+    ``linear_interpolation_alpha``).  The characteristic equation
+
+        ξ_α(λ) e^{−λd} = 1,  ξ_α = α ξ_s(λ) + (1 − α) ξ_r(λ),
+
+    interpolates linearly between the effective coupling of the spiking model,
+    ξ_s(λ) = eig[τ_m K∘J H(−iλ) ∘ p̂(k)] with the LIF transfer function H, and that
+    of the fitted rate model, ξ_r(λ) = ξ(k) / (1 + λτ), at the wavenumber k* of the
+    most unstable rate-model eigenvalue.  Starting from the exact Lambert W roots
+    at α = 0, each branch is followed (1) by predictor-corrector continuation
+    (Newton on the characteristic equation; ``lambdas_chareq``) and (2) by
+    integrating dλ/dα = −(ξ_s − ξ_r) / (ξ_α' − d ξ_α) (``lambdas_integral``).
+    dξ_r/dλ is analytic; dξ_s/dλ uses the Cauchy integral formula (H is
+    holomorphic in λ), not finite differences.
+
+    Parameters
+    ----------
+    k_wavenumbers : array_like
+        Wavenumbers in 1/m searched for the most unstable rate-model mode.
+    branches : array_like of int
+        Lambert W branches to follow.
+    tau_rate : float or array_like
+        Rate-model time constant(s) in s (all equal).
+    W_rate : array_like
+        Rate-model weights [target, source].
+    width : array_like
+        Profile widths of the source populations in m.
+    delay : float or array_like
+        Delay(s) in s (all equal).
+    mu, sigma : array_like
+        Mean and standard deviation of the input per population in V.
+    tau_m, tau_s, tau_r : float or array_like
+        Membrane, synaptic and refractory time constants in s.
+    V_0_rel, V_th_rel : float or array_like
+        Reset and threshold relative to reset in V.
+    J : array_like
+        Weights in V [target, source].
+    K : array_like
+        In-degrees [target, source].
+    alphas : array_like, optional
+        Interpolation parameters in [0, 1], increasing, starting at 0; default
+        ``linspace(0, 1, 5)``.
+    method : {'shift', 'taylor'}
+        Method of the LIF transfer function.
+    profile : {'boxcar', 'exponential', 'gaussian'}
+        Spatial profile.
+    transfer_function : callable, optional
+        ``H(omegas) -> array (len(omegas), n_populations)`` (Hz/V, complex angular
+        frequencies) used instead of the LIF transfer function (other neuron models,
+        tests); mu ... V_th_rel are then ignored.
+
+    Returns
+    -------
+    alphas : numpy.ndarray
+        Shape (n_alpha,).
+    lambdas_chareq : numpy.ndarray
+        Eigenvalues (1/s) from continuation, shape (n_branches, n_alpha).
+    lambdas_integral : numpy.ndarray
+        Eigenvalues (1/s) from integrating dλ/dα, shape (n_branches, n_alpha).
+    k_eig_max : float
+        k* (1/m).
+    eigenval_max : complex
+        Most unstable rate-model eigenvalue (1/s).
+    eigenvals : numpy.ndarray
+        Rate-model eigenvalues, shape (n_branches, n_k).
+
+    Raises
+    ------
+    ValueError
+        Unequal delays or rate time constants, alphas outside [0, 1] or not starting
+        at 0.
+    RuntimeError
+        If the continuation does not converge.
+    """
+    tau = _unique_value("tau_rate", tau_rate, "s")
+    d = _unique_value("delay", delay, "s")
+    if alphas is None:
+        alphas = np.linspace(0.0, 1.0, 5)
+    alphas = check_finite("alphas", np.atleast_1d(np.asarray(alphas, dtype=float)))
+    if (alphas.ndim != 1 or alphas[0] != 0.0 or np.any(np.diff(alphas) <= 0)
+            or alphas[-1] > 1.0):
+        raise ValueError(f"alphas must increase from 0 to at most 1, got {alphas}")
+    br = np.atleast_1d(_branches(branches))
+    k_eig_max, idx_k, eigenval_max, eigenvals = _eigenvals_branches_rate(
+        k_wavenumbers, br, tau, W_rate, width, d, profile)
+    if transfer_function is None:
+        transfer_function = _lif_transfer_function_callable(
+            mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel, method)
+    width = np.asarray(width, dtype=float)
+    p_hat = np.asarray(_ft_spatial_profile(k_eig_max, width, profile))
+    if p_hat.ndim == 1:
+        p_hat = p_hat[None, :]
+    xi_s = _EffectiveCoupling(transfer_function, tau_m, J, K, p_hat, scale=1.0 / tau)
+    xi_rate0 = complex(_effective_profile(k_eig_max, W_rate, width, profile))
+
+    lambdas_chareq = np.empty((br.size, alphas.size), dtype=complex)
+    lambdas_integral = np.empty((br.size, alphas.size), dtype=complex)
+    for i in range(br.size):
+        lam0 = complex(eigenvals[i, idx_k])
+        if not np.isfinite(lam0):
+            raise ValueError(f"branch {br[i]} has no rate-model eigenvalue at k = "
+                             f"{k_eig_max:g} 1/m (xi = 0)")
+        lambdas_chareq[i] = _continue_in_alpha(lam0, alphas, d, xi_s, xi_rate0, tau)
+        lambdas_integral[i] = _integrate_in_alpha(lam0, alphas, d, xi_s, xi_rate0, tau)
+    return alphas, lambdas_chareq, lambdas_integral, k_eig_max, eigenval_max, eigenvals
+
+
+# ---------------------------------------------------------------------------
+# network level
+# ---------------------------------------------------------------------------
+
+def _rate_params(network: Any) -> dict:
+    from .spatial import _network_lookup, _rate_model_params
+
+    _check_delay_distribution(network)
+    rate = _rate_model_params(network)
+    return {
+        "tau": rate["tau_rate"],
+        "W_rate": rate["W_rate"],
+        "width": _network_lookup(network, "width"),
+        "delay": _network_lookup(network, "Delay"),
+    }
+
+
+def _default_branches(network: Any, branches: Any) -> np.ndarray:
+    if branches is not None:
+        return np.atleast_1d(_branches(branches))
+    if "branches" in network.analysis_params:
+        return np.atleast_1d(_branches(network.analysis_params["branches"]))
+    return np.arange(-2, 3)
+
+
+def solve_chareq_rate_boxcar(network: Any, branch: int = 0, profile: str = "boxcar"
+                             ) -> np.ndarray:
+    """Rate-model eigenvalues on one Lambert W branch for the network's wavenumbers.
+
+    See :func:`_solve_chareq_rate_boxcar`.  Needs ``tau_rate`` and ``W_rate``
+    (:func:`neuromf.rate_mapping.fit_transfer_function`), ``width`` and ``Delay``
+    (all equal) and ``analysis_params['k_wavenumbers']``.  Stored under
+    'linear_stability.eigenvalues_rate_boxcar'.
+
+    Returns
+    -------
+    numpy.ndarray
+        λ(k) in 1/s, shape (n_k,).
+    """
+    from .spatial import _network_lookup
+
+    params = _rate_params(network)
+    params.update(branch=int(branch),
+                  k=_network_lookup(network, "k_wavenumbers", "analysis_params"),
+                  profile=profile)
+    return _cache(network, _solve_chareq_rate_boxcar, params,
+                  _prefix + "eigenvalues_rate_boxcar", "1 / second")
+
+
+def eigenvals_branches_rate(network: Any, branches: Any = None, profile: str = "boxcar"
+                            ) -> tuple[float, int, complex, np.ndarray]:
+    """Rate-model eigenvalues for several branches over the network's wavenumbers.
+
+    See :func:`_eigenvals_branches_rate`.  ``branches`` defaults to
+    ``analysis_params['branches']`` if given, else −2 … 2.  Results are stored
+    under 'linear_stability.k_eig_max', '.idx_k_eig_max', '.eigenval_max' and
+    '.eigenvals_rate'.
+    """
+    from .spatial import _network_lookup
+
+    params = _rate_params(network)
+    params.update(k_wavenumbers=_network_lookup(network, "k_wavenumbers", "analysis_params"),
+                  branches=_default_branches(network, branches), profile=profile)
+    return _cache(network, _eigenvals_branches_rate, params,
+                  [_prefix + k for k in ("k_eig_max", "idx_k_eig_max", "eigenval_max",
+                                         "eigenvals_rate")],
+                  ["1 / meter", None, "1 / second", "1 / second"])
+
+
+def linear_interpolation_alpha(network: Any, branches: Any = None, alphas: Any = None,
+                               method: str = "shift", profile: str = "boxcar") -> tuple:
+    """Interpolate eigenvalues from the fitted rate model to the LIF network.
+
+    See :func:`_linear_interpolation_alpha`.  Needs the working point
+    ('lif.exp.mean_input', 'lif.exp.std_input'), the fit results ('lif.exp.tau_rate',
+    'lif.exp.W_rate'), ``width`` and equal ``Delay``.  Results are stored under
+    'linear_stability.alphas', '.lambdas_chareq', '.lambdas_integral',
+    '.k_eig_max', '.eigenval_max' and '.eigenvals_rate'.
+    """
+    from .spatial import _network_lookup
+
+    rate = _rate_params(network)
+    wp = get_required_results(network, ["mu", "sigma"],
+                              ["lif.exp.mean_input", "lif.exp.std_input"])
+    p = network.network_params
+    params = {
+        "k_wavenumbers": _network_lookup(network, "k_wavenumbers", "analysis_params"),
+        "branches": _default_branches(network, branches),
+        "tau_rate": rate["tau"], "W_rate": rate["W_rate"], "width": rate["width"],
+        "delay": rate["delay"], "mu": wp["mu"], "sigma": wp["sigma"],
+        "alphas": alphas, "method": method, "profile": profile,
+    }
+    for name in ("tau_m", "tau_s", "tau_r", "V_0_rel", "V_th_rel", "J", "K"):
+        if name not in p:
+            raise RuntimeError(f"linear_interpolation_alpha needs the network parameter "
+                               f"{name!r}")
+        params[name] = p[name]
+    return _cache(network, _linear_interpolation_alpha, params,
+                  [_prefix + k for k in ("alphas", "lambdas_chareq", "lambdas_integral",
+                                         "k_eig_max", "eigenval_max", "eigenvals_rate")],
+                  [None, "1 / second", "1 / second", "1 / meter", "1 / second",
+                   "1 / second"])

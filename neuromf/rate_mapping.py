@@ -1,0 +1,767 @@
+"""Mapping LIF networks to rate models (Senk et al. 2020, Sec. F and Appendices E, F).
+
+* External rates that put a network at a prescribed working point (mu, sigma)
+  (Helias et al. 2013, Eq. E1, corrected in Senk et al. 2020, App. F).
+* A least-squares fit of the LIF transfer function by the first-order low-pass
+  h0 / (1 + iωτ), which defines the time constant ``tau_rate`` and the weights
+  ``W_rate = h0 τ_m K∘J`` of the equivalent linear rate model (Senk 2020, Fig. 5).
+* The effective coupling strength, the derivative of the output rate with respect
+  to the rate of one input neuron (Senk 2020, Eq. E1; Helias 2013, Eq. A.3).
+
+Parameter functions
+-------------------
+_external_rates_for_fixed_input, _additional_rates_for_fixed_input, _fit_low_pass,
+_fit_transfer_function, _scan_fit_transfer_function_mean_std_input,
+_effective_coupling_strength
+
+Network functions
+-----------------
+external_rates_for_fixed_input, additional_rates_for_fixed_input,
+fit_transfer_function, scan_fit_transfer_function_mean_std_input,
+effective_coupling_strength
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+from scipy.optimize import nnls
+from scipy.special import erf, erfcx
+
+from .special._siegert import ALPHA_SHIFT, shift_firing_rate, taylor_firing_rate
+from .utils import (
+    _cache,
+    check_choice,
+    check_finite,
+    check_positive,
+    get_required_results,
+)
+
+__all__ = [
+    "_external_rates_for_fixed_input",
+    "_additional_rates_for_fixed_input",
+    "_fit_low_pass",
+    "_fit_transfer_function",
+    "_scan_fit_transfer_function_mean_std_input",
+    "_effective_coupling_strength",
+    "external_rates_for_fixed_input",
+    "additional_rates_for_fixed_input",
+    "fit_transfer_function",
+    "scan_fit_transfer_function_mean_std_input",
+    "effective_coupling_strength",
+]
+
+_prefix = "lif.exp."
+_METHODS = ("shift", "taylor")
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+def _target_rates(mu_set, sigma_set, V_0_rel, V_th_rel, tau_m, tau_r, tau_s, method):
+    """Stationary rates at the target working point (Fourcaud & Brunel 2002)."""
+    check_choice("method", method, _METHODS)
+    func = shift_firing_rate if method == "shift" else taylor_firing_rate
+    nu = np.atleast_1d(np.asarray(func(mu_set, sigma_set, V_0_rel, V_th_rel, tau_m, tau_r,
+                                       tau_s), dtype=float))
+    if np.any(nu < 0):
+        raise ValueError(
+            f"the 'taylor' rate is negative ({nu}) at the target working point "
+            f"mu_set = {mu_set} V, sigma_set = {sigma_set} V (strongly subthreshold input, "
+            "where the first-order expansion breaks down); use method='shift'")
+    return nu
+
+
+def _progress(iterable: Iterable, total: int, desc: str, enable: bool) -> Iterable:
+    """Wrap ``iterable`` in a progress bar (tqdm if installed, else a line on stderr)."""
+    if not enable:
+        yield from iterable
+        return
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        tqdm = None
+    if tqdm is not None:
+        yield from tqdm(iterable, total=total, desc=desc)
+        return
+    width = 30
+    for i, item in enumerate(iterable):
+        yield item
+        done = int(width * (i + 1) / total)
+        sys.stderr.write(f"\r{desc}: [{'#' * done}{'.' * (width - done)}] {i + 1}/{total}")
+        sys.stderr.flush()
+    sys.stderr.write("\n")
+
+
+# ---------------------------------------------------------------------------
+# external rates for a fixed working point
+# ---------------------------------------------------------------------------
+
+def _external_rates_for_fixed_input(mu_set: Any, sigma_set: Any, J: Any, K: Any,
+                                    V_0_rel: Any, V_th_rel: Any, tau_m: Any, tau_r: Any,
+                                    tau_s: Any, J_ext: Any, K_ext: Any, I_ext: Any = None,
+                                    C: Any = None, method: str = "shift") -> np.ndarray:
+    """External rates that give every population the input (mu_set, sigma_set).
+
+    At the target working point the populations fire at the stationary rates
+    ν* = Φ(mu_set, sigma_set) (Fourcaud & Brunel 2002, 'shift' or 'taylor').  The
+    external sources must supply the rest of the input (Fourcaud & Brunel 2002,
+    Eq. 3.4; generalisation of Helias et al. 2013, Eq. E1, as corrected in Senk et
+    al. 2020, App. F):
+
+        τ_m Σ_x K_ext,ax J_ext,ax ν_ext,x   = mu_set,a − τ_m Σ_b K_ab J_ab ν*_b − τ_m I_ext,a / C_a
+        τ_m Σ_x K_ext,ax J_ext,ax² ν_ext,x  = sigma_set,a² − τ_m Σ_b K_ab J_ab² ν*_b.
+
+    These 2n linear equations are solved for the external rates (least squares;
+    the solution must reproduce the target exactly and be non-negative).
+
+    Parameters
+    ----------
+    mu_set, sigma_set : float or array_like
+        Target mean and standard deviation of the input in V (per population).
+    J : array_like
+        Weights in V [target, source].
+    K : array_like
+        In-degrees [target, source].
+    V_0_rel, V_th_rel : float or array_like
+        Reset and threshold relative to reset in V.
+    tau_m, tau_r, tau_s : float or array_like
+        Membrane, refractory and synaptic time constants in s.
+    J_ext : array_like
+        External weights in V, shape (n, n_ext) (or broadcastable with ``K_ext``).
+    K_ext : array_like
+        External in-degrees, (n, n_ext), or (n_ext,) broadcast along the target
+        axis as in NNMT; a 1-d product K_ext∘J_ext means one source per population.
+    I_ext : float or array_like, optional
+        External DC current in A (needs ``C``).
+    C : float or array_like, optional
+        Membrane capacitance in F.
+    method : {'shift', 'taylor'}
+        Stationary-rate approximation.
+
+    Returns
+    -------
+    numpy.ndarray
+        External rates in Hz, one per external source (column of K_ext∘J_ext).
+
+    Raises
+    ------
+    ValueError
+        If the target needs negative external rates (e.g. sigma_set below the
+        recurrent contribution, or mu_set too low for the available excitation),
+        or cannot be reached with the given external sources.
+    """
+    J = check_finite("J", np.atleast_2d(np.asarray(J, dtype=float)), "V")
+    K = check_positive("K", np.atleast_2d(np.asarray(K, dtype=float)), allow_zero=True)
+    n = J.shape[0]
+    mu_set = check_finite("mu_set", np.broadcast_to(np.asarray(mu_set, float), (n,)), "V")
+    sigma_set = check_positive("sigma_set",
+                               np.broadcast_to(np.asarray(sigma_set, float), (n,)), "V")
+    tau_m_v = check_positive("tau_m", np.broadcast_to(np.asarray(tau_m, float), (n,)), "s")
+    KJ_ext = np.asarray(K_ext, dtype=float) * np.asarray(J_ext, dtype=float)
+    KJ2_ext = np.asarray(K_ext, dtype=float) * np.asarray(J_ext, dtype=float) ** 2
+    if KJ_ext.ndim == 1:
+        KJ_ext, KJ2_ext = np.diag(np.broadcast_to(KJ_ext, (n,))), np.diag(
+            np.broadcast_to(KJ2_ext, (n,)))
+    if KJ_ext.ndim != 2 or KJ_ext.shape[0] != n:
+        raise ValueError(f"K_ext * J_ext must have shape ({n}, n_ext), got {KJ_ext.shape}")
+
+    nu_star = _target_rates(mu_set, sigma_set, V_0_rel, V_th_rel, tau_m_v, tau_r, tau_s,
+                            method)
+    mu_ext = mu_set - tau_m_v * ((K * J) @ nu_star)
+    if I_ext is not None and np.any(np.asarray(I_ext) != 0):
+        if C is None:
+            raise ValueError("I_ext is given but the membrane capacitance C (F) is missing")
+        mu_ext = mu_ext - tau_m_v * np.asarray(I_ext, float) / check_positive("C", C, "F")
+    var_ext = sigma_set**2 - tau_m_v * ((K * J**2) @ nu_star)
+    if np.any(var_ext < 0):
+        bad = int(np.flatnonzero(var_ext < 0)[0])
+        raise ValueError(
+            f"sigma_set = {sigma_set[bad]:.6g} V of population {bad} is below the recurrent "
+            f"contribution {np.sqrt(sigma_set[bad]**2 - var_ext[bad]):.6g} V at the target "
+            f"rates {nu_star} Hz; it would need negative external rates")
+
+    A = np.vstack([tau_m_v[:, None] * KJ_ext, tau_m_v[:, None] * KJ2_ext])
+    b = np.concatenate([mu_ext, var_ext])
+    # make every equation read in Hz so that the residual test is unit-free
+    norm = np.linalg.norm(A, axis=1)
+    if np.any(norm == 0):
+        raise ValueError("some population receives no external input (a zero row of "
+                         "K_ext * J_ext); its working point cannot be set")
+    A_s, b_s = A / norm[:, None], b / norm
+    nu_ext, *_ = np.linalg.lstsq(A_s, b_s, rcond=None)
+    tol = 1e-9 * max(1.0, float(np.max(np.abs(b_s))))
+    exact = np.max(np.abs(A_s @ nu_ext - b_s)) <= tol
+    if exact and np.all(nu_ext >= 0):
+        return nu_ext
+    # a non-negative solution may still exist if the system is under-determined
+    nn, _ = nnls(A_s, b_s)
+    if np.max(np.abs(A_s @ nn - b_s)) <= tol:
+        return nn
+    if exact:
+        raise ValueError(
+            f"the working point mu_set = {mu_set} V, sigma_set = {sigma_set} V needs "
+            f"negative external rates {nu_ext} Hz (target rates {nu_star} Hz)")
+    raise ValueError(
+        f"the working point mu_set = {mu_set} V, sigma_set = {sigma_set} V cannot be "
+        f"reached with these external inputs (least-squares rates {nu_ext} Hz leave a "
+        f"residual; add external sources or choose equal targets for populations with "
+        f"equal inputs)")
+
+
+def _additional_rates_for_fixed_input(mu_set: Any, sigma_set: Any, J: Any, K: Any,
+                                      V_0_rel: Any, V_th_rel: Any, tau_m: Any, tau_r: Any,
+                                      tau_s: Any, j: Any, g: Any, J_ext: Any = 0.0,
+                                      K_ext: Any = 0.0, nu_ext: Any = 0.0,
+                                      method: str = "shift") -> tuple[np.ndarray, np.ndarray]:
+    """Additional excitatory and inhibitory Poisson rates for a fixed working point.
+
+    Closed form of lif_meanfield_tools ``additional_rates_for_fixed_input`` (Senk et
+    al. 2020, App. F, correcting Helias et al. 2013, Eq. E1).  On top of the
+    recurrent input at the target rates ν* and an existing external drive
+    (J_ext, K_ext, nu_ext), each neuron receives one excitatory source of weight j
+    and rate ν_E and one inhibitory source of weight −g j and rate ν_I:
+
+        mu_set  = mu_loc + τ_m j (ν_E − g ν_I),
+        sigma_set² = sigma_loc² + τ_m j² (ν_E + g² ν_I),
+
+    so with a = (mu_set − mu_loc) / (τ_m j), b = (sigma_set² − sigma_loc²) / (τ_m j²):
+    ν_E = (b + g a) / (1 + g),  ν_I = (b − a) / (g (1 + g)).
+
+    Parameters
+    ----------
+    mu_set, sigma_set : float or array_like
+        Target input statistics in V per population.
+    J, K, V_0_rel, V_th_rel, tau_m, tau_r, tau_s, method
+        As in :func:`_external_rates_for_fixed_input`.
+    j : float
+        Excitatory weight of the additional sources in V, > 0.
+    g : float
+        Relative inhibitory weight, > 0.
+    J_ext, K_ext, nu_ext : optional
+        Existing external drive (weights in V, in-degrees, rates in Hz).
+
+    Returns
+    -------
+    nu_e_ext, nu_i_ext : numpy.ndarray
+        Additional excitatory and inhibitory rates in Hz per population.
+
+    Raises
+    ------
+    ValueError
+        If a rate would be negative.
+    """
+    J = check_finite("J", np.atleast_2d(np.asarray(J, dtype=float)), "V")
+    K = np.atleast_2d(np.asarray(K, dtype=float))
+    n = J.shape[0]
+    mu_set = check_finite("mu_set", np.broadcast_to(np.asarray(mu_set, float), (n,)), "V")
+    sigma_set = check_positive("sigma_set",
+                               np.broadcast_to(np.asarray(sigma_set, float), (n,)), "V")
+    tau_m_v = check_positive("tau_m", np.broadcast_to(np.asarray(tau_m, float), (n,)), "s")
+    j = float(check_positive("j", j, "V"))
+    g = float(check_positive("g", g))
+    nu_star = _target_rates(mu_set, sigma_set, V_0_rel, V_th_rel, tau_m_v, tau_r, tau_s,
+                            method)
+    KJ_ext = np.asarray(K_ext, float) * np.asarray(J_ext, float)
+    KJ2_ext = np.asarray(K_ext, float) * np.asarray(J_ext, float) ** 2
+    nu_ext = np.asarray(nu_ext, float)
+    drive = KJ_ext @ nu_ext if KJ_ext.ndim == 2 else KJ_ext * nu_ext
+    drive2 = KJ2_ext @ nu_ext if KJ2_ext.ndim == 2 else KJ2_ext * nu_ext
+    mu_loc = tau_m_v * ((K * J) @ nu_star + drive)
+    var_loc = tau_m_v * ((K * J**2) @ nu_star + drive2)
+    a = (mu_set - mu_loc) / (tau_m_v * j)
+    b = (sigma_set**2 - var_loc) / (tau_m_v * j**2)
+    nu_e = (b + g * a) / (1.0 + g)
+    nu_i = (b - a) / (g * (1.0 + g))
+    if np.any(nu_e < 0) or np.any(nu_i < 0):
+        raise ValueError(
+            f"the working point mu_set = {mu_set} V, sigma_set = {sigma_set} V needs "
+            f"negative additional rates: nu_e_ext = {nu_e} Hz, nu_i_ext = {nu_i} Hz")
+    return nu_e, nu_i
+
+
+# ---------------------------------------------------------------------------
+# low-pass fit of the transfer function
+# ---------------------------------------------------------------------------
+
+def _fit_low_pass(transfer_function: Any, omegas: Any, maxiter: int = 100,
+                  tol: float = 1e-13) -> tuple[np.ndarray, ...]:
+    """Least-squares fit of |H(ω)| by |h0 / (1 + iωτ)| for every column of H.
+
+    Minimises Σ_ω (|H(ω)| − h0 / √(1 + ω²τ²))² (Senk et al. 2020, Sec. F, the
+    criterion of lif_meanfield_tools / NNMT).  All columns are fitted at once:
+    the start values come from the exact linear relation
+    1/|H|² = 1/h0² + (τ/h0)² ω² of a low-pass, then Gauss–Newton steps with a
+    closed-form 2 × 2 normal-equation solve (step halving keeps the cost
+    decreasing).  Fit errors follow the convention of ``scipy.optimize.curve_fit``
+    (covariance s² (JᵀJ)⁻¹ with s² = RSS / (n_ω − 2)).
+
+    Parameters
+    ----------
+    transfer_function : array_like
+        Complex (or real) transfer functions, shape (n_ω, ...) ; the fit runs over
+        axis 0 independently for every trailing index.
+    omegas : array_like
+        Angular frequencies in rad/s, shape (n_ω,), at least 3 distinct values.
+
+    Returns
+    -------
+    fit : numpy.ndarray
+        h0 / (1 + iωτ), same shape as ``transfer_function`` (complex).
+    tau : numpy.ndarray
+        Fitted time constants in s, shape (...), ≥ 0.
+    h0 : numpy.ndarray
+        Fitted zero-frequency gains (units of H), > 0.
+    fit_error : numpy.ndarray
+        Combined relative error √(err_tau² + err_h0²) (NNMT's ``fit_error``).
+    err_tau, err_h0 : numpy.ndarray
+        Relative one-standard-deviation errors of τ and h0.
+    """
+    H = np.asarray(transfer_function)
+    check_finite("transfer_function", H)
+    w = check_finite("omegas", np.asarray(omegas, dtype=float), "rad/s")
+    if w.ndim != 1 or H.shape[:1] != w.shape:
+        raise ValueError(f"transfer_function must have the frequencies on axis 0 "
+                         f"(shape {H.shape}) matching omegas (shape {w.shape})")
+    if np.unique(np.abs(w)).size < 3:
+        raise ValueError("the low-pass fit needs at least 3 distinct frequencies")
+    y = np.abs(H).reshape(w.size, -1)
+    if np.any(np.all(y == 0, axis=0)):
+        raise ValueError("a transfer function is zero at all frequencies; nothing to fit")
+    w2 = (w**2)[:, None]
+
+    # start: weighted linear fit of 1/|H|^2 = p + q ω² (weights |H|^4 ~ relative errors)
+    mask = y > 0
+    inv = np.where(mask, 1.0 / np.where(mask, y, 1.0) ** 2, 0.0)
+    wt = np.where(mask, y**4, 0.0)
+    s0, s1, s2 = wt.sum(0), (wt * w2).sum(0), (wt * w2**2).sum(0)
+    t0, t1 = (wt * inv).sum(0), (wt * inv * w2).sum(0)
+    det = s0 * s2 - s1**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = (s2 * t0 - s1 * t1) / det
+        q = (s0 * t1 - s1 * t0) / det
+    p = np.where(np.isfinite(p) & (p > 0), p, 1.0 / np.max(y, axis=0) ** 2)
+    q = np.where(np.isfinite(q) & (q > 0), q, 0.0)
+    h0 = 1.0 / np.sqrt(p)
+    tau = np.sqrt(q) * h0
+
+    def model(h0_, tau_):
+        return h0_ / np.sqrt(1.0 + w2 * tau_**2)
+
+    def rss(h0_, tau_):
+        return np.sum((y - model(h0_, tau_)) ** 2, axis=0)
+
+    cost = rss(h0, tau)
+    for _ in range(maxiter):
+        den = 1.0 + w2 * tau**2
+        f = h0 / np.sqrt(den)
+        d_h0 = 1.0 / np.sqrt(den)
+        d_tau = -h0 * w2 * tau / den**1.5
+        r = y - f
+        a11, a12, a22 = (d_h0**2).sum(0), (d_h0 * d_tau).sum(0), (d_tau**2).sum(0)
+        g1, g2 = (d_h0 * r).sum(0), (d_tau * r).sum(0)
+        det = a11 * a22 - a12**2
+        ok = det > 1e-300 * np.maximum(a11 * a22, 1e-300)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dh = np.where(ok, (a22 * g1 - a12 * g2) / det, g1 / np.where(a11 > 0, a11, 1.0))
+            dt = np.where(ok, (a11 * g2 - a12 * g1) / det, 0.0)
+        step = np.ones_like(h0)
+        new_h0, new_tau = h0 + dh, np.abs(tau + dt)
+        new_cost = rss(new_h0, new_tau)
+        for _ in range(30):
+            worse = new_cost > cost
+            if not np.any(worse):
+                break
+            step = np.where(worse, 0.5 * step, step)
+            new_h0 = np.where(worse, h0 + step * dh, new_h0)
+            new_tau = np.where(worse, np.abs(tau + step * dt), new_tau)
+            new_cost = np.where(worse, rss(new_h0, new_tau), new_cost)
+        accept = new_cost <= cost
+        converged = (np.abs(step * dh) <= tol * np.abs(h0)) & (
+            np.abs(step * dt) <= tol * np.maximum(np.abs(tau), 1e-300))
+        h0 = np.where(accept, new_h0, h0)
+        tau = np.where(accept, new_tau, tau)
+        cost = np.where(accept, new_cost, cost)
+        if np.all(converged | ~accept):
+            break
+
+    # scipy.optimize.curve_fit convention for the parameter covariance
+    den = 1.0 + w2 * tau**2
+    d_h0 = 1.0 / np.sqrt(den)
+    d_tau = -h0 * w2 * tau / den**1.5
+    a11, a12, a22 = (d_h0**2).sum(0), (d_h0 * d_tau).sum(0), (d_tau**2).sum(0)
+    det = a11 * a22 - a12**2
+    s2 = cost / (w.size - 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_h0 = s2 * a22 / det
+        var_tau = s2 * a11 / det
+        err_h0 = np.sqrt(var_h0) / np.abs(h0)
+        err_tau = np.sqrt(var_tau) / np.abs(tau)
+    err_tau = np.where(cost == 0, 0.0, err_tau)
+    err_h0 = np.where(cost == 0, 0.0, err_h0)
+    fit_error = np.sqrt(err_tau**2 + err_h0**2)
+    fit = h0 / (1.0 + 1j * w[:, None] * tau)
+    trailing = H.shape[1:]
+    return (fit.reshape(H.shape), tau.reshape(trailing), h0.reshape(trailing),
+            fit_error.reshape(trailing), err_tau.reshape(trailing), err_h0.reshape(trailing))
+
+
+def _fit_transfer_function(transfer_function: Any, omegas: Any, tau_m: Any, J: Any,
+                           K: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fit the LIF transfer function by a low-pass and derive the rate model.
+
+    Senk et al. 2020, Sec. F and Fig. 5(b, c): each population's transfer function
+    H_a(ω) is fitted by h0_a / (1 + iωτ_a) (see :func:`_fit_low_pass`); the rate
+    model τ_a dr_a/dt = −r_a + Σ_b W_ab r_b(t − d) then has the weights
+
+        W_rate[a, b] = h0_a τ_m,a K_ab J_ab,
+
+    the zero-frequency limit of the effective connectivity (Bos et al. 2016,
+    Eq. 12).  NNMT multiplies by h0 of the *source* population (numpy broadcasting);
+    this differs only when the populations' transfer functions differ.
+
+    Parameters
+    ----------
+    transfer_function : array_like
+        Shape (n_ω, n) in Hz/V.
+    omegas : array_like
+        Angular frequencies in rad/s, shape (n_ω,).
+    tau_m : float or array_like
+        Membrane time constants in s.
+    J : array_like
+        Weights in V, (n, n).
+    K : array_like
+        In-degrees, (n, n).
+
+    Returns
+    -------
+    transfer_function_fit : numpy.ndarray
+        (n_ω, n) complex, Hz/V.
+    tau_rate : numpy.ndarray
+        (n,) in s.
+    W_rate : numpy.ndarray
+        (n, n), dimensionless.
+    fit_error : numpy.ndarray
+        (n,) combined relative fit error.
+    """
+    H = np.asarray(transfer_function)
+    if H.ndim != 2:
+        raise ValueError(f"transfer_function must have shape (n_omegas, n_populations), "
+                         f"got {H.shape}")
+    J = np.atleast_2d(np.asarray(J, dtype=float))
+    K = np.atleast_2d(np.asarray(K, dtype=float))
+    n = H.shape[1]
+    if J.shape != (n, n) or K.shape != (n, n):
+        raise ValueError(f"J and K must have shape ({n}, {n}), got {J.shape} and {K.shape}")
+    tau_m = check_positive("tau_m", np.broadcast_to(np.asarray(tau_m, float), (n,)), "s")
+    fit, tau_rate, h0, fit_error, _, _ = _fit_low_pass(H, omegas)
+    W_rate = (h0 * tau_m)[:, None] * K * J
+    return fit, tau_rate, W_rate, fit_error
+
+
+def _scan_fit_transfer_function_mean_std_input(
+        mean_inputs: Any, std_inputs: Any, tau_m: float, tau_s: float, tau_r: float,
+        V_0_rel: float, V_th_rel: float, omegas: Any, method: str = "shift",
+        progress: bool = True, chunk_size: int = 64,
+        transfer_function: Callable | None = None) -> dict:
+    """Transfer function, its low-pass fit and the stationary rate on a (mu, sigma) grid.
+
+    lif_meanfield_tools ``scan_fit_transfer_function_mean_std_input`` and Senk et al.
+    2020, Fig. 5(a, c).  The grid points are treated as independent single
+    populations and evaluated in vectorised chunks (a progress bar reports the
+    chunks).
+
+    Parameters
+    ----------
+    mean_inputs, std_inputs : array_like
+        Grids of mu and sigma in V, shapes (n_mu,) and (n_sigma,).
+    tau_m, tau_s, tau_r : float
+        Time constants in s.
+    V_0_rel, V_th_rel : float
+        Reset and threshold relative to reset in V.
+    omegas : array_like
+        Angular frequencies in rad/s.
+    method : {'shift', 'taylor'}
+        Approximation for the transfer function and the rate.
+    progress : bool
+        Show a progress bar.
+    chunk_size : int
+        Grid points per vectorised call.
+    transfer_function : callable, optional
+        ``H(mu, sigma, omegas) -> (n_ω, n_points)`` replacing the LIF transfer
+        function (other neuron models, tests).
+
+    Returns
+    -------
+    dict
+        'firing_rates' (Hz), 'tau_rate' (s), 'h0' (Hz/V), 'fit_error', 'err_tau',
+        'err_h0', each of shape (n_mu, n_sigma); 'transfer_function' and
+        'transfer_function_fit', shape (n_mu, n_sigma, n_ω).
+    """
+    mus = check_finite("mean_inputs", np.atleast_1d(np.asarray(mean_inputs, float)), "V")
+    sigmas = check_positive("std_inputs", np.atleast_1d(np.asarray(std_inputs, float)),
+                            "V")
+    w = check_finite("omegas", np.asarray(omegas, dtype=float), "rad/s")
+    check_choice("method", method, _METHODS)
+    if int(chunk_size) < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    MU, SIG = np.meshgrid(mus, sigmas, indexing="ij")
+    mu_flat, sig_flat = MU.ravel(), SIG.ravel()
+    if transfer_function is None:
+        from .lif._transfer import _transfer_function
+
+        def transfer_function(mu, sigma, om):
+            ones = np.ones_like(mu)
+            return _transfer_function(mu, sigma, tau_m * ones, tau_s * ones, tau_r * ones,
+                                      V_th_rel * ones, V_0_rel * ones, om, method=method)
+
+    n_pts = mu_flat.size
+    H = np.empty((w.size, n_pts), dtype=complex)
+    starts = range(0, n_pts, int(chunk_size))
+    for s in _progress(starts, len(starts), "transfer function scan", progress):
+        sl = slice(s, min(s + int(chunk_size), n_pts))
+        H[:, sl] = np.asarray(transfer_function(mu_flat[sl], sig_flat[sl], w)).reshape(
+            w.size, -1)
+    fit, tau, h0, fit_error, err_tau, err_h0 = _fit_low_pass(H, w)
+    rates = _target_rates(mu_flat, sig_flat, V_0_rel, V_th_rel, tau_m, tau_r, tau_s, method)
+    shape = MU.shape
+    return {
+        "firing_rates": rates.reshape(shape),
+        "tau_rate": tau.reshape(shape),
+        "h0": h0.reshape(shape),
+        "fit_error": fit_error.reshape(shape),
+        "err_tau": err_tau.reshape(shape),
+        "err_h0": err_h0.reshape(shape),
+        "transfer_function": np.moveaxis(H, 0, -1).reshape(shape + (w.size,)),
+        "transfer_function_fit": np.moveaxis(fit, 0, -1).reshape(shape + (w.size,)),
+    }
+
+
+# ---------------------------------------------------------------------------
+# effective coupling strength
+# ---------------------------------------------------------------------------
+
+def _log_erfcx_neg(y: np.ndarray) -> np.ndarray:
+    """log(e^{y²}(1 + erf y)) = log erfcx(−y), without overflow for large y."""
+    y = np.asarray(y, dtype=float)
+    neg = y < 0
+    out = np.empty_like(y)
+    out[neg] = np.log(erfcx(-y[neg]))
+    out[~neg] = y[~neg] ** 2 + np.log1p(erf(y[~neg]))
+    return out
+
+
+def _effective_coupling_strength(mu: Any, sigma: Any, tau_m: Any, tau_s: Any, tau_r: Any,
+                                 V_0_rel: Any, V_th_rel: Any, J: Any,
+                                 contribution: str = "all") -> np.ndarray:
+    """Effective coupling strength w_ab = ∂ν_a / ∂ν_b of one input neuron (Senk 2020, Eq. E1).
+
+    With the 'shift' rate ν_a = Φ(mu_a, sigma_a) (Fourcaud & Brunel 2002), one
+    presynaptic neuron of rate ν_b adds τ_m J_ab ν_b to mu_a and τ_m J_ab² ν_b to
+    sigma_a², hence (Helias et al. 2013, Eq. A.3)
+
+        w_ab = √π (τ_m ν_a)² J_ab / σ_a · [F(ỹ_θ) − F(ỹ_r)]                     ('mu')
+             + √π (τ_m ν_a)² J_ab / σ_a · [F(ỹ_θ) y_θ − F(ỹ_r) y_r] J_ab / (2σ_a)   ('sigma')
+
+    with F(y) = e^{y²}(1 + erf y), y = (V − mu_a) / σ_a and the shifted bounds
+    ỹ = y + (α/2) √(τ_s/τ_m), α = √2 |ζ(1/2)|.  The 'mu' part is the linear
+    response to the mean, the 'sigma' part the response to the variance.  The
+    working point of the *target* population a is used (lif_meanfield_tools uses
+    the source's, identical for the homogeneous networks of Senk et al. 2020).
+
+    Parameters
+    ----------
+    mu, sigma : array_like
+        Mean and standard deviation of the input per population in V, shape (n,).
+    tau_m, tau_s, tau_r : float or array_like
+        Time constants in s (per target population).
+    V_0_rel, V_th_rel : float or array_like
+        Reset and threshold relative to reset in V.
+    J : array_like
+        Weights in V [target, source], (n, n).
+    contribution : {'all', 'mu', 'sigma'}
+        Which part of the derivative to return.
+
+    Returns
+    -------
+    numpy.ndarray
+        w, shape (n, n), dimensionless (per single input neuron; multiply by K for
+        the population coupling).
+    """
+    check_choice("contribution", contribution, ("all", "mu", "sigma"))
+    J = check_finite("J", np.atleast_2d(np.asarray(J, dtype=float)), "V")
+    n = J.shape[0]
+
+    def vec(name, x, unit, positive=False, zero=False):
+        arr = np.broadcast_to(np.asarray(x, dtype=float), (n,))
+        return (check_positive(name, arr, unit, allow_zero=zero) if positive
+                else check_finite(name, arr, unit))
+
+    mu = vec("mu", mu, "V")
+    sigma = vec("sigma", sigma, "V", positive=True)
+    tau_m = vec("tau_m", tau_m, "s", positive=True)
+    tau_s = vec("tau_s", tau_s, "s", positive=True, zero=True)
+    tau_r = vec("tau_r", tau_r, "s", positive=True, zero=True)
+    V_0 = vec("V_0_rel", V_0_rel, "V")
+    V_th = vec("V_th_rel", V_th_rel, "V")
+    nu = np.asarray(shift_firing_rate(mu, sigma, V_0, V_th, tau_m, tau_r, tau_s), float)
+    shift = 0.5 * ALPHA_SHIFT * np.sqrt(tau_s / tau_m)
+    y_th = (V_th - mu) / sigma
+    y_r = (V_0 - mu) / sigma
+    with np.errstate(divide="ignore"):
+        log_pref = 2.0 * np.log(tau_m * nu)
+    # (τ_m ν)² F(ỹ) in log space: ν ~ e^{-ỹ²} when F(ỹ) ~ e^{ỹ²} overflows
+    a_th = np.exp(log_pref + _log_erfcx_neg(y_th + shift))
+    a_r = np.exp(log_pref + _log_erfcx_neg(y_r + shift))
+    pref = np.sqrt(np.pi) / sigma
+    w_mu = (pref * (a_th - a_r))[:, None] * J
+    w_sigma = (pref * (a_th * y_th - a_r * y_r) / (2.0 * sigma))[:, None] * J**2
+    if contribution == "mu":
+        return w_mu
+    if contribution == "sigma":
+        return w_sigma
+    return w_mu + w_sigma
+
+
+# ---------------------------------------------------------------------------
+# network level
+# ---------------------------------------------------------------------------
+
+def _params(network: Any, names: Iterable[str], func_name: str) -> dict:
+    out, missing = {}, []
+    for name in names:
+        if name in network.network_params:
+            out[name] = network.network_params[name]
+        else:
+            missing.append(name)
+    if missing:
+        raise RuntimeError(f"{func_name} needs the network parameter(s) "
+                           f"{', '.join(repr(m) for m in missing)}")
+    return out
+
+
+def external_rates_for_fixed_input(network: Any, mu_set: Any, sigma_set: Any,
+                                   method: str = "shift") -> np.ndarray:
+    """External rates that put the network at (mu_set, sigma_set).
+
+    See :func:`_external_rates_for_fixed_input`.  Stored under
+    'lif.exp.external_rates_for_fixed_input' (Hz).  Use the result as the network's
+    ``nu_ext`` (``network.change_parameters({'nu_ext': nu_ext})``).
+    """
+    params = _params(network, ["J", "K", "V_0_rel", "V_th_rel", "tau_m", "tau_r", "tau_s",
+                               "J_ext", "K_ext"], "external_rates_for_fixed_input")
+    for opt in ("I_ext", "C"):
+        if opt in network.network_params:
+            params[opt] = network.network_params[opt]
+    params.update(mu_set=mu_set, sigma_set=sigma_set, method=method)
+    return _cache(network, _external_rates_for_fixed_input, params,
+                  _prefix + "external_rates_for_fixed_input", "hertz")
+
+
+def additional_rates_for_fixed_input(network: Any, mu_set: Any, sigma_set: Any,
+                                     method: str = "shift") -> tuple[np.ndarray, np.ndarray]:
+    """Additional excitatory / inhibitory rates (lif_meanfield_tools closed form).
+
+    See :func:`_additional_rates_for_fixed_input`.  Needs ``j`` (or ``w``, ``tau_s``
+    and ``C``) and ``g``; the network's own external drive (J_ext, K_ext, nu_ext)
+    is kept.  Stored under 'lif.exp.nu_e_ext' and 'lif.exp.nu_i_ext' (Hz).
+    """
+    p = network.network_params
+    params = _params(network, ["J", "K", "V_0_rel", "V_th_rel", "tau_m", "tau_r", "tau_s",
+                               "g"], "additional_rates_for_fixed_input")
+    if "j" in p:
+        params["j"] = p["j"]
+    elif all(k in p for k in ("w", "tau_s", "C")):
+        params["j"] = float(np.ravel(np.asarray(p["tau_s"]) / np.asarray(p["C"]))[0]
+                            * np.ravel(p["w"])[0])
+    else:
+        raise RuntimeError("additional_rates_for_fixed_input needs the excitatory weight 'j' "
+                           "(V) or 'w', 'tau_s' and 'C'")
+    for opt in ("J_ext", "K_ext", "nu_ext"):
+        if opt in p:
+            params[opt] = p[opt]
+    params.update(mu_set=mu_set, sigma_set=sigma_set, method=method)
+    return _cache(network, _additional_rates_for_fixed_input, params,
+                  [_prefix + "nu_e_ext", _prefix + "nu_i_ext"], ["hertz", "hertz"])
+
+
+def fit_transfer_function(network: Any) -> tuple:
+    """Fit the network's transfer function by low-passes (Senk et al. 2020, Fig. 5).
+
+    See :func:`_fit_transfer_function`.  Needs 'lif.exp.transfer_function'.  Results
+    are stored under 'lif.exp.transfer_function_fit', 'lif.exp.tau_rate',
+    'lif.exp.W_rate' and 'lif.exp.fit_error'.
+
+    Returns
+    -------
+    transfer_function_fit, tau_rate, W_rate, fit_error
+    """
+    params = _params(network, ["tau_m", "J", "K"], "fit_transfer_function")
+    if "omegas" not in network.analysis_params:
+        raise RuntimeError("fit_transfer_function needs analysis_params['omegas']")
+    params["omegas"] = network.analysis_params["omegas"]
+    params["transfer_function"] = get_required_results(
+        network, ["transfer_function"], [_prefix + "transfer_function"])["transfer_function"]
+    return _cache(network, _fit_transfer_function, params,
+                  [_prefix + "transfer_function_fit", _prefix + "tau_rate",
+                   _prefix + "W_rate", _prefix + "fit_error"],
+                  ["hertz / volt", "second", None, None])
+
+
+_SCAN_KEYS = ("firing_rates", "tau_rate", "h0", "fit_error", "err_tau", "err_h0",
+              "transfer_function", "transfer_function_fit")
+_SCAN_UNITS = ("hertz", "second", "hertz / volt", None, None, None, "hertz / volt",
+               "hertz / volt")
+
+
+def _scan_tuple(mean_inputs, std_inputs, tau_m, tau_s, tau_r, V_0_rel, V_th_rel, omegas,
+                method="shift", progress=True):
+    res = _scan_fit_transfer_function_mean_std_input(
+        mean_inputs, std_inputs, tau_m, tau_s, tau_r, V_0_rel, V_th_rel, omegas,
+        method=method, progress=progress)
+    return tuple(res[k] for k in _SCAN_KEYS)
+
+
+def scan_fit_transfer_function_mean_std_input(network: Any, mean_inputs: Any,
+                                              std_inputs: Any, method: str = "shift",
+                                              population: int = 0,
+                                              progress: bool = True) -> dict:
+    """Scan the low-pass fit over a (mu, sigma) grid for one population's neurons.
+
+    See :func:`_scan_fit_transfer_function_mean_std_input`.  Neuron parameters are
+    those of ``population``; frequencies are ``analysis_params['omegas']``.  Results
+    are stored under 'rate_mapping.scan.<key>'.
+    """
+    p = _params(network, ["tau_m", "tau_s", "tau_r", "V_0_rel", "V_th_rel"],
+                "scan_fit_transfer_function_mean_std_input")
+    params = {k: float(np.ravel(np.asarray(v, float))[
+        population if np.size(v) > 1 else 0]) for k, v in p.items()}
+    if "omegas" not in network.analysis_params:
+        raise RuntimeError("the scan needs analysis_params['omegas']")
+    params.update(mean_inputs=np.asarray(mean_inputs, float),
+                  std_inputs=np.asarray(std_inputs, float),
+                  omegas=network.analysis_params["omegas"], method=method,
+                  progress=progress)
+    values = _cache(network, _scan_tuple, params,
+                    ["rate_mapping.scan." + k for k in _SCAN_KEYS], list(_SCAN_UNITS))
+    return dict(zip(_SCAN_KEYS, values, strict=True))
+
+
+def effective_coupling_strength(network: Any, contribution: str = "all") -> np.ndarray:
+    """Effective coupling strength of the network (Senk et al. 2020, Eq. E1).
+
+    See :func:`_effective_coupling_strength`.  Needs the working point
+    ('lif.exp.mean_input', 'lif.exp.std_input').  Stored under
+    'lif.exp.effective_coupling_strength'.
+    """
+    params = _params(network, ["tau_m", "tau_s", "tau_r", "V_0_rel", "V_th_rel", "J"],
+                     "effective_coupling_strength")
+    params.update(get_required_results(network, ["mu", "sigma"],
+                                       [_prefix + "mean_input", _prefix + "std_input"]))
+    params["contribution"] = contribution
+    return _cache(network, _effective_coupling_strength, params,
+                  _prefix + "effective_coupling_strength")
