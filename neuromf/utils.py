@@ -29,6 +29,8 @@ import pint
 
 #: The unit registry shared by all of neuromf (re-exported as ``neuromf.ureg``).
 ureg = pint.UnitRegistry()
+# Quantities unpickled in worker processes (parameter scans) must land in this registry.
+pint.set_application_registry(ureg)
 
 __all__ = [
     "ureg",

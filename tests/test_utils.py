@@ -31,7 +31,7 @@ class _Counter:
 
 
 def test_cache_returns_stored_value_and_recomputes_on_exact_change():
-    net = Basic("brunel2000_C")
+    net = neuromf.models.load_model("brunel2000_C")
     count = _Counter()
     big = np.zeros(5000)
     assert _cache(net, count, {"K": big}, "test.sum") == 0.0
@@ -55,7 +55,7 @@ def test_nnmt_cache_returns_stale_result(nnmt):
 
 
 def test_changing_a_parameter_invalidates_exactly_the_dependent_results():
-    net = Basic("brunel2000_C")
+    net = neuromf.models.load_model("brunel2000_C")
     neuromf.lif.delta.working_point(net)
     _cache(net, lambda Delay: float(np.sum(Delay)), {"Delay": net.network_params["Delay"]},
            "test.delay_sum")

@@ -3,7 +3,7 @@
 ``Network`` (base), ``Plain`` (no derived parameters), ``Basic`` (arbitrary
 connectivity) and ``Microcircuit`` (Potjans & Diesmann 2014) follow NNMT's models.
 Built-in parameter sets are listed by :func:`available` and loaded by name, e.g.
-``Microcircuit()``, ``Microcircuit('bos2016')``, ``Basic('brunel2000_C')`` or
+``Microcircuit()``, ``Microcircuit('bos2016')``, ``Brunel2000('brunel2000_C')`` or
 :func:`load_model`.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from ._builtin import available
 from .basic import Basic
+from .brunel import Brunel2000
 from .microcircuit import Microcircuit, indegrees_from_connection_probabilities, psc_from_psp
 from .network import Network
 from .plain import Plain
 
-__all__ = ["Network", "Plain", "Basic", "Microcircuit", "available", "load_model",
+__all__ = ["Network", "Plain", "Basic", "Microcircuit", "Brunel2000", "available", "load_model",
            "psc_from_psp", "indegrees_from_connection_probabilities"]
 
 
@@ -34,7 +35,8 @@ def load_model(name_or_path, analysis_params=None) -> Network:
     key = str(name_or_path)
     name = _builtin.canonical_name(key)
     if name is not None and not Path(key).is_file():
-        cls = {"Microcircuit": Microcircuit, "Basic": Basic}[_builtin.BUILTIN[name][0]]
+        cls = {"Microcircuit": Microcircuit, "Basic": Basic,
+               "Brunel2000": Brunel2000}[_builtin.BUILTIN[name][0]]
         return cls(name, analysis_params)
     path = Path(key)
     if not path.is_file():

@@ -17,7 +17,7 @@ BUILTIN = {
                 "Bos et al. 2016 variant of the microcircuit, truncated Gaussian delays"),
     "senk2020": ("Basic", "senk2020.yaml", "senk2020_analysis.yaml",
                  "Senk et al. 2020 two-population E-I network with boxcar spatial profile"),
-    **{f"brunel2000_{state}": ("Basic", f"brunel2000_{state}.yaml", "brunel2000_analysis.yaml",
+    **{f"brunel2000_{state}": ("Brunel2000", f"brunel2000_{state}.yaml", "brunel2000_analysis.yaml",
                                f"Brunel 2000 E-I network, delta synapses, state {state}: {desc}")
        for state, desc in (("A", "g=3, nu_ext/nu_thr=2, synchronous regular"),
                            ("B", "g=6, nu_ext/nu_thr=4, synchronous irregular (fast)"),

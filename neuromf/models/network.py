@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import input_output as io
-from ..utils import from_si, invalidate_stale_results, is_quantity, to_si
+from ..utils import from_si, invalidate_stale_results, to_si
 from . import _builtin
 
 
@@ -94,12 +94,15 @@ class Network:
     # -- construction -----------------------------------------------------
 
     def _setup(self, network_quantities: dict, analysis_quantities: dict) -> None:
-        """Store the given (quantity) parameters, derive the dependent ones, go SI."""
-        self._given_network_params = copy.deepcopy(network_quantities)
-        self._given_analysis_params = copy.deepcopy(analysis_quantities)
+        """Store the given (quantity) parameters in SI, then derive the dependent ones."""
         self.input_units = {}
-        self.network_params = self._strip(network_quantities)
-        self.analysis_params = self._strip(analysis_quantities)
+        self._given_network_si = self._strip(network_quantities)
+        self._given_analysis_si = self._strip(analysis_quantities)
+        self._derive()
+
+    def _derive(self) -> None:
+        self.network_params = copy.deepcopy(self._given_network_si)
+        self.analysis_params = copy.deepcopy(self._given_analysis_si)
         self.network_params.update(self._derived_network_params())
         self.analysis_params.update(self._derived_analysis_params())
         self._validate()
@@ -167,8 +170,8 @@ class Network:
         self.input_units = {}
         self.network_params = self._strip(network_params)
         self.analysis_params = self._strip(analysis_params)
-        self._given_network_params = copy.deepcopy(network_params)
-        self._given_analysis_params = copy.deepcopy(analysis_params)
+        self._given_network_si = copy.deepcopy(self.network_params)
+        self._given_analysis_si = copy.deepcopy(self.analysis_params)
         self.results, self.result_units = {}, {}
         for key, value in results.items():
             magnitude, unit = to_si(value)
@@ -201,22 +204,18 @@ class Network:
         Derived parameters (e.g. ``J`` of a Basic network) are recomputed from the given
         ones; changing a derived parameter directly raises ValueError.
         """
-        changed_network_params = dict(changed_network_params or {})
-        changed_analysis_params = dict(changed_analysis_params or {})
-        net = self._merge(self._given_network_params, changed_network_params,
-                          set(self.network_params) - set(self._given_network_params))
-        ana = self._merge(self._given_analysis_params, changed_analysis_params,
-                          set(self.analysis_params) - set(self._given_analysis_params))
-        if overwrite:
-            self.results, self.results_hash_dict = {}, {}
-            self.result_units, self._result_dependencies = {}, {}
-            self._setup(net, ana)
-            return None
-        new = copy.copy(self)
-        new.results, new.results_hash_dict = {}, {}
-        new.result_units, new._result_dependencies = {}, {}
-        new._setup(net, ana)
-        return new
+        derived_net = set(self.network_params) - set(self._given_network_si)
+        derived_ana = set(self.analysis_params) - set(self._given_analysis_si)
+        target = self if overwrite else copy.copy(self)
+        target.input_units = dict(self.input_units)
+        target._given_network_si = target._merge(self._given_network_si,
+                                                 changed_network_params or {}, derived_net)
+        target._given_analysis_si = target._merge(self._given_analysis_si,
+                                                  changed_analysis_params or {}, derived_ana)
+        target.results, target.results_hash_dict = {}, {}
+        target.result_units, target._result_dependencies = {}, {}
+        target._derive()
+        return None if overwrite else target
 
     def _merge(self, given: dict, changes: dict, derived: set) -> dict:
         bad = sorted(set(changes) & derived)
@@ -224,11 +223,12 @@ class Network:
             raise ValueError(
                 f"cannot change derived parameter(s) {bad} of a {type(self).__name__} network; "
                 f"change the parameters they are computed from instead")
-        merged = copy.deepcopy(given)
+        merged = dict(given)
         for key, value in changes.items():
-            if not is_quantity(value) and key in self.input_units:
-                value = from_si(value, self.input_units[key])
-            merged[key] = copy.deepcopy(value)
+            magnitude, unit = to_si(value)
+            if unit is not None:
+                self.input_units[key] = unit
+            merged[key] = copy.deepcopy(magnitude)
         return merged
 
     def copy(self) -> Network:

@@ -54,7 +54,7 @@ def test_microcircuit_rates_are_self_consistent_against_mpmath():
 
 
 def test_delta_rates_are_self_consistent_against_mpmath():
-    net = Basic("brunel2000_C")
+    net = neuromf.models.load_model("brunel2000_C")
     wp = delta.working_point(net)
     p = net.network_params
     for a in range(2):

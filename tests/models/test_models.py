@@ -117,7 +117,7 @@ def test_available_and_load_model():
         assert isinstance(net, Network)
         assert len(net.network_params["populations"]) >= 2
     assert isinstance(load_model("bos2016"), Microcircuit)
-    assert isinstance(Basic("Brunel2000_c"), Basic)
+    assert isinstance(neuromf.models.Brunel2000("Brunel2000_c"), Basic)
     with pytest.raises(ValueError, match="unknown model 'nope'"):
         load_model("nope")
     with pytest.raises(FileNotFoundError, match="built-in"):
@@ -126,9 +126,12 @@ def test_available_and_load_model():
 
 @pytest.mark.parametrize("state, g, eta", [("A", 3, 2), ("B", 6, 4), ("C", 5, 2), ("D", 4.5, 0.9)])
 def test_brunel2000_states(state, g, eta):
-    p = Basic(f"brunel2000_{state}").network_params
+    net = load_model(f"brunel2000_{state}")
+    assert isinstance(net, neuromf.models.Brunel2000)
+    p = net.network_params
     # Brunel 2000: nu_thr = theta/(J C_E tau) = 20 mV / (0.1 mV * 1000 * 20 ms) = 10 Hz
-    assert p["nu_ext"] == pytest.approx(eta * 10.0)
+    assert p["nu_thr"] == pytest.approx(10.0)
+    assert p["nu_ext"] == pytest.approx(eta * 10.0) and p["eta"] == pytest.approx(eta)
     np.testing.assert_allclose(p["J"], [[1e-4, -g * 1e-4]] * 2)
     np.testing.assert_allclose(p["V_th_rel"], [10e-3, 10e-3])
 
@@ -148,7 +151,7 @@ def test_change_parameters_recomputes_derived():
 
 
 def test_change_parameters_overwrite_discards_results():
-    net = Basic("brunel2000_C")
+    net = load_model("brunel2000_C")
     neuromf.lif.delta.firing_rates(net)
     assert net.results
     assert net.change_parameters({"nu_ext": 25 * ureg.Hz}, overwrite=True) is None
@@ -156,7 +159,7 @@ def test_change_parameters_overwrite_discards_results():
 
 
 def test_copy_is_independent_and_clear_results():
-    net = Basic("brunel2000_C")
+    net = load_model("brunel2000_C")
     neuromf.lif.delta.working_point(net)
     twin = net.copy()
     twin.network_params["K"][0, 0] = 1.0

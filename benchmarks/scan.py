@@ -1,0 +1,43 @@
+"""Parameter scan of microcircuit working points: one process vs local workers.
+
+Run:  python benchmarks/scan.py [--size 100] [--workers 2]
+
+Evaluates the working point on a size x size grid of (g, nu_ext) and prints both wall
+times and the ratio.  With --scheduler ADDRESS the parallel run uses a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+
+from neuromf.scan import scan
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scheduler", default=None)
+    args = parser.parse_args()
+    axes = {"g": np.linspace(3.0, 8.0, args.size), "nu_ext": np.linspace(5.0, 20.0, args.size)}
+    start = time.perf_counter()
+    serial = scan("potjans2014", axes, workers=1)
+    t_serial = time.perf_counter() - start
+    start = time.perf_counter()
+    parallel = scan("potjans2014", axes, workers=args.workers, scheduler=args.scheduler)
+    t_parallel = time.perf_counter() - start
+    assert np.array_equal(serial.data, parallel.data, equal_nan=True)
+    where = args.scheduler or f"{args.workers} local processes"
+    print(f"machine: {platform.machine()}, python {platform.python_version()}")
+    print(f"{args.size}x{args.size} microcircuit working points")
+    print(f"1 process:        {t_serial:8.1f} s ({t_serial / args.size**2 * 1e3:.1f} ms/point)")
+    print(f"{where}: {t_parallel:8.1f} s")
+    print(f"speed-up: {t_serial / t_parallel:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

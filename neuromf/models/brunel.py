@@ -1,0 +1,37 @@
+"""Brunel (2000) sparsely connected network of excitatory and inhibitory LIF neurons."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .basic import Basic
+
+
+class Brunel2000(Basic):
+    """Brunel (2000) 'model A': E and I populations with δ synapses.
+
+    Given the excitatory PSP ``j`` (V), the relative inhibition ``g``, in-degrees ``K``
+    and the external rate per synapse ``nu_ext``, derives
+
+    - ``J = [[j, −g j], [j, −g j]]`` (PSP jumps, V), ``J_ext = j`` for both populations;
+    - ``nu_thr = theta / (j K_E tau_m)``, the external rate that brings the mean input
+      to threshold, with ``theta = V_th_abs`` measured from rest ``E_L`` (Brunel 2000,
+      Eq. 8), and ``eta = nu_ext / nu_thr``;
+
+    plus everything :class:`Basic` derives.  Built-in sets ``brunel2000_A`` … ``_D``
+    are the states of Brunel 2000, Fig. 8.
+    """
+
+    def _derived_network_params(self) -> dict:
+        derived = super()._derived_network_params()
+        p = self.network_params
+        j, g = float(p["j"]), float(p["g"])
+        derived["J"] = np.array([[j, -g * j], [j, -g * j]])
+        derived["J_ext"] = np.array([j, j])
+        theta = np.asarray(p["V_th_abs"], dtype=float) - float(p.get("E_L", 0.0))
+        tau_m = np.asarray(p["tau_m"], dtype=float)
+        nu_thr = float(np.atleast_1d(theta)[0] / (j * np.asarray(p["K"])[0, 0]
+                                                    * np.atleast_1d(tau_m)[0]))
+        derived["nu_thr"] = nu_thr
+        derived["eta"] = float(p["nu_ext"]) / nu_thr
+        return derived

@@ -1,0 +1,364 @@
+"""Parameter scans: any analysis over a grid of model parameters, locally or on Dask.
+
+>>> from neuromf.scan import scan
+>>> result = scan('potjans2014', {'g': np.arange(3, 8, 0.5), 'nu_ext': np.arange(5, 20, 1.0)},
+...               quantity='rates', workers=2, out='scan.h5')
+>>> result.data.shape          # (10, 15, 8): grid axes, then populations
+
+* Axis values are quantities or plain numbers in the unit the model was given that
+  parameter in (``nu_ext`` in Hz for the built-in microcircuit, ``tau_m`` in ms, ...).
+* ``workers=1`` evaluates in this process, ``workers=N`` in N local processes,
+  ``scheduler='tcp://host:8786'`` (or a ``distributed.Client``) on a Dask cluster
+  (extra ``dask``).
+* With ``out=`` the labeled result (axis names, values, units) is written to HDF5
+  after every batch of finished points; running the same scan again with the same
+  file resumes: finished grid points are not recomputed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import input_output as io
+from ._progress import ProgressBar
+from .utils import check_choice, fingerprint, from_si, is_quantity, to_si, ureg
+
+__all__ = ["scan", "ScanResult", "QUANTITIES", "register_quantity"]
+
+
+# ---------------------------------------------------------------------------
+# quantities
+# ---------------------------------------------------------------------------
+
+def _synapse_type(net) -> str:
+    kind = net.network_params.get("synapse_type")
+    if kind is None:
+        kind = "exp" if "tau_s" in net.network_params else "delta"
+    return str(kind)
+
+
+def _working_point(net, method: str) -> dict:
+    from . import lif
+
+    if _synapse_type(net) == "delta":
+        return lif.delta.working_point(net)
+    return lif.exp.working_point(net, method=method)
+
+
+def _rates(net, method):
+    return _working_point(net, method)["firing_rates"]
+
+
+def _mean(net, method):
+    return _working_point(net, method)["mean_input"]
+
+
+def _std(net, method):
+    return _working_point(net, method)["std_input"]
+
+
+#: name -> (function(net, method) -> array of fixed shape per grid point, SI unit)
+QUANTITIES: dict[str, tuple[Callable, str]] = {
+    "rates": (_rates, "hertz"),
+    "mean_input": (_mean, "volt"),
+    "std_input": (_std, "volt"),
+}
+
+
+def register_quantity(name: str, func: Callable, unit: str) -> None:
+    """Make ``func(network, method) -> array`` available as ``quantity=name``."""
+    QUANTITIES[name] = (func, unit)
+
+
+# ---------------------------------------------------------------------------
+# result container
+# ---------------------------------------------------------------------------
+
+@dataclass
+class ScanResult:
+    """Labeled result of a scan: ``data[i_1, ..., i_k, ...]`` at ``axes`` values."""
+
+    axis_names: list[str]
+    axis_values: list[np.ndarray]          # SI
+    axis_units: list[str]                  # unit of the SI values
+    data: np.ndarray
+    done: np.ndarray
+    quantity: str
+    unit: str
+    method: str
+    model: str
+    populations: list[str] = field(default_factory=list)
+    key: str = ""
+
+    def axis_quantity(self, i: int):
+        """Values of axis ``i`` as a pint quantity in SI units."""
+        return ureg.Quantity(self.axis_values[i], self.axis_units[i]) \
+            if self.axis_units[i] else self.axis_values[i]
+
+    def save(self, path: str | Path) -> None:
+        """Write the result to HDF5 atomically (names, values and units of every axis)."""
+        io.save_h5(path, {
+            "scan": {"quantity": self.quantity, "unit": self.unit, "method": self.method,
+                     "model": self.model, "key": self.key,
+                     "populations": list(self.populations) or None},
+            "axes": {name: {"val": values, "unit": unit, "index": i}
+                     for i, (name, values, unit) in
+                     enumerate(zip(self.axis_names, self.axis_values, self.axis_units))},
+            "data": {"val": self.data, "unit": self.unit},
+            "done": self.done,
+        })
+
+    @classmethod
+    def load(cls, path: str | Path) -> ScanResult:
+        raw = io.load_h5(path)
+        axes = sorted(raw["axes"].items(), key=lambda item: item[1]["index"])
+        meta = raw["scan"]
+        return cls(axis_names=[name for name, _ in axes],
+                   axis_values=[np.asarray(a["val"]) for _, a in axes],
+                   axis_units=[a["unit"] for _, a in axes],
+                   data=np.asarray(raw["data"]["val"]), done=np.asarray(raw["done"], bool),
+                   quantity=meta["quantity"], unit=meta["unit"], method=meta["method"],
+                   model=meta["model"], populations=list(meta["populations"] or []),
+                   key=meta["key"])
+
+
+# ---------------------------------------------------------------------------
+# evaluation
+# ---------------------------------------------------------------------------
+
+def _evaluate_points(network, names: Sequence[str], points: Sequence[tuple],
+                     units: Sequence[str], quantity: str, method: str) -> list[np.ndarray]:
+    """Evaluate ``quantity`` at several grid points (runs in worker processes too)."""
+    func = QUANTITIES[quantity][0]
+    out = []
+    for point in points:
+        net = network.change_parameters(dict(zip(names, point)))   # SI values
+        out.append(np.asarray(func(net, method)))
+    return out
+
+
+def _resolve_axes(network, params: Mapping[str, Any]) -> tuple[list, list, list]:
+    names, values, units = [], [], []
+    for name, spec in params.items():
+        if name not in network._given_network_si:
+            raise ValueError(f"cannot scan {name!r}: it is not a parameter the model was "
+                             f"given (derived parameters cannot be scanned); given: "
+                             f"{', '.join(sorted(network._given_network_si))}")
+        if is_quantity(spec):
+            si, unit = to_si(spec)
+            unit = str(ureg.Quantity(1.0, unit).to_base_units().units) if unit else ""
+            si = np.atleast_1d(np.asarray(si, dtype=float))
+        else:
+            raw = np.atleast_1d(np.asarray(spec, dtype=float))
+            given_unit = network.input_units.get(name)
+            if given_unit:
+                q = from_si(1.0, given_unit)       # unit object in the model's unit
+                si = np.asarray(ureg.Quantity(raw, given_unit).to_base_units().magnitude)
+                unit = str(q.to_base_units().units)
+            else:
+                si, unit = raw, ""
+        if si.ndim != 1 or si.size == 0:
+            raise ValueError(f"scan axis {name!r} needs a non-empty 1d list of values")
+        names.append(name)
+        values.append(si)
+        units.append(unit)
+    if not names:
+        raise ValueError("scan needs at least one parameter axis")
+    return names, values, units
+
+
+def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
+         method: str = "shift", out: str | Path | None = None, workers: int = 1,
+         scheduler: Any = None, progress: bool = True, batch_size: int | None = None
+         ) -> ScanResult:
+    """Evaluate ``quantity`` on the cartesian grid of ``params``.
+
+    Parameters
+    ----------
+    model : str, path or Network
+        Built-in model name, YAML file or network.
+    params : dict
+        ``{parameter: values}``; values as a quantity array or numbers in the unit the
+        model was given the parameter in.
+    quantity : str
+        One of :data:`QUANTITIES` ('rates', 'mean_input', 'std_input', and those
+        registered by other modules, e.g. 'peak_frequency').
+    method : {'shift', 'taylor'}
+        Colored-noise approximation for exp-synapse models.
+    out : path, optional
+        HDF5 file for the labeled result; also the checkpoint for resuming.
+    workers : int
+        Local processes (1: in this process).
+    scheduler : str or distributed.Client, optional
+        Dask scheduler address or client; overrides ``workers``.
+    progress : bool
+        Show a progress bar on stderr for scans longer than a second.
+    batch_size : int, optional
+        Grid points per task (default: about 4 tasks per worker, at most 50 points).
+
+    Returns
+    -------
+    ScanResult
+    """
+    from .models import Network, load_model
+
+    check_choice("quantity", quantity, list(QUANTITIES))
+    check_choice("method", method, ["shift", "taylor"])
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    network = model if isinstance(model, Network) else load_model(model)
+    names, values, units = _resolve_axes(network, params)
+    shape = tuple(len(v) for v in values)
+    grid = list(itertools.product(*[range(n) for n in shape]))
+    key = fingerprint(type(network).__name__, network.network_params, names, values, quantity,
+                      method)
+    label = str(network.network_params.get("label", model if isinstance(model, str) else ""))
+
+    result = None
+    if out is not None and Path(out).is_file():
+        previous = ScanResult.load(out)
+        if previous.key == key:
+            result = previous
+    todo = [idx for idx in grid if result is None or not result.done[idx]]
+
+    def store(indices, outputs):
+        nonlocal result
+        if result is None:
+            first = np.asarray(outputs[0])
+            result = ScanResult(axis_names=names, axis_values=values, axis_units=units,
+                                data=np.full(shape + first.shape, np.nan,
+                                             dtype=np.result_type(first, float)),
+                                done=np.zeros(shape, dtype=bool), quantity=quantity,
+                                unit=QUANTITIES[quantity][1], method=method, model=label,
+                                populations=[str(p) for p in
+                                             network.network_params.get("populations", [])],
+                                key=key)
+        for idx, value in zip(indices, outputs):
+            result.data[idx] = value
+            result.done[idx] = True
+
+    n_tasks_per_worker = 4
+    parallel = max(workers, 1) if scheduler is None else 8
+    if batch_size is None:
+        batch_size = max(1, min(50, len(todo) // (parallel * n_tasks_per_worker) or 1))
+    batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
+
+    def points_of(batch):
+        return [tuple(values[d][i] for d, i in enumerate(idx)) for idx in batch]
+
+    last_save = time.perf_counter()
+    with ProgressBar(len(grid), label=f"scan {quantity}", enabled=progress) as bar:
+        bar.update(len(grid) - len(todo))
+
+        def finished(batch, outputs):
+            nonlocal last_save
+            store(batch, outputs)
+            bar.update(len(batch))
+            if out is not None and time.perf_counter() - last_save > 2.0:
+                result.save(out)
+                last_save = time.perf_counter()
+
+        args = (names,)
+        if scheduler is not None:
+            _run_dask(scheduler, network, batches, points_of, args, units, quantity, method,
+                      finished)
+        elif workers == 1:
+            for batch in batches:
+                finished(batch, _evaluate_points(network, names, points_of(batch), units,
+                                                 quantity, method))
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(_evaluate_points, network, names, points_of(b), units,
+                                       quantity, method): b for b in batches}
+                for future in as_completed(futures):
+                    finished(futures[future], future.result())
+    if result is None:
+        raise RuntimeError("scan produced no result")
+    if out is not None:
+        result.save(out)
+    return result
+
+
+def _run_dask(scheduler, network, batches, points_of, args, units, quantity, method,
+              finished) -> None:
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError as err:
+        raise ImportError("scans on a Dask cluster need the extra 'dask': "
+                          "pip install 'neuromf[dask]'") from err
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        remote_network = client.scatter(network, broadcast=True)
+        futures = {client.submit(_evaluate_points, remote_network, args[0], points_of(b), units,
+                                 quantity, method, pure=False): i
+                   for i, b in enumerate(batches)}
+        for future in dask_completed(futures):
+            finished(batches[futures[future]], future.result())
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+# ---------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------
+
+def _parse_axis(text: str) -> tuple[str, Any]:
+    """'g=3:8:0.5' (start:stop:step, stop excluded), 'g=3,4,5' or with a unit 'tau_m=5:20:5 ms'."""
+    try:
+        name, spec = text.split("=", 1)
+    except ValueError:
+        raise ValueError(f"--param needs NAME=START:STOP:STEP or NAME=V1,V2,..., got "
+                         f"{text!r}") from None
+    spec, _, unit = spec.strip().partition(" ")
+    if ":" in spec:
+        start, stop, step = (float(x) for x in spec.split(":"))
+        if step <= 0 or stop <= start:
+            raise ValueError(f"--param {name}: need STOP > START and STEP > 0, got {spec!r}")
+        values = np.arange(start, stop, step)
+    else:
+        values = np.array([float(x) for x in spec.split(",")])
+    return name.strip(), ureg.Quantity(values, unit.strip()) if unit.strip() else values
+
+
+def register_cli(sub) -> None:
+    p = sub.add_parser("scan", help="evaluate a quantity over a grid of model parameters")
+    p.add_argument("model", help="built-in model name or network YAML file")
+    p.add_argument("--param", action="append", required=True,
+                   help="axis NAME=START:STOP:STEP (stop excluded) or NAME=V1,V2,...; "
+                        "values in the model's unit for NAME, or append a unit: "
+                        "'tau_m=5:20:5 ms'")
+    p.add_argument("--quantity", default="rates", help="quantity to evaluate "
+                   "(default: %(default)s; see neuromf.scan.QUANTITIES)")
+    p.add_argument("--method", default="shift", choices=["shift", "taylor"])
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--scheduler", help="Dask scheduler address (extra 'dask')")
+    p.add_argument("--out", default="scan.h5", help="HDF5 result / checkpoint file")
+    p.set_defaults(func=_cli)
+
+
+def _cli(args) -> int:
+    import sys
+
+    try:
+        axes = dict(_parse_axis(text) for text in args.param)
+        result = scan(args.model, axes, quantity=args.quantity, method=args.method,
+                      out=args.out, workers=args.workers, scheduler=args.scheduler)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"neuromf scan: {err}", file=sys.stderr)
+        return 2
+    print(f"{result.quantity} ({result.unit}) on a {' x '.join(str(len(v)) for v in result.axis_values)} "
+          f"grid of {', '.join(result.axis_names)}: wrote {args.out}")
+    finite = result.data[np.isfinite(result.data)] if result.data.dtype.kind == "f" else result.data
+    if finite.size:
+        print(f"range: {np.min(finite):.6g} .. {np.max(finite):.6g} {result.unit}")
+    return 0
