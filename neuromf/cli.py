@@ -103,13 +103,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _linear_response(net, kind: str, method: str, out: Path) -> list[Path]:
-    """Transfer functions, spectra and dominant eigenmode (added by the linear-response
-    layer when it is available in this installation)."""
-    try:
-        from . import analysis
-    except ImportError:
+    """Transfer functions, spectra and dominant eigenmode, with figures."""
+    from .analysis import linear_response_report
+
+    if "omegas" not in net.analysis_params or not len(net.analysis_params["omegas"]):
+        print("no analysis frequencies: skipping the linear response (give --freqs)")
         return []
-    return analysis.linear_response_report(net, method, out)
+    return linear_response_report(net, method, out)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -117,3 +117,18 @@ def _derivative_of_firing_rates_wrt_mean_input(mu, sigma, V_0_rel, V_th_rel, tau
     """d nu / d mu (Hz/V) of the Siegert rate: the ω → 0 limit of the δ-synapse
     transfer function (Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001)."""
     return _siegert.d_delta_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r)
+
+
+def cvs(network: Any) -> np.ndarray:
+    """ISI coefficient of variation per population (Brunel 2000, App. A.1);
+    cached as ``'lif.delta.cvs'``. Needs the working point."""
+    params = get_required_network_params(network, _cvs, exclude=["mu", "sigma"])
+    params.update(get_required_results(network, ["mu", "sigma"],
+                                       [_prefix + "mean_input", _prefix + "std_input"]))
+    return _cache(network, _cvs, params, _prefix + "cvs", "dimensionless")
+
+
+def _cvs(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r) -> np.ndarray:
+    """ISI coefficient of variation of the LIF neuron with white noise
+    (Brunel 2000, App. A.1); see :func:`neuromf.special._siegert.delta_cv`."""
+    return _siegert.delta_cv(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r)

@@ -19,6 +19,29 @@ from typing import Any
 import numpy as np
 
 from .. import _solvers
+from ..linear_response import (  # noqa: F401  (NNMT's names in nnmt.lif.exp)
+    _cross_spectral_matrix,
+    _effective_connectivity,
+    _eigen_spectra,
+    _match_eigenvalues_across_frequencies,
+    _pairwise_covariances,
+    _pairwise_effective_connectivity,
+    _power_spectra,
+    _propagator,
+    _sensitivity_measure,
+    _sensitivity_measure_all_eigenmodes,
+    _spectral_bound,
+    cross_spectral_matrix,
+    effective_connectivity,
+    eigen_spectra,
+    pairwise_covariances,
+    pairwise_effective_connectivity,
+    power_spectra,
+    propagator,
+    sensitivity_measure,
+    sensitivity_measure_all_eigenmodes,
+    spectral_bound,
+)
 from ..special import _siegert
 from ..utils import (
     _cache,
@@ -292,3 +315,69 @@ def _derivative_of_firing_rates_wrt_mean_input(mu, sigma, V_0_rel, V_th_rel, tau
         return _siegert.d_shift_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r,
                                                  tau_s)
     return _siegert.d_taylor_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+
+
+# ---------------------------------------------------------------------------
+# linear response (parameter-level functions live in neuromf.lif._transfer and
+# neuromf.linear_response; the network-level versions for exp synapses are here)
+# ---------------------------------------------------------------------------
+
+def _omegas_for(network: Any, freqs) -> np.ndarray:
+    if freqs is not None:
+        freqs = np.atleast_1d(np.asarray(freqs, dtype=float))
+        check_finite("freqs", freqs, "Hz")
+        return 2 * np.pi * freqs
+    try:
+        return network.analysis_params["omegas"]
+    except KeyError:
+        raise RuntimeError("no analysis frequencies: give freqs= or analysis parameters "
+                           "f_min, f_max, df") from None
+
+
+def transfer_function(network: Any, freqs=None, method: str = "shift",
+                      synaptic_filter: bool = True) -> np.ndarray:
+    """Rate response to modulated mean input, per population (Hz/V).
+
+    Needs the working point (:func:`working_point`) first.  ``freqs`` (Hz) default to
+    the network's analysis frequencies.  Result shape (n_freqs, n_populations),
+    cached as ``'lif.exp.transfer_function'``.  See
+    :func:`neuromf.lif._transfer._transfer_function` (Schuecker et al. 2015).
+    """
+    check_choice("method", method, RATE_METHODS)
+    params = get_required_network_params(network, _transfer_function_shift,
+                                         exclude=["mu", "sigma", "omegas"])
+    params.update(get_required_results(network, ["mu", "sigma"],
+                                       [_prefix + "mean_input", _prefix + "std_input"]))
+    params["omegas"] = _omegas_for(network, freqs)
+    params["synaptic_filter"] = synaptic_filter
+    func = _transfer_function_shift if method == "shift" else _transfer_function_taylor
+    return _cache(network, func, params, _prefix + "transfer_function", "hertz / volt")
+
+
+
+def cvs(network: Any) -> np.ndarray:
+    """Coefficient of variation of the inter-spike intervals per population.
+
+    Needs the working point; cached as ``'lif.exp.cvs'``. See :func:`_cvs`.
+    """
+    params = get_required_network_params(network, _cvs, exclude=["nu", "mu", "sigma"])
+    params.update(get_required_results(
+        network, ["nu", "mu", "sigma"],
+        [_prefix + "firing_rates", _prefix + "mean_input", _prefix + "std_input"]))
+    return _cache(network, _cvs, params, _prefix + "cvs", "dimensionless")
+
+
+def _cvs(nu, mu, sigma, V_0_rel, V_th_rel, tau_m, tau_s) -> np.ndarray:
+    """ISI coefficient of variation with colored noise (Brunel 2000, App. A.1, with the
+    boundaries shifted as for the 'shift' rate, Fourcaud & Brunel 2002).
+
+    ``CV = nu · tau_m · sqrt(2π ∫∫ ...)``: the double integral of Brunel 2000,
+    App. A.1, at shifted threshold and reset, times the given rate ``nu`` (NNMT's
+    convention: the rate includes the refractory period, the integral does not).
+    """
+    shift = _siegert.ALPHA_SHIFT / 2 * np.sqrt(np.asarray(tau_s) / np.asarray(tau_m))
+    V_0 = np.asarray(V_0_rel) + np.asarray(sigma) * shift
+    V_th = np.asarray(V_th_rel) + np.asarray(sigma) * shift
+    cv_over_rate = (_siegert.delta_cv(mu, sigma, V_0, V_th, tau_m, 0.0)
+                    / _siegert.delta_firing_rate(mu, sigma, V_0, V_th, tau_m, 0.0))
+    return np.asarray(nu) * cv_over_rate

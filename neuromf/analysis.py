@@ -1,0 +1,79 @@
+"""The linear-response part of ``neuromf analyze``: transfer functions, delays,
+effective connectivity, power spectra and the dominant eigenmode with its
+sensitivity measure (Bos et al. 2016), with figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import linear_response, network_properties
+from ._progress import ProgressBar
+from .lif import exp
+from .plotting import (
+    plot_eigenvalue_trajectories,
+    plot_power_spectra,
+    plot_transfer_functions,
+    save_figure,
+)
+
+
+def dominant_eigenmode(eigenvalues: np.ndarray, freqs: np.ndarray) -> dict:
+    """The eigenvalue of M closest to the instability point 1 over all frequencies.
+
+    Returns its frequency (Hz), frequency index, mode index and value.
+    """
+    distance = np.abs(1.0 - eigenvalues)
+    fi, mode = np.unravel_index(np.argmin(distance), distance.shape)
+    return {"frequency": float(freqs[fi]), "frequency_index": int(fi), "mode": int(mode),
+            "eigenvalue": complex(eigenvalues[fi, mode]),
+            "distance_to_instability": float(distance[fi, mode])}
+
+
+def linear_response_report(net: Any, method: str, out: Path, progress: bool = True,
+                           print_summary: bool = True) -> list[Path]:
+    """Compute the linear response of an exp-synapse network and write figures.
+
+    Results are stored in ``net.results`` (saved by the caller); returns the written
+    figure paths.
+    """
+    out = Path(out)
+    pops = [str(p) for p in net.network_params["populations"]]
+    freqs = net.analysis_params["omegas"] / (2 * np.pi)
+    steps = ["transfer function", "delays", "effective connectivity", "power spectra",
+             "eigenvalues", "sensitivity"]
+    with ProgressBar(len(steps), label="linear response", enabled=progress) as bar:
+        transfer = exp.transfer_function(net, method=method)
+        bar.update()
+        network_properties.delay_dist_matrix(net)
+        bar.update()
+        linear_response.effective_connectivity(net)
+        bar.update()
+        spectra = linear_response.power_spectra(net)
+        bar.update()
+        eigenvalues = linear_response.eigen_spectra(net, quantity="MH")
+        bar.update()
+        mode = dominant_eigenmode(eigenvalues, freqs)
+        sensitivity = linear_response.sensitivity_measure(net, frequency=mode["frequency"])
+        bar.update()
+    net.results["analysis.dominant_eigenmode"] = mode
+    if print_summary:
+        amp = np.asarray(sensitivity["sensitivity_amp"])
+        order = np.argsort(-np.abs(amp), axis=None)[:3]
+        print(f"dominant eigenmode: λ = {mode['eigenvalue']:.4f} at "
+              f"{mode['frequency']:.2f} Hz, |1 − λ| = {mode['distance_to_instability']:.4f}")
+        print("connections that move it most towards instability "
+              "(amplitude sensitivity, Bos et al. 2016):")
+        for flat in order:
+            a, b = np.unravel_index(flat, amp.shape)
+            print(f"  {pops[b]:>6} -> {pops[a]:<6} {amp[a, b]:+.4f}")
+    title = str(net.network_params.get("label", ""))
+    return [
+        save_figure(plot_power_spectra(freqs, spectra, pops, title), out / "power_spectra.png"),
+        save_figure(plot_transfer_functions(freqs, transfer, pops, title),
+                    out / "transfer_functions.png"),
+        save_figure(plot_eigenvalue_trajectories(eigenvalues, freqs, title),
+                    out / "eigenvalues.png"),
+    ]
