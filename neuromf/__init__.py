@@ -7,8 +7,9 @@ arrays; pint quantities (``neuromf.ureg``) appear only at the user boundary.
 
 from .utils import ureg  # noqa: I001  (the registry must exist before the submodules)
 
-from . import utils, input_output, models, lif
+from . import utils, input_output, models, network_properties, linear_response, lif
 
 __version__ = "0.1.0"
 
-__all__ = ["ureg", "utils", "input_output", "models", "lif", "__version__"]
+__all__ = ["ureg", "utils", "input_output", "models", "network_properties", "linear_response",
+           "lif", "__version__"]

@@ -99,7 +99,10 @@ def _lambertw_roots(branch_nr: Any, c: np.ndarray, tau: float, delay: float) -> 
     z = c * (scale * np.exp(scale))
     kk = k.reshape(k.shape + (1,) * c.ndim)
     w = _lambertw_polished(z, kk)
-    return -1.0 / tau + w / delay
+    with np.errstate(invalid="ignore"):
+        lam = -1.0 / tau + w / delay
+    # c = 0: only branch 0 has a root; W_k(0) = -inf on the other branches
+    return np.where((z == 0) & (kk != 0), complex(-np.inf, 0.0), lam)
 
 
 def _check_delay_distribution(network: Any) -> None:
@@ -258,19 +261,6 @@ def _eigenvals_branches_rate(k_wavenumbers: Any, branches: Any, tau: Any, W_rate
 # interpolation between the LIF transfer function and the low-pass fit
 # ---------------------------------------------------------------------------
 
-def _holomorphic_derivative(f: Callable[[np.ndarray], np.ndarray], z: complex,
-                            radius: float, n: int = 16) -> complex:
-    """f'(z) of a holomorphic f by the Cauchy integral on a circle (trapezoidal rule).
-
-    f'(z) = (1 / 2πi) ∮ f(ζ) / (ζ − z)² dζ; the trapezoidal rule with n points
-    converges geometrically, (radius / distance to the nearest singularity)^n.
-    """
-    theta = 2.0 * np.pi * np.arange(n) / n
-    shifts = radius * np.exp(1j * theta)
-    values = f(z + shifts)
-    return complex(np.mean(values * np.exp(-1j * theta)) / radius)
-
-
 class _EffectiveCoupling:
     """ξ_s(λ): critical eigenvalue of the spiking network's effective connectivity.
 
@@ -302,33 +292,53 @@ class _EffectiveCoupling:
                                f"{lam[~np.all(np.isfinite(H), axis=1)]} 1/s")
         return _critical_eigenvalue(H[:, :, None] * self.weights)
 
-    def derivative(self, lam: complex) -> complex:
+    def value_and_derivative(self, lam: complex, n: int = 8) -> tuple[complex, complex]:
+        """ξ_s(λ) and dξ_s/dλ, the latter by the Cauchy integral formula.
+
+        ξ_s'(λ) = (1 / 2πi) ∮ ξ_s(ζ) / (ζ − λ)² dζ on a circle of radius r; the
+        trapezoidal rule with n nodes has error ~ (r / R)^n, R the distance to the
+        nearest singularity (r = 10⁻³ of the eigenvalue's scale here), and one call of
+        the transfer function evaluates all n + 1 points.
+        """
         radius = 1e-3 * max(abs(lam), self.scale)
-        return _holomorphic_derivative(self, lam, radius)
+        theta = 2.0 * np.pi * np.arange(n) / n
+        shifts = radius * np.exp(1j * theta)
+        values = self(np.concatenate([[lam], lam + shifts]))
+        return complex(values[0]), complex(np.mean(values[1:] * np.exp(-1j * theta)) / radius)
+
+
+def _xi_alpha(lam: complex, alpha: float, xi_s: _EffectiveCoupling, xi_rate0: complex,
+              tau: float) -> tuple[complex, complex, complex, complex]:
+    """ξ_s, ξ_r and the interpolated ξ_α with its λ-derivative at λ."""
+    if alpha != 0:
+        xs, dxs = xi_s.value_and_derivative(lam)
+    else:
+        xs, dxs = 0.0, 0.0
+    xr = xi_rate0 / (1.0 + lam * tau)
+    dxr = -tau * xi_rate0 / (1.0 + lam * tau) ** 2
+    return xs, xr, alpha * xs + (1.0 - alpha) * xr, alpha * dxs + (1.0 - alpha) * dxr
 
 
 def _newton_chareq(lam: complex, alpha: float, delay: float, xi_s: _EffectiveCoupling,
                    xi_rate0: complex, tau: float, tol: float = 1e-12, maxiter: int = 50
                    ) -> tuple[complex, float, bool]:
-    """Newton's method on g(λ) = ξ_α(λ) − e^{λd}; returns (λ, |g| relative, converged)."""
+    """Newton's method on g(λ) = ξ_α(λ) − e^{λd}; returns (λ, |g|/|e^{λd}|, converged)."""
     resid = np.inf
     for _ in range(maxiter):
-        xs = complex(xi_s(lam)[0]) if alpha != 0 else 0.0
-        xr = xi_rate0 / (1.0 + lam * tau)
+        _, _, xa, dxa = _xi_alpha(lam, alpha, xi_s, xi_rate0, tau)
         e = np.exp(lam * delay)
-        g = alpha * xs + (1.0 - alpha) * xr - e
+        g = xa - e
         resid = abs(g) / max(abs(e), 1e-300)
-        dxs = xi_s.derivative(lam) if alpha != 0 else 0.0
-        dxr = -tau * xi_rate0 / (1.0 + lam * tau) ** 2
-        dg = alpha * dxs + (1.0 - alpha) * dxr - delay * e
+        dg = dxa - delay * e
         if dg == 0 or not np.isfinite(dg):
             return lam, resid, False
         step = g / dg
         lam = lam - step
         if abs(step) <= tol * max(abs(lam), 1.0 / tau):
-            xs = complex(xi_s(lam)[0]) if alpha != 0 else 0.0
-            g = alpha * xs + (1.0 - alpha) * xi_rate0 / (1.0 + lam * tau) - np.exp(lam * delay)
-            resid = abs(g) / max(abs(np.exp(lam * delay)), 1e-300)
+            xa = (alpha * complex(xi_s(lam)[0]) if alpha != 0 else 0.0) \
+                + (1.0 - alpha) * xi_rate0 / (1.0 + lam * tau)
+            e = np.exp(lam * delay)
+            resid = abs(xa - e) / max(abs(e), 1e-300)
             return lam, resid, resid < 1e-8
     return lam, resid, False
 
@@ -336,9 +346,8 @@ def _newton_chareq(lam: complex, alpha: float, delay: float, xi_s: _EffectiveCou
 def _d_lambda_d_alpha(lam: complex, alpha: float, delay: float, xi_s: _EffectiveCoupling,
                       xi_rate0: complex, tau: float) -> complex:
     """dλ/dα = −(ξ_s − ξ_r) / (ξ_α' − d ξ_α) along ξ_α(λ) e^{−λd} = 1 (Senk 2020, Fig. 6)."""
-    xs = complex(xi_s(lam)[0])
+    xs, dxs = xi_s.value_and_derivative(lam)
     xr = xi_rate0 / (1.0 + lam * tau)
-    dxs = xi_s.derivative(lam)
     dxr = -tau * xi_rate0 / (1.0 + lam * tau) ** 2
     xa = alpha * xs + (1.0 - alpha) * xr
     dxa = alpha * dxs + (1.0 - alpha) * dxr
@@ -385,7 +394,7 @@ def _integrate_in_alpha(lam0: complex, alphas: np.ndarray, delay: float,
     if alphas[-1] == 0:
         return np.full(alphas.size, lam0, dtype=complex)
     sol = solve_ivp(rhs, (0.0, float(alphas[-1])), np.array([lam0], dtype=complex),
-                    t_eval=alphas, rtol=1e-9, atol=1e-9 * max(abs(lam0), 1.0 / tau))
+                    t_eval=alphas, rtol=1e-8, atol=1e-8 * max(abs(lam0), 1.0 / tau))
     if not sol.success:
         raise RuntimeError(f"integration of d lambda / d alpha failed: {sol.message}")
     return sol.y[0]

@@ -23,7 +23,6 @@ effective_coupling_strength
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,6 +30,7 @@ import numpy as np
 from scipy.optimize import nnls
 from scipy.special import erf, erfcx
 
+from ._progress import ProgressBar
 from .special._siegert import ALPHA_SHIFT, shift_firing_rate, taylor_firing_rate
 from .utils import (
     _cache,
@@ -74,27 +74,6 @@ def _target_rates(mu_set, sigma_set, V_0_rel, V_th_rel, tau_m, tau_r, tau_s, met
             f"mu_set = {mu_set} V, sigma_set = {sigma_set} V (strongly subthreshold input, "
             "where the first-order expansion breaks down); use method='shift'")
     return nu
-
-
-def _progress(iterable: Iterable, total: int, desc: str, enable: bool) -> Iterable:
-    """Wrap ``iterable`` in a progress bar (tqdm if installed, else a line on stderr)."""
-    if not enable:
-        yield from iterable
-        return
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        tqdm = None
-    if tqdm is not None:
-        yield from tqdm(iterable, total=total, desc=desc)
-        return
-    width = 30
-    for i, item in enumerate(iterable):
-        yield item
-        done = int(width * (i + 1) / total)
-        sys.stderr.write(f"\r{desc}: [{'#' * done}{'.' * (width - done)}] {i + 1}/{total}")
-        sys.stderr.flush()
-    sys.stderr.write("\n")
 
 
 # ---------------------------------------------------------------------------
@@ -488,7 +467,7 @@ def _scan_fit_transfer_function_mean_std_input(
     method : {'shift', 'taylor'}
         Approximation for the transfer function and the rate.
     progress : bool
-        Show a progress bar.
+        Show a progress bar on stderr (drawn once the scan takes more than 1 s).
     chunk_size : int
         Grid points per vectorised call.
     transfer_function : callable, optional
@@ -522,10 +501,12 @@ def _scan_fit_transfer_function_mean_std_input(
     n_pts = mu_flat.size
     H = np.empty((w.size, n_pts), dtype=complex)
     starts = range(0, n_pts, int(chunk_size))
-    for s in _progress(starts, len(starts), "transfer function scan", progress):
-        sl = slice(s, min(s + int(chunk_size), n_pts))
-        H[:, sl] = np.asarray(transfer_function(mu_flat[sl], sig_flat[sl], w)).reshape(
-            w.size, -1)
+    with ProgressBar(len(starts), "transfer function scan", enabled=progress) as bar:
+        for s in starts:
+            sl = slice(s, min(s + int(chunk_size), n_pts))
+            H[:, sl] = np.asarray(transfer_function(mu_flat[sl], sig_flat[sl], w)).reshape(
+                w.size, -1)
+            bar.update()
     fit, tau, h0, fit_error, err_tau, err_h0 = _fit_low_pass(H, w)
     rates = _target_rates(mu_flat, sig_flat, V_0_rel, V_th_rel, tau_m, tau_r, tau_s, method)
     shape = MU.shape

@@ -21,6 +21,7 @@ from ..utils import (
     get_required_results,
 )
 from . import _general
+from ._transfer import _transfer_function_delta
 from .exp import _check_network_inputs, check_neuron_params
 
 _prefix = "lif.delta."
@@ -132,3 +133,28 @@ def _cvs(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r) -> np.ndarray:
     """ISI coefficient of variation of the LIF neuron with white noise
     (Brunel 2000, App. A.1); see :func:`neuromf.special._siegert.delta_cv`."""
     return _siegert.delta_cv(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r)
+
+
+def transfer_function(network: Any, freqs=None) -> np.ndarray:
+    """Rate response of δ-synapse LIF neurons to modulated mean input (Hz/V).
+
+    Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001.  Needs the working point;
+    ``freqs`` (Hz) default to the analysis frequencies.  Shape (n_freqs, n_pop),
+    cached as ``'lif.delta.transfer_function'``.  NNMT has no δ-synapse transfer
+    function.
+    """
+    from .exp import _omegas_for
+
+    params = get_required_network_params(network, _transfer_function,
+                                         exclude=["mu", "sigma", "omegas"])
+    params.update(get_required_results(network, ["mu", "sigma"],
+                                       [_prefix + "mean_input", _prefix + "std_input"]))
+    params["omegas"] = _omegas_for(network, freqs)
+    return _cache(network, _transfer_function, params, _prefix + "transfer_function",
+                  "hertz / volt")
+
+
+def _transfer_function(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas) -> np.ndarray:
+    """δ-synapse transfer function (Hz/V), shape (len(omegas), n_pop); see
+    :func:`neuromf.lif._transfer._transfer_function_delta`."""
+    return _transfer_function_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas)

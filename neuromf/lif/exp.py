@@ -53,6 +53,13 @@ from ..utils import (
     get_required_results,
 )
 from . import _general
+from ._transfer import (  # noqa: F401  (parameter-level transfer functions, NNMT's names)
+    _derivative_of_firing_rates_wrt_input_rate,
+    _synaptic_filter,
+    _transfer_function,
+    _transfer_function_shift,
+    _transfer_function_taylor,
+)
 
 _prefix = "lif.exp."
 RATE_METHODS = ("shift", "taylor")
@@ -69,6 +76,24 @@ __all__ = [
     "_mean_input",
     "_std_input",
     "_derivative_of_firing_rates_wrt_mean_input",
+    "_derivative_of_firing_rates_wrt_input_rate",
+    "transfer_function",
+    "_transfer_function",
+    "_transfer_function_shift",
+    "_transfer_function_taylor",
+    "cvs",
+    "_cvs",
+    "effective_connectivity",
+    "propagator",
+    "power_spectra",
+    "cross_spectral_matrix",
+    "eigen_spectra",
+    "sensitivity_measure",
+    "sensitivity_measure_all_eigenmodes",
+    "pairwise_effective_connectivity",
+    "spectral_bound",
+    "pairwise_covariances",
+    "_match_eigenvalues_across_frequencies",
 ]
 
 

@@ -1,0 +1,337 @@
+"""Statistics and plots of simulated spike trains (numpy/scipy only; no NEST needed).
+
+Spike data are a list with one entry per population, ``(index, time)``: the neuron index
+within the population (0 … N−1) and the spike time in s.  All statistics use the
+analysis window (t_start, t_stop], the convention of NEST's recording devices (a spike
+at exactly t_start belongs to the presimulation); with it the published reference rates
+of the PyNEST microcircuit example are reproduced to the last digit.
+
+Conventions
+-----------
+* Firing rate of a population: spike count / (N · T), i.e. the mean over all N neurons,
+  silent ones included.
+* CV: coefficient of variation (std/mean, ddof = 0) of the inter-spike intervals of each
+  neuron with at least ``min_spikes`` spikes in the window, averaged over those neurons.
+* Correlation: Pearson correlation coefficient of spike counts in bins of width
+  ``bin_width`` for all pairs of (up to) ``n_sample`` randomly chosen neurons with
+  non-constant counts, averaged over pairs.
+* Power spectrum: of the population activity a(t) = (1/N) Σ_i s_i(t) (the per-neuron
+  rate, Hz), binned with width Δt, estimated with Welch's method and returned as the
+  *two-sided* spectral density in Hz²/Hz = Hz at f ≥ 0.  This is the convention of the
+  theory (Bos et al. 2016, Eq. 18; NNMT's ``lif.exp.power_spectra``): N independent
+  Poisson neurons of rate ν give ν/N at all f > 0.  Binning multiplies the spectrum by
+  sinc²(π f Δt) (3 % at 100 Hz for Δt = 1 ms).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import signal
+
+from neuromf.simulation.backend import new_figure
+from neuromf.utils import check_positive
+
+__all__ = ["window_spikes", "per_neuron_rates", "firing_rates", "cv_isi",
+           "spike_count_correlations", "population_spectra", "plot_raster",
+           "plot_rate_boxplot", "plot_spectra", "plot_rates_comparison", "save_figure"]
+
+Spikes = Sequence[tuple[np.ndarray, np.ndarray]]
+
+# spike times are on a grid of >= 1 us; this tolerance only absorbs ms -> s rounding
+_EPS = 1e-9
+
+
+def _check_window(t_start: float, t_stop: float) -> float:
+    if not t_stop > t_start:
+        raise ValueError(f"t_stop ({t_stop} s) must be larger than t_start ({t_start} s)")
+    return t_stop - t_start
+
+
+def window_spikes(spikes: Spikes, t_start: float, t_stop: float) -> list[tuple]:
+    """Spikes with t_start < t <= t_stop, per population."""
+    _check_window(t_start, t_stop)
+    out = []
+    for idx, times in spikes:
+        mask = (times > t_start + _EPS) & (times <= t_stop + _EPS)
+        out.append((np.asarray(idx)[mask], np.asarray(times)[mask]))
+    return out
+
+
+def per_neuron_rates(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
+                     t_stop: float) -> list[np.ndarray]:
+    """Firing rate (Hz) of every neuron, per population."""
+    T = _check_window(t_start, t_stop)
+    return [np.bincount(idx, minlength=int(n)) / T
+            for (idx, _), n in zip(window_spikes(spikes, t_start, t_stop), n_neurons, strict=True)]
+
+
+def firing_rates(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
+                 t_stop: float) -> np.ndarray:
+    """Mean firing rate (Hz) of each population, silent neurons included."""
+    T = _check_window(t_start, t_stop)
+    counts = np.array([len(t) for _, t in window_spikes(spikes, t_start, t_stop)],
+                      dtype=float)
+    return counts / (np.asarray(n_neurons, dtype=float) * T)
+
+
+def _warn_undefined(what: str, pops: list[int], populations: Sequence[str] | None) -> None:
+    if pops:
+        names = [populations[i] if populations is not None else str(i) for i in pops]
+        warnings.warn(f"{what} is undefined (NaN) for population(s) {', '.join(names)}: "
+                      "too few spikes in the analysis window; simulate longer",
+                      stacklevel=3)
+
+
+def cv_isi(spikes: Spikes, n_neurons: Sequence[int], t_start: float, t_stop: float,
+           min_spikes: int = 3, populations: Sequence[str] | None = None
+           ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Coefficient of variation of the inter-spike intervals.
+
+    Returns
+    -------
+    cv : np.ndarray
+        Mean CV over the neurons with at least ``min_spikes`` spikes, per population
+        (NaN, with a warning, where no neuron qualifies).
+    cv_per_neuron : list of np.ndarray
+        CV of each qualifying neuron.
+    """
+    if min_spikes < 3:
+        raise ValueError(f"min_spikes must be >= 3 (two intervals), got {min_spikes}")
+    means, per_neuron, empty = [], [], []
+    for p, ((idx, times), n) in enumerate(zip(window_spikes(spikes, t_start, t_stop),
+                                             n_neurons, strict=True)):
+        order = np.lexsort((times, idx))
+        idx, times = idx[order], times[order]
+        same = np.diff(idx) == 0
+        isi = np.diff(times)[same]
+        owner = idx[1:][same]
+        count = np.bincount(owner, minlength=int(n))
+        mean = np.bincount(owner, isi, minlength=int(n)) / np.maximum(count, 1)
+        var = np.bincount(owner, (isi - mean[owner]) ** 2, minlength=int(n)) \
+            / np.maximum(count, 1)
+        ok = (count >= min_spikes - 1) & (mean > 0)
+        cvs = np.sqrt(var[ok]) / mean[ok]
+        per_neuron.append(cvs)
+        if cvs.size:
+            means.append(float(np.mean(cvs)))
+        else:
+            means.append(np.nan)
+            empty.append(p)
+    _warn_undefined("the CV", empty, populations)
+    return np.array(means), per_neuron
+
+
+def _bin_index(times: np.ndarray, t_start: float, width: float) -> np.ndarray:
+    """Index k of the bin (t_start + k w, t_start + (k + 1) w] holding each time."""
+    return (np.ceil((times - t_start) / width - _EPS) - 1).astype(np.int64)
+
+
+def _binned_counts(idx: np.ndarray, times: np.ndarray, rows: np.ndarray, n: int,
+                   t_start: float, width: float, n_bins: int) -> np.ndarray:
+    """Spike counts (len(rows), n_bins) of the neurons ``rows`` of a population."""
+    lookup = np.full(int(n), -1)
+    lookup[rows] = np.arange(len(rows))
+    row = lookup[idx]
+    col = _bin_index(times, t_start, width)
+    keep = (row >= 0) & (col >= 0) & (col < n_bins)
+    flat = row[keep] * n_bins + col[keep]
+    return np.bincount(flat, minlength=len(rows) * n_bins).reshape(len(rows), n_bins)
+
+
+def spike_count_correlations(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
+                             t_stop: float, bin_width: float = 5e-3, n_sample: int = 200,
+                             seed: int = 1234, populations: Sequence[str] | None = None
+                             ) -> np.ndarray:
+    """Mean pairwise correlation coefficient of spike counts, per population.
+
+    Parameters
+    ----------
+    bin_width : float
+        Width of the counting bins in s.
+    n_sample : int
+        Neurons drawn (without replacement, fixed ``seed``) per population.
+
+    Returns
+    -------
+    np.ndarray
+        Mean correlation coefficient over pairs of sampled neurons whose counts vary
+        (NaN, with a warning, if fewer than two such neurons).
+    """
+    T = _check_window(t_start, t_stop)
+    check_positive("bin_width", bin_width, "s")
+    n_bins = int(np.floor(T / bin_width + _EPS))
+    if n_bins < 2:
+        raise ValueError(f"bin_width = {bin_width} s leaves fewer than two bins in the "
+                         f"{T} s window")
+    rng = np.random.default_rng(seed)
+    out, empty = [], []
+    for p, ((idx, times), n) in enumerate(zip(window_spikes(spikes, t_start, t_stop),
+                                             n_neurons, strict=True)):
+        rows = np.sort(rng.choice(int(n), size=min(int(n_sample), int(n)), replace=False))
+        counts = _binned_counts(idx, times, rows, n, t_start, bin_width, n_bins)
+        counts = counts[counts.std(axis=1) > 0]
+        if len(counts) < 2:
+            out.append(np.nan)
+            empty.append(p)
+            continue
+        cc = np.corrcoef(counts)
+        out.append(float((cc.sum() - np.trace(cc)) / (len(cc) * (len(cc) - 1))))
+    _warn_undefined("the spike-count correlation", empty, populations)
+    return np.array(out)
+
+
+def population_spectra(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
+                       t_stop: float, bin_width: float = 1e-3, nperseg: int = 1024
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Power spectral density of the population activities (two-sided, f >= 0).
+
+    The activity of population α is a_α(t) = (number of spikes in (t, t+Δt]) / (N_α Δt)
+    (Hz per neuron); its spectrum is estimated with Welch's method (Hann window, 50 %
+    overlap, mean removed) and converted to the two-sided density, the normalisation of
+    the theory's power spectra (Bos et al. 2016, Eq. 18): for independent Poisson
+    neurons it equals ν/N.
+
+    Returns
+    -------
+    freqs : np.ndarray
+        Frequencies in Hz (0 … 1/(2Δt)).
+    psd : np.ndarray, shape (len(freqs), n_populations)
+        Spectral density in Hz²/Hz.
+    """
+    T = _check_window(t_start, t_stop)
+    check_positive("bin_width", bin_width, "s")
+    n_bins = int(np.floor(T / bin_width + _EPS))
+    if n_bins < 8:
+        raise ValueError(f"the {T} s window holds only {n_bins} bins of {bin_width} s; "
+                         "need at least 8")
+    nperseg = int(min(nperseg, n_bins))
+    activity = np.empty((len(n_neurons), n_bins))
+    for p, ((_, times), n) in enumerate(zip(window_spikes(spikes, t_start, t_stop),
+                                           n_neurons, strict=True)):
+        col = _bin_index(times, t_start, bin_width)
+        col = col[(col >= 0) & (col < n_bins)]
+        activity[p] = np.bincount(col, minlength=n_bins) / (float(n) * bin_width)
+    freqs, psd = signal.welch(activity, fs=1.0 / bin_width, window="hann",
+                              nperseg=nperseg, detrend="constant", scaling="density",
+                              return_onesided=True, axis=-1)
+    # one-sided -> two-sided density: scipy doubled all bins except 0 and Nyquist
+    psd = psd.copy()
+    psd[:, 1:] /= 2.0
+    if nperseg % 2 == 0:
+        psd[:, -1] *= 2.0
+    return freqs, psd.T
+
+
+# ---------------------------------------------------------------------------
+# plots (matplotlib Agg, without pyplot)
+# ---------------------------------------------------------------------------
+
+def save_figure(fig, path: str, dpi: int = 150) -> None:
+    """Save ``fig`` as PNG atomically (temporary file, then rename)."""
+    from neuromf.simulation.recording import atomic_path  # noqa: PLC0415
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi)
+
+
+_COLORS = ("#595289", "#af143c")
+
+
+def plot_raster(spikes: Spikes, populations: Sequence[str], n_neurons: Sequence[int],
+                t_start: float, t_stop: float, path: str | None = None,
+                max_neurons: int = 200):
+    """Raster plot of up to ``max_neurons`` neurons per population (first at the top)."""
+    fig = new_figure(figsize=(8, 6))
+    ax = fig.add_subplot()
+    offset, ticks = 0, []
+    for p in range(len(populations) - 1, -1, -1):
+        idx, times = window_spikes([spikes[p]], t_start, t_stop)[0]
+        shown = min(int(n_neurons[p]), int(max_neurons))
+        keep = idx < shown
+        ax.plot(times[keep], idx[keep] + offset, ".", ms=1.5, color=_COLORS[p % 2],
+                rasterized=True)
+        ticks.append((offset + shown / 2, populations[p]))
+        offset += shown
+    ax.set_yticks([t for t, _ in ticks], [name for _, name in ticks])
+    ax.set_xlim(t_start, t_stop)
+    ax.set_ylim(0, offset)
+    ax.set_xlabel("time (s)")
+    ax.set_title(f"spike raster (up to {max_neurons} neurons per population)")
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_rate_boxplot(rates_per_neuron: Sequence[np.ndarray], populations: Sequence[str],
+                      path: str | None = None, theory: np.ndarray | None = None):
+    """Box plot of per-neuron firing rates (first population at the top)."""
+    fig = new_figure(figsize=(7, 5))
+    ax = fig.add_subplot()
+    n = len(populations)
+    pos = np.arange(n, 0, -1)
+    ax.boxplot([np.asarray(r) for r in rates_per_neuron], positions=pos,
+               orientation="horizontal", showmeans=True, meanline=True,
+               flierprops={"marker": "+", "markersize": 3},
+               medianprops={"color": "black"}, meanprops={"color": "tab:gray"})
+    if theory is not None:
+        ax.plot(theory, pos, "D", color="tab:orange", label="theory")
+        ax.legend(loc="lower right")
+    ax.set_yticks(pos, list(populations))
+    ax.set_xlabel("firing rate (spikes/s)")
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_spectra(freqs: np.ndarray, psd: np.ndarray, populations: Sequence[str],
+                 path: str | None = None, theory_freqs: np.ndarray | None = None,
+                 theory_psd: np.ndarray | None = None, f_max: float = 500.0):
+    """Population-activity spectra (log-log), optionally with theory overlaid."""
+    n = len(populations)
+    cols = 2 if n > 1 else 1
+    rows = int(np.ceil(n / cols))
+    fig = new_figure(figsize=(4.0 * cols, 2.4 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
+    sel = (freqs > 0) & (freqs <= f_max)
+    for p in range(rows * cols):
+        ax = axes[p // cols][p % cols]
+        if p >= n:
+            ax.set_visible(False)
+            continue
+        ax.loglog(freqs[sel], psd[sel, p], color="tab:blue", lw=1, label="simulation")
+        if theory_psd is not None:
+            tsel = (theory_freqs > 0) & (theory_freqs <= f_max)
+            ax.loglog(theory_freqs[tsel], theory_psd[tsel, p], color="tab:orange", lw=1.5,
+                      label="theory")
+        ax.set_title(populations[p], fontsize=9)
+        if p // cols == rows - 1:
+            ax.set_xlabel("frequency (Hz)")
+        if p % cols == 0:
+            ax.set_ylabel("PSD (Hz²/Hz)")
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_rates_comparison(populations: Sequence[str], sim: np.ndarray, theory: np.ndarray,
+                          path: str | None = None):
+    """Bar chart of simulated and predicted rates per population."""
+    fig = new_figure(figsize=(7, 4))
+    ax = fig.add_subplot()
+    x = np.arange(len(populations))
+    ax.bar(x - 0.2, theory, 0.4, label="theory", color="tab:orange")
+    ax.bar(x + 0.2, sim, 0.4, label="simulation", color="tab:blue")
+    ax.set_xticks(x, list(populations))
+    ax.set_ylabel("firing rate (spikes/s)")
+    ax.legend()
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig

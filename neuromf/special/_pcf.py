@@ -1,0 +1,649 @@
+r"""Parabolic cylinder functions of complex order for the LIF linear response.
+
+The linear response of the leaky integrate-and-fire neuron driven by white noise
+(Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001; Schuecker et al. 2015, Eq. 18 ff.)
+is built from
+
+.. math::
+
+    \Psi(z, x) = e^{x^2/4}\, U(z, -x), \qquad z = -\tfrac12 + i\Omega, \quad
+    \Omega = \omega\tau_m,
+
+with :math:`U(a, x)` the parabolic cylinder function (DLMF 12.2), and from its
+:math:`x`-derivatives :math:`\Psi' = (z + \tfrac12)\Psi(z+1, x)`,
+:math:`\Psi'' = (z+\tfrac12)(z+\tfrac32)\Psi(z+2, x)` (DLMF 12.8.9).  :math:`\Psi` solves
+:math:`\Psi'' - x\Psi' - i\Omega\Psi = 0`, the adjoint Fokker–Planck equation of the
+Ornstein–Uhlenbeck process in the variable :math:`x = \sqrt2 (V-\mu)/\sigma`.
+
+Method
+------
+Everything is computed from the integrals (DLMF 12.5.1 with :math:`t \to` real axis)
+
+.. math::
+
+    I_n(x) = \int_0^\infty t^{\,n-1+i\Omega} e^{-t^2/2 + x t}\,\mathrm{d}t
+           = \Gamma(n + i\Omega)\,\Psi(z+n, x), \qquad n = 1, 2,
+
+and :math:`\Gamma(1+i\Omega)\Psi(z, x) = t_L^{i\Omega} + i\Omega\,Q(x)`, where
+:math:`Q` is the regularised :math:`n = 0` integral
+
+.. math::
+
+    Q(x) = \sum_{k\ge1} c_k \frac{t_L^{k+i\Omega}}{k+i\Omega}
+         + \int_{t_L}^{\infty} t^{i\Omega-1} e^{-t^2/2+xt}\,\mathrm{d}t ,\qquad
+    e^{xt-t^2/2} = \sum_k c_k t^k ,
+
+for a small :math:`t_L > 0` (the analytic continuation of :math:`I_0` splits into the
+pole part :math:`t_L^{i\Omega}/(i\Omega)` and :math:`Q`).  Then
+:math:`\Gamma(1+i\Omega)\,\Psi^{(n)} = i\Omega\, I_n` for :math:`n = 1, 2`, and
+ratios such as :math:`[\Psi'(x_\theta) - \Psi'(x_r)]/[\Psi(x_\theta) - \Psi(x_r)]` are
+formed from :math:`I_1, I_2, Q` without ever dividing by :math:`\Omega` — :math:`\Omega = 0`
+is exact and small :math:`\Omega` loses no digits.
+
+Two quadratures evaluate the integrals, chosen per point:
+
+* *real axis* (:math:`\Omega \le 3`, or :math:`\Omega \le 9` and :math:`-1.5 < x < 12`):
+  the series above on :math:`[0, t_L]` and Gauss–Legendre rules on :math:`[t_L, 1]`
+  (in :math:`\ln t`) and on the bulk of :math:`e^{-t^2/2+xt}` (in :math:`t`).  Here the
+  integrand oscillates slowly and cancellation costs at most about three digits;
+* *steepest descent* (elsewhere): the path through the saddle point
+  :math:`t_* = (x + \sqrt{x^2 + 4(1+i\Omega)})/2` of the :math:`n = 1` integrand, in
+  :math:`u = \ln t`, parametrised by :math:`\phi(u) = \phi(u_*) - \tau^2` (solved by Newton
+  continuation) and integrated with the trapezoidal rule in :math:`\tau`.  Along this path
+  the integrand is :math:`e^{\phi_*}e^{-\tau^2} u'(\tau)` times a smooth factor
+  :math:`t^{n-1}`; :math:`I_0` either from the recurrence
+  :math:`\Gamma(1+i\Omega)\Psi(z,x) = I_2 - x I_1` (DLMF 12.8.1; :math:`x \le 0`, no
+  cancellation) or directly on the same path (:math:`x > 0`; there the path stays away from
+  the origin or spirals into it with damping :math:`e^{-\Omega \arg t}`).
+
+All large factors are kept as a separate real exponent (:math:`I_n = e^{S}\hat I_n`), so
+nothing overflows: the functions are finite for :math:`|x| \le 10^3` and any
+:math:`\Omega`, although the accuracy statement below is for the tested domain only.
+
+Valid domain and accuracy
+-------------------------
+Relative error :math:`\le 10^{-10}` (typically :math:`10^{-13}`) against mpmath at 50 digits
+for real :math:`|x| \le 45` and :math:`|\Omega| \le 650` (``tests/special/test_pcf.py``
+sweeps :math:`|y| \le 30`, :math:`y = x/\sqrt2`, and :math:`f \le 10` kHz at
+:math:`\tau_m = 10` ms).  Outside :math:`|x| \le 60`, :math:`|\Omega| \le 2000` the functions
+still run but warn that the accuracy is not verified.  Negative :math:`\Omega` uses
+:math:`\Psi(\bar z, x) = \overline{\Psi(z, x)}` (real :math:`x`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.special import loggamma
+
+__all__ = [
+    "psi",
+    "psi_ratios",
+    "psi_ratios_grid",
+    "log_abs_psi",
+    "X_MAX_VERIFIED",
+    "OMEGA_MAX_VERIFIED",
+]
+
+#: Largest |x| for which the accuracy has been verified against mpmath.
+X_MAX_VERIFIED = 60.0
+#: Largest |Omega| = |omega tau_m| for which the accuracy has been verified.
+OMEGA_MAX_VERIFIED = 2000.0
+
+# region boundaries (see module docstring)
+_OM_REAL_ALL = 3.0      # real-axis quadrature for every x < _X_HIGH up to this Omega
+_OM_REAL_MID = 9.0      # ... and for _X_LOW < x < _X_HIGH up to this Omega
+_X_LOW = -1.5
+_X_HIGH = 8.0
+_X_MID = 8.0
+_THETA_MAX = 0.7
+
+# series near the origin
+_N_SERIES = 24
+
+# Gauss-Legendre rules for the real-axis quadrature
+_GL_A = np.polynomial.legendre.leggauss(32)
+_GL_B = np.polynomial.legendre.leggauss(48)
+
+# trapezoidal rules on the steepest-descent path: (h, M) -> nodes tau = h*j, |j| <= M
+_SD_FINE = (0.25, 28)
+_SD_COARSE = (0.5, 14)
+_OM_SD_COARSE = 9.0     # Omega above which the coarse rule is accurate
+_NEWTON_MAX = 30
+
+
+# ---------------------------------------------------------------------------
+# real-axis quadrature
+# ---------------------------------------------------------------------------
+
+def _t_left(*xs):
+    """Series radius t_L, shared by all given x so that pole parts cancel exactly."""
+    m = np.abs(xs[0])
+    for x in xs[1:]:
+        m = np.maximum(m, np.abs(x))
+    return 0.5 / (1.0 + m)
+
+
+def _bent_contour(x, om, t_l):
+    """T, Q, I1, I2 (unscaled): series on [0, t_L e^{i theta}], a straight line in ln t from
+    there to the saddle t_* of the n = 1 integrand, then the half line t_* + [0, inf).
+
+    ``x``, ``om``, ``t_l`` are 1d float arrays of equal length with om >= 0 and
+    x < _X_HIGH (so that nothing overflows).  theta = 0 for Omega <= _OM_REAL_ALL (the
+    Q form, whose pole part T = t_L^{i Omega} must be shared by x_theta and x_r) and
+    theta = arg t_* otherwise (then |T| = t_L e^{-Omega theta} is small and P0 = T + i Om Q
+    suffers no cancellation).
+    """
+    s0 = 1j * om
+    ts = _saddle(1.0 + s0, x)
+    ln_ts = np.log(ts)
+    theta = np.where(om <= _OM_REAL_ALL, 0.0, ln_ts.imag)
+    ln_tl = np.log(t_l) + 1j * theta
+    t_l = np.exp(ln_tl)
+    t_pow_iom = np.exp(s0 * ln_tl)  # T = (t_L e^{i theta})^{i Omega}
+
+    # series: e^{xt - t^2/2} = sum c_k t^k, (k+1) c_{k+1} = x c_k - c_{k-1}
+    c_prev = np.zeros_like(x)
+    c = np.ones_like(x)
+    tk = np.ones(x.shape, complex)
+    q = np.zeros(x.shape, complex)
+    i1 = np.zeros(x.shape, complex)
+    i2 = np.zeros(x.shape, complex)
+    for k in range(_N_SERIES):
+        term = c * tk
+        if k >= 1:
+            q += term / (k + s0)
+        i1 += term * t_l / (k + 1 + s0)
+        i2 += term * t_l * t_l / (k + 2 + s0)
+        c, c_prev = (x * c - c_prev) / (k + 1), c
+        tk = tk * t_l
+    q *= t_pow_iom
+    i1 *= t_pow_iom
+    i2 *= t_pow_iom
+
+    # segment A: u = ln t on the straight line from ln t_L to ln t_*
+    xa, wa = _GL_A
+    half = 0.5 * (ln_ts - ln_tl)
+    u = (0.5 * (ln_ts + ln_tl))[:, None] + half[:, None] * xa[None, :]
+    t = np.exp(u)
+    f = (half[:, None] * wa[None, :]) * np.exp(x[:, None] * t - 0.5 * t * t + s0[:, None] * u)
+    q += f.sum(axis=1)
+    i1 += (f * t).sum(axis=1)
+    i2 += (f * t * t).sum(axis=1)
+
+    # segment B: t = t_* + r, r in [0, R]; |e^{-t^2/2+xt}| falls like e^{-kappa r - r^2/2}
+    kappa = np.maximum(ts.real - x, 0.0)
+    r_max = 100.0 / (kappa + np.sqrt(kappa * kappa + 100.0))  # kappa R + R^2/2 = 50
+    xb, wb = _GL_B
+    half = 0.5 * r_max
+    r = half[:, None] * (xb[None, :] + 1.0)
+    t = ts[:, None] + r
+    lt = np.log(t)
+    f = (half[:, None] * wb[None, :]) * np.exp(x[:, None] * t - 0.5 * t * t
+                                               + (s0[:, None] - 1.0) * lt)
+    q += f.sum(axis=1)
+    i1 += (f * t).sum(axis=1)
+    i2 += (f * t * t).sum(axis=1)
+    return t_pow_iom, q, i1, i2
+
+
+# ---------------------------------------------------------------------------
+# steepest-descent quadrature
+# ---------------------------------------------------------------------------
+
+def _saddle(s, x):
+    """Saddle t_* of t^{s-1} e^{-t^2/2+xt} dt / dt in u = ln t: t^2 - x t - s = 0."""
+    sq = np.sqrt(x * x + 4.0 * s)
+    return np.where(x >= 0, 0.5 * (x + sq), 2.0 * s / (sq - x))
+
+
+def _steepest_descent(x, om, h, m_nodes):
+    """Scaled I0 (direct), I1, I2 and the real scale S (I_n = e^S * hat)."""
+    s = 1.0 + 1j * om
+    ts = _saddle(s, x)
+    us = np.log(ts)
+    phs = s * us - 0.5 * ts * ts + x * ts
+    d2 = -2.0 * ts * ts + x * ts
+    d3 = -4.0 * ts * ts + x * ts
+    d4 = -8.0 * ts * ts + x * ts
+    a1 = np.sqrt(-2.0 / d2)
+    a1 = np.where(a1.real < 0, -a1, a1)  # orientation: towards increasing Re u
+    a2 = -d3 * a1 * a1 / (6.0 * d2)
+    a3 = -(0.5 * d2 * a2 * a2 + 0.5 * d3 * a1 * a1 * a2 + d4 * a1 ** 4 / 24.0) / (d2 * a1)
+
+    scale = phs.real
+    phase = np.exp(1j * phs.imag)
+    i1 = h * a1
+    i2 = h * a1 * ts
+    i0 = h * a1 / ts
+    for sign in (1.0, -1.0):
+        u = us
+        up = sign * a1
+        tau = 0.0
+        for j in range(1, m_nodes + 1):
+            tn = sign * j * h
+            if j == 1:
+                u = us + a1 * tn + a2 * tn ** 2 + a3 * tn ** 3
+            else:
+                t = np.exp(u)
+                p1 = s - t * t + x * t
+                p2 = -2.0 * t * t + x * t
+                upp = (-2.0 - p2 * up * up) / p1
+                dt = tn - tau
+                u = u + dt * up + 0.5 * dt * dt * upp
+            target = phs - tn * tn
+            for it in range(_NEWTON_MAX):
+                t = np.exp(u)
+                f = s * u - 0.5 * t * t + x * t - target
+                du = f / (s - t * t + x * t)
+                u = u - du
+                if it >= 1 and np.all(np.abs(du) <= 1e-14 * (1.0 + np.abs(u))):
+                    break
+            else:
+                bad = np.abs(du) > 1e-10 * (1.0 + np.abs(u))
+                if np.any(bad):
+                    raise RuntimeError(
+                        f"steepest-descent path: Newton did not converge after {_NEWTON_MAX} "
+                        f"iterations (largest last step {np.max(np.abs(du)):.3g}) at "
+                        f"x={x[bad][0]!r}, Omega={om[bad][0]!r}")
+            t = np.exp(u)
+            up = -2.0 * tn / (s - t * t + x * t)
+            tau = tn
+            w = h * np.exp(-tn * tn) * up
+            i1 = i1 + w
+            i2 = i2 + w * t
+            i0 = i0 + w / t
+    return scale, i0 * phase, i1 * phase, i2 * phase
+
+
+# ---------------------------------------------------------------------------
+# dispatch: the three basic quantities in "Q form"
+# ---------------------------------------------------------------------------
+
+def _basic(x, om, t_l):
+    """Return (S, S0, P0hat, Qhat, I1hat, I2hat) for 1d x, om >= 0 and series radii t_l.
+
+    Gamma(1 + i Omega) Psi(z, x) = e^{S0} P0hat,
+    Gamma(1 + i Omega) Psi^(n)(z, x) = i Omega e^S I_n hat  (n = 1, 2),
+    and for Omega <= _OM_REAL_ALL also Gamma(1 + i Omega) Psi = t_L^{i Omega} + i Omega e^S Qhat
+    with the given (real) t_L (Qhat is NaN elsewhere).
+    """
+    n = x.shape[0]
+    S = np.zeros(n)
+    S0 = np.zeros(n)
+    P0 = np.zeros(n, complex)
+    Q = np.full(n, np.nan + 0j)
+    I1 = np.zeros(n, complex)
+    I2 = np.zeros(n, complex)
+    small = om <= _OM_REAL_ALL
+    real = (small & (x < _X_HIGH)) | ((om <= _OM_REAL_MID) & (x > _X_LOW) & (x < _X_MID))
+    if np.any(real):
+        T, q, i1, i2 = _bent_contour(x[real], om[real], t_l[real])
+        Q[real], I1[real], I2[real] = q, i1, i2
+        P0[real] = T + 1j * om[real] * q
+    sd = ~real
+    if np.any(sd):
+        for fine in (True, False):
+            sel = sd & ((om < _OM_SD_COARSE) if fine else (om >= _OM_SD_COARSE))
+            if not np.any(sel):
+                continue
+            h, m_nodes = _SD_FINE if fine else _SD_COARSE
+            xs, oms = x[sel], om[sel]
+            sc, i0, i1, i2 = _steepest_descent(xs, oms, h, m_nodes)
+            # Gamma(1 + i Om) Psi = i Om I_0 = I_2 - x I_1 (DLMF 12.8.1)
+            p0 = np.where(xs <= 0, i2 - xs * i1, 1j * oms * i0)
+            s0 = sc.copy()
+            # x >= _X_HIGH with small Omega: the path stays near t = x and i0 is the
+            # regularised Q (the pole part near t = 0 is relatively negligible)
+            qf = small[sel] & (xs >= _X_HIGH)
+            if np.any(qf):
+                tl_iom = np.exp(1j * oms[qf] * np.log(t_l[sel][qf]))
+                mag = np.log(np.maximum(oms[qf] * np.abs(i0[qf]), 1e-300)) + sc[qf]
+                s0q = np.maximum(mag, 0.0)
+                with np.errstate(under="ignore"):
+                    p0[qf] = (tl_iom * np.exp(-s0q)
+                              + 1j * oms[qf] * i0[qf] * np.exp(sc[qf] - s0q))
+                s0[qf] = s0q
+                qq = np.full(xs.shape, np.nan + 0j)
+                qq[qf] = i0[qf]
+                Q[sel] = qq
+            S[sel], S0[sel], P0[sel], I1[sel], I2[sel] = sc, s0, p0, i1, i2
+    return S, S0, P0, Q, I1, I2
+
+
+_CHUNK = 2048
+
+
+def _basic_chunked(x, om, t_l):
+    """:func:`_basic` in chunks (keeps the temporaries in cache)."""
+    n = x.shape[0]
+    if n <= _CHUNK:
+        return _basic(x, om, t_l)
+    parts = [_basic(x[i:i + _CHUNK], om[i:i + _CHUNK], t_l[i:i + _CHUNK])
+             for i in range(0, n, _CHUNK)]
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(len(parts[0])))
+
+
+def _combine(om, d, t_l, bt, br):
+    """F1, F2 of :func:`psi_ratios` from the basic quantities at x_theta and x_r (om >= 0)."""
+    St, S0t, P0t, Qt, I1t, I2t = bt
+    Sr, S0r, P0r, Qr, I1r, I2r = br
+    big = np.maximum(St, Sr)
+    big0 = np.maximum(np.maximum(S0t, S0r), big)
+    theta = om * d
+    eth = np.exp(-1j * theta)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        ft = np.exp(St - big)
+        fr = np.exp(Sr - big)
+        num1 = I1t * ft - I1r * fr
+        num2 = I2t * ft - I2r * fr
+        # Q form (small Omega): den / (i Om) = T E + Q_t - e^{-i theta} Q_r,
+        # E = (1 - e^{-i theta}) / (i Om) -> d for Om -> 0
+        small = theta < 1e-8
+        safe_om = np.where(small, 1.0, om)
+        E = np.where(small, d * (1.0 - 0.5j * theta), -np.expm1(-1j * theta) / (1j * safe_om))
+        tl_iom = np.exp(1j * om * np.log(t_l))
+        den_q = tl_iom * E * np.exp(-big) + Qt * ft - eth * Qr * fr
+        # P form (larger Omega): den = P0_t - e^{-i theta} P0_r, numerators times i Om
+        den_p = P0t * np.exp(S0t - big0) - eth * P0r * np.exp(S0r - big0)
+        back = np.exp(big - big0)
+        use_q = om <= _OM_REAL_ALL
+        f1 = np.where(use_q, num1 / den_q, 1j * om * num1 * back / den_p)
+        f2 = np.where(use_q, num2 / den_q, 1j * om * num2 * back / den_p)
+    return f1, f2
+
+
+def _prepare(x, omega_tau, *more):
+    arrays = np.broadcast_arrays(np.asarray(x, float), np.asarray(omega_tau, float),
+                                 *[np.asarray(m, float) for m in more])
+    shape = arrays[0].shape
+    flat = [a.ravel() for a in arrays]
+    for name, a in (("x", flat[0]), ("omega_tau", flat[1])):
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name} must be finite, got {a[~np.isfinite(a)][0]!r}")
+    if np.any(np.abs(flat[0]) > X_MAX_VERIFIED) or np.any(np.abs(flat[1]) > OMEGA_MAX_VERIFIED):
+        warnings.warn(
+            f"parabolic cylinder functions evaluated outside the verified domain "
+            f"|x| <= {X_MAX_VERIFIED}, |omega*tau_m| <= {OMEGA_MAX_VERIFIED} "
+            f"(got max |x| = {np.max(np.abs(flat[0])):.4g}, max |omega*tau_m| = "
+            f"{np.max(np.abs(flat[1])):.4g}); accuracy is not guaranteed there",
+            stacklevel=3)
+    return shape, flat
+
+
+# ---------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------
+
+def psi(x, omega_tau):
+    r"""Scaled :math:`\Psi(z, x)`, :math:`\Psi'(z, x)`, :math:`\Psi''(z, x)` for :math:`z = -1/2 + i\Omega`.
+
+    :math:`\Psi(z, x) = e^{x^2/4} U(z, -x)` with :math:`U` the parabolic cylinder function
+    (DLMF 12.2; NNMT's ``_Psi``), primes are :math:`x`-derivatives (DLMF 12.8.9).
+
+    Parameters
+    ----------
+    x : array_like
+        Real argument, e.g. :math:`\sqrt2 (V_\theta - \mu)/\sigma`.
+    omega_tau : array_like
+        :math:`\Omega = \omega\tau_m` (real, any sign); broadcast against ``x``.
+
+    Returns
+    -------
+    log_scale : numpy.ndarray
+        Real exponent :math:`S`.
+    values : numpy.ndarray
+        Complex array of shape ``(3,) + shape``: :math:`e^{-S}(\Psi, \Psi', \Psi'')`.
+
+    Notes
+    -----
+    Valid domain and accuracy: see the module docstring (relative error
+    :math:`\le 10^{-10}` for :math:`|x| \le 45`, :math:`|\Omega| \le 650`).
+    """
+    shape, (xf, omf) = _prepare(x, omega_tau)
+    om = np.abs(omf)
+    S, S0, P0, _, I1, I2 = _basic_chunked(xf, om, _t_left(xf))
+    lg = loggamma(1.0 + 1j * om)  # log Gamma(1 + i Om)
+    log_scale = np.stack([S0, S, S]) - lg.real
+    rot = np.exp(-1j * lg.imag)
+    vals = np.stack([P0 * rot, 1j * om * I1 * rot, 1j * om * I2 * rot])
+    neg = omf < 0
+    vals[:, neg] = np.conj(vals[:, neg])
+    return log_scale.reshape((3,) + shape), vals.reshape((3,) + shape)
+
+
+def log_abs_psi(x, omega_tau):
+    r""":math:`\ln|\Psi(z, x)|` for :math:`z = -1/2 + i\Omega`, finite where :math:`\Psi` overflows."""
+    log_scale, vals = psi(x, omega_tau)
+    with np.errstate(divide="ignore"):
+        return log_scale[0] + np.log(np.abs(vals[0]))
+
+
+def psi_ratios(x_th, x_r, omega_tau, delay=0.0):
+    r"""Threshold/reset ratios of :math:`\Psi` entering the LIF transfer function.
+
+    .. math::
+
+        F_n = \frac{\Psi^{(n)}(z, x_\theta) - \Psi^{(n)}(z, x_r)}
+                   {\Psi(z, x_\theta) - e^{-i\Omega d}\,\Psi(z, x_r)}, \quad n = 1, 2,
+
+    with :math:`z = -1/2 + i\Omega` and :math:`d = \tau_r/\tau_m` the refractory delay of
+    the reset in units of :math:`\tau_m` (``delay=0`` gives the ratio used by NNMT and
+    Schuecker et al. 2015, Eq. 29).  Numerator and denominator both vanish at
+    :math:`\Omega = 0`; the ratio is evaluated without dividing by :math:`\Omega`, so
+    :math:`\Omega = 0` returns the exact limit and small :math:`\Omega` loses no digits.
+
+    Parameters
+    ----------
+    x_th, x_r : array_like
+        :math:`\sqrt2(V_\theta-\mu)/\sigma` and :math:`\sqrt2(V_r-\mu)/\sigma`.
+    omega_tau : array_like
+        :math:`\Omega = \omega\tau_m`, any sign.
+    delay : array_like, optional
+        :math:`\tau_r/\tau_m \ge 0`.
+
+    Returns
+    -------
+    F1, F2 : numpy.ndarray
+        Complex arrays with the broadcast shape of the inputs.
+
+    Notes
+    -----
+    Where both :math:`\Psi(z,x_\theta)` and :math:`\Psi(z,x_r)` underflow relative to each
+    other nothing special happens: all quantities carry a common real exponent.  Valid
+    domain: as for :func:`psi`.
+    """
+    shape, (xt, omf, xr, d) = _prepare(x_th, omega_tau, x_r, delay)
+    if np.any(d < 0):
+        raise ValueError(f"delay must be >= 0 (tau_r/tau_m), got {d[d < 0][0]!r}")
+    om = np.abs(omf)
+    t_l = _t_left(xt, xr)
+    f1, f2 = _combine(om, d, t_l, _basic_chunked(xt, om, t_l), _basic_chunked(xr, om, t_l))
+    neg = omf < 0
+    f1[neg] = np.conj(f1[neg])
+    f2[neg] = np.conj(f2[neg])
+    return f1.reshape(shape), f2.reshape(shape)
+
+
+# ---------------------------------------------------------------------------
+# many frequencies per population: piecewise Chebyshev interpolation in Omega
+# ---------------------------------------------------------------------------
+
+_CHEB_N = 24
+_CHEB_TOL = 1e-12          # tail coefficients relative to the largest one (core noise ~1e-13)
+_CHEB_MAX_DEPTH = 8
+_PIECE_EDGES = (0.0, 1.0, _OM_REAL_ALL, 9.0, 27.0, 81.0, 243.0, 729.0, 2187.0, 6561.0)
+_GRID_MIN = 96             # fewer frequencies per population: evaluate directly
+
+_CHEB_J = np.arange(_CHEB_N)
+_CHEB_XI = np.cos(np.pi * (_CHEB_J + 0.5) / _CHEB_N)          # first-kind points
+_CHEB_MAT = (2.0 / _CHEB_N) * np.cos(np.pi * np.outer(_CHEB_J, _CHEB_J + 0.5) / _CHEB_N)
+_CHEB_MAT[0] *= 0.5
+
+
+def _saddle_exponent(x, om):
+    """phi_* of the n = 1 integrand (analytic in Omega): the normalisation of the interpolants."""
+    s = 1.0 + 1j * om
+    ts = _saddle(s, x)
+    return s * np.log(ts) - 0.5 * ts * ts + x * ts
+
+
+def _normalised(b, phi):
+    """Basic quantities divided by e^{phi_*} (O(1), smooth in Omega)."""
+    S, S0, P0, Q, I1, I2 = b
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        f = np.exp(S - phi)
+        return np.stack([P0 * np.exp(S0 - phi), Q * f, I1 * f, I2 * f])
+
+
+def _cheb_eval(coef, xi):
+    """Sum_k coef[k] T_k(xi) for coef (N, F) and points xi (M,) -> (M, F)."""
+    T = np.empty((xi.shape[0], coef.shape[0]))
+    T[:, 0] = 1.0
+    T[:, 1] = xi
+    for k in range(2, coef.shape[0]):
+        T[:, k] = 2.0 * xi * T[:, k - 1] - T[:, k - 2]
+    cr = np.ascontiguousarray(coef.real)
+    ci = np.ascontiguousarray(coef.imag)
+    out = np.empty((xi.shape[0], coef.shape[1]), complex)
+    # row blocks keep BLAS single-threaded (threads only cost time at these sizes)
+    for i in range(0, xi.shape[0], 512):
+        out.real[i:i + 512] = T[i:i + 512] @ cr
+        out.imag[i:i + 512] = T[i:i + 512] @ ci
+    return out
+
+
+def psi_ratios_grid(x_th, x_r, omega_tau, delay=0.0):
+    r""":func:`psi_ratios` for many frequencies per population, by interpolation in :math:`\Omega`.
+
+    Parameters
+    ----------
+    x_th, x_r, delay : array_like, shape (P,)
+        As in :func:`psi_ratios`, one value per population.
+    omega_tau : array_like, shape (K, P)
+        :math:`\Omega = \omega\tau_m` for each frequency and population.
+
+    Returns
+    -------
+    F1, F2 : numpy.ndarray, shape (K, P)
+
+    Notes
+    -----
+    The quantities :math:`\Gamma(1+i\Omega)\Psi`, :math:`I_1`, :math:`I_2` (module docstring)
+    at :math:`x_\theta` and :math:`x_r`, divided by :math:`e^{\phi_*(\Omega)}` (the saddle-point
+    exponent, which carries their growth and phase), are smooth, analytic functions of
+    :math:`\Omega` (nearest singularities at :math:`\mathrm{Im}\,\Omega \ge 1`).  They are
+    interpolated by Chebyshev polynomials of degree 23 on the pieces
+    :math:`[0, 1], [1, 3], [3, 9], [9, 27], \dots` of the frequency range; a piece whose
+    trailing Chebyshev coefficients exceed :math:`2\cdot10^{-15}` of the largest is halved
+    (up to 8 times, after which its frequencies are evaluated directly).  :math:`F_1, F_2`
+    are then formed from the interpolated quantities exactly as in :func:`psi_ratios`, so the
+    poles of the transfer function near the real axis (low rates, regular firing) cost
+    nothing extra.  With fewer than 96 frequencies per population the functions are
+    evaluated directly.
+    """
+    x_th = np.atleast_1d(np.asarray(x_th, float))
+    x_r = np.atleast_1d(np.asarray(x_r, float))
+    om_in = np.asarray(omega_tau, float)
+    if om_in.ndim != 2 or om_in.shape[1] != x_th.shape[0] or x_r.shape != x_th.shape:
+        raise ValueError(f"psi_ratios_grid needs omega_tau of shape (K, P) and x_th, x_r of "
+                         f"shape (P,); got {om_in.shape}, {x_th.shape}, {x_r.shape}")
+    d = np.broadcast_to(np.asarray(delay, float), x_th.shape)
+    K, P = om_in.shape
+    if K < _GRID_MIN:
+        return psi_ratios(x_th[None, :], x_r[None, :], om_in, d[None, :])
+    xs_all = np.concatenate([x_th, x_r])
+    if not (np.all(np.isfinite(xs_all)) and np.all(np.isfinite(om_in))):
+        raise ValueError("x_th, x_r and omega_tau must be finite")
+    if np.any(d < 0):
+        raise ValueError(f"delay must be >= 0 (tau_r/tau_m), got {d[d < 0][0]!r}")
+    om_abs = np.abs(om_in)
+    om_max = float(om_abs.max())
+    if np.max(np.abs(xs_all)) > X_MAX_VERIFIED or om_max > OMEGA_MAX_VERIFIED:
+        _prepare(xs_all[:, None], np.array([[om_max]]))  # issues the domain warning
+    t_l = _t_left(x_th, x_r)
+
+    pieces = []
+    for a, b in zip(_PIECE_EDGES[:-1], _PIECE_EDGES[1:]):
+        if a >= om_max:
+            break
+        pieces.append((a, min(b, om_max), 0))
+    if om_max > _PIECE_EDGES[-1]:
+        pieces.append((_PIECE_EDGES[-1], om_max, 0))
+    if not pieces:                       # all frequencies zero
+        pieces = [(0.0, 1.0, 0)]
+
+    accepted, direct = [], []
+    x2 = np.concatenate([x_th, x_r])
+    tl2 = np.concatenate([t_l, t_l])
+    while pieces:
+        nodes = np.concatenate([0.5 * (a + b) + 0.5 * (b - a) * _CHEB_XI for a, b, _ in pieces])
+        om_n = np.repeat(nodes, 2 * P)
+        xs = np.tile(x2, nodes.size)
+        phi = _saddle_exponent(xs, om_n)
+        vals = _normalised(_basic_chunked(xs, om_n, np.tile(tl2, nodes.size)), phi)
+        # (5 quantities, nodes, 2 sides * P): P0, Q, I1, I2 and phi_* itself
+        vals = np.concatenate([vals, phi[None]]).reshape(5, nodes.size, 2 * P)
+        nxt = []
+        for ip, (a, b, dep) in enumerate(pieces):
+            use = [1, 2, 3, 4] if b <= _OM_REAL_ALL else [0, 2, 3, 4]
+            v = vals[use, ip * _CHEB_N:(ip + 1) * _CHEB_N, :]         # (4, N, 2P)
+            coef = np.einsum("kj,qjp->kqp", _CHEB_MAT, v)              # (N, 4, 2P)
+            size = np.max(np.abs(coef[:, :3]), axis=0)
+            tail = np.max(np.abs(coef[-3:, :3]), axis=0)
+            ok = np.all(np.isfinite(coef)) and np.all(tail <= _CHEB_TOL * size)
+            if ok:
+                # flush denormals (they make the matrix products very slow)
+                coef.real[np.abs(coef.real) < 1e-280] = 0.0
+                coef.imag[np.abs(coef.imag) < 1e-280] = 0.0
+                accepted.append((a, b, use, coef.reshape(_CHEB_N, -1)))
+            elif dep < _CHEB_MAX_DEPTH:
+                m = 0.5 * (a + b)
+                nxt += [(a, m, dep + 1), (m, b, dep + 1)]
+            else:
+                direct.append((a, b))
+        pieces = nxt
+
+    f1 = np.empty((K, P), complex)
+    f2 = np.empty((K, P), complex)
+    done = np.zeros((K, P), bool)
+    # populations with identical frequency columns share the Chebyshev matrices
+    groups = {}
+    for p in range(P):
+        key = om_abs[:, p].tobytes()
+        groups.setdefault(key, []).append(p)
+    for cols in groups.values():
+        col = om_abs[:, cols[0]]
+        pc = np.array(cols)
+        idx = np.concatenate([pc, P + pc])                   # x_th and x_r columns
+        for a, b, use, coef in accepted:
+            sel = (col >= a) & (col <= b) & ~done[:, cols[0]]
+            if not np.any(sel):
+                continue
+            om = col[sel]
+            xi = np.clip((2.0 * om - a - b) / (b - a), -1.0, 1.0)
+            c = coef.reshape(_CHEB_N, 4, 2 * P)[:, :, idx].reshape(_CHEB_N, -1)
+            v = _cheb_eval(c, xi).reshape(om.size, 4, 2, len(cols))
+            phi = v[:, 3]                                    # interpolated phi_*: (M, 2, n)
+            rot = np.exp(1j * phi.imag)
+            S = phi.real
+            full = np.full((4, om.size, 2, len(cols)), np.nan + 0j)
+            full[use[:3]] = np.moveaxis(v[:, :3] * rot[:, None], 1, 0)
+            sides = [(S[:, s], S[:, s], full[0, :, s], full[1, :, s], full[2, :, s],
+                      full[3, :, s]) for s in (0, 1)]
+            shp = (om.size, len(cols))
+            g1, g2 = _combine(np.broadcast_to(om[:, None], shp), np.broadcast_to(d[pc], shp),
+                              np.broadcast_to(t_l[pc], shp), *sides)
+            f1[np.ix_(sel, pc)] = g1
+            f2[np.ix_(sel, pc)] = g2
+            done[np.ix_(sel, pc)] = True
+    if not np.all(done):
+        kk, pp = np.nonzero(~done)
+        g1, g2 = psi_ratios(x_th[pp], x_r[pp], om_abs[kk, pp], d[pp])
+        f1[kk, pp] = g1
+        f2[kk, pp] = g2
+    neg = om_in < 0
+    f1[neg] = np.conj(f1[neg])
+    f2[neg] = np.conj(f2[neg])
+    return f1, f2

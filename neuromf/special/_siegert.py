@@ -1,0 +1,629 @@
+r"""Stationary firing rates of the leaky integrate-and-fire neuron in the diffusion limit.
+
+White noise (delta synapses): the Siegert formula for the mean first-passage time
+(Siegert 1951; Amit & Tsodyks 1991; Brunel 2000, Eq. 21),
+
+.. math::
+
+    \frac{1}{\nu} = \tau_r + \tau_m \sqrt{\pi} \int_{y_r}^{y_\theta} e^{u^2}(1 + \operatorname{erf} u)
+    \,\mathrm{d}u, \qquad y_\theta = \frac{V_\theta - \mu}{\sigma},\quad
+    y_r = \frac{V_r - \mu}{\sigma},
+
+its derivatives with respect to :math:`\mu` and :math:`\sigma`, the coefficient of
+variation of the inter-spike interval (Brunel 2000, Appendix A.1), and the colored-noise
+corrections for exponentially decaying synaptic currents of Fourcaud & Brunel 2002
+('shift' of the integration bounds, and its first-order Taylor expansion, their Eq. 4.33).
+
+Numerical method
+----------------
+The integrand is :math:`\operatorname{erfcx}(-u) = e^{u^2}\operatorname{erfc}(-u)`.  Writing
+:math:`G(x) = \int_0^x \operatorname{erfcx}(t)\,\mathrm{d}t` (:math:`x \ge 0`) and Dawson's
+function :math:`F`, one has for :math:`y > 0`
+:math:`\int_0^y \operatorname{erfcx}(-u)\,\mathrm{d}u = 2 e^{y^2} F(y) - G(y)` and for
+:math:`y < 0` :math:`-G(|y|)`.  Every result is computed as :math:`e^{-m^2}\tilde{x}` with
+:math:`m = \max(y_\theta, 0)` and a scaled quantity :math:`\tilde{x}` that neither overflows
+nor underflows, so the exponential factors of the strongly subthreshold regime never meet
+(no overflow, no NaN; rates below the double range come out as correctly rounded
+sub-normal numbers or 0, while :func:`log_delta_firing_rate` stays accurate).
+
+:math:`G` is evaluated from a table of its values at the integers 0..10 plus a 12-node
+Gauss–Legendre rule on the remaining unit interval, and for :math:`x \ge 10` from its
+asymptotic expansion
+:math:`G(x) = \pi^{-1/2}[\gamma/2 + \ln 2x + \sum_{m \ge 1} (-1)^{m+1} (2m-1)!!/(2^m\,2m)
+\,x^{-2m}]` (the constant :math:`(\gamma/2 + \ln 2)/\sqrt{\pi}` is checked against mpmath in the
+tests).  Differences over short intervals are integrated directly, so that no digits are
+lost to cancellation.  The relative error is :math:`\lesssim 10^{-13}` for
+:math:`|y| \le 10^4` (see ``tests/special/test_siegert.py``).
+
+All functions broadcast over all arguments (numpy rules); scalar arguments give a Python
+float.  Units are SI: V for potentials, s for times, Hz for rates.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from scipy.special import dawsn, erfc, erfcx, zeta
+
+from neuromf.utils import check_finite, check_positive
+
+__all__ = [
+    "ALPHA_SHIFT",
+    "delta_firing_rate",
+    "log_delta_firing_rate",
+    "d_delta_firing_rate_d_mu",
+    "d_delta_firing_rate_d_sigma",
+    "shift_firing_rate",
+    "d_shift_firing_rate_d_mu",
+    "taylor_firing_rate",
+    "d_taylor_firing_rate_d_mu",
+    "delta_cv",
+]
+
+#: :math:`\sqrt{2}\,|\zeta(1/2)|`, the boundary shift constant of Fourcaud & Brunel 2002
+#: (Eq. 4.33; :math:`\zeta` is the Riemann zeta function).
+ALPHA_SHIFT: float = float(math.sqrt(2.0) * abs(zeta(0.5)))
+
+_SQRT_PI = math.sqrt(math.pi)
+_INV_SQRT_PI = 1.0 / _SQRT_PI
+_EULER_GAMMA = 0.57721566490153286061
+# k = sqrt(tau_s / tau_m) above which the colored-noise approximations are doubtful
+# (same bound as NNMT, k > sqrt(0.1))
+_K_WARN = math.sqrt(0.1)
+
+# Gauss-Legendre rule used on intervals of length <= 1 (12 nodes reach double
+# precision for erfcx there).
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(12)
+
+# beyond this argument G and h are evaluated from their asymptotic series
+_X_ASYM = 10.0
+# asymptotic series: erfcx(t) ~ 1/(sqrt(pi) t) sum_m (-1)^m (2m-1)!!/(2 t^2)^m.  At t >= 10
+# the 14th term is < 1e-20 relative.
+_N_ASYM = 14
+
+
+def _double_factorial_odd(m: int) -> float:
+    """(2m - 1)!! with (-1)!! = 1."""
+    return float(math.prod(range(1, 2 * m, 2)))
+
+
+# coefficients of x^{-2m}, m = 1.._N_ASYM, of sqrt(pi) G(x) - gamma/2 - ln(2x)
+_G_ASYM_COEF = np.array([(-1) ** (m + 1) * _double_factorial_odd(m) / (2.0 ** m * 2 * m)
+                         for m in range(1, _N_ASYM + 1)])
+# coefficients of x^{-2m}, m = 1.._N_ASYM, of sqrt(pi) (x erfcx(x) - 1/sqrt(pi))
+_H_ASYM_COEF = np.array([(-1) ** m * _double_factorial_odd(m) / 2.0 ** m
+                         for m in range(1, _N_ASYM + 1)])
+_CV_Y_MAX = 100.0  # validated domain of delta_cv is |y| <= 10; beyond 100 it refuses
+_MAX_M2 = 600.0  # below this, exp(-m^2) times a moderate number is a normal double
+
+
+def _gl(func, a, b):
+    """12-node Gauss-Legendre integral of ``func`` over [a, b] (1-d arrays, short intervals)."""
+    half = 0.5 * (b - a)
+    nodes = (0.5 * (a + b))[:, None] + half[:, None] * _GL_X
+    return half * (func(nodes) @ _GL_W)
+
+
+def _poly_inv_sq(x, coef):
+    """sum_m coef[m-1] x^{-2m} by Horner's scheme in z = 1/x^2."""
+    z = 1.0 / (x * x)
+    acc = np.zeros_like(z)
+    for c in coef[::-1]:
+        acc = (acc + c) * z
+    return acc
+
+
+def _build_g_table() -> np.ndarray:
+    """G(k) = int_0^k erfcx for k = 0..10 (each unit panel with the 12-node rule)."""
+    k = np.arange(int(_X_ASYM), dtype=float)
+    panels = _gl(erfcx, k, k + 1.0)
+    return np.concatenate([[0.0], np.cumsum(panels)])
+
+
+_G_TABLE = _build_g_table()
+
+
+def _g_small(x):
+    """G(x) for 0 <= x <= 10."""
+    k = np.minimum(np.floor(x), _X_ASYM - 1.0)
+    return _G_TABLE[k.astype(np.intp)] + _gl(erfcx, k, x)
+
+
+def _g(x):
+    """G(x) = int_0^x erfcx(t) dt for x >= 0 (1-d array)."""
+    out = np.empty_like(x)
+    big = x >= _X_ASYM
+    if np.any(big):
+        xb = x[big]
+        out[big] = _INV_SQRT_PI * (0.5 * _EULER_GAMMA + np.log(2.0 * xb)
+                                   + _poly_inv_sq(xb, _G_ASYM_COEF))
+    small = ~big
+    if np.any(small):
+        out[small] = _g_small(x[small])
+    return out
+
+
+def _erfcx_integral(a, b):
+    """int_a^b erfcx(t) dt for 0 <= a <= b (1-d arrays), relative accuracy ~1e-15."""
+    out = np.empty_like(a)
+    big = a >= _X_ASYM
+    if np.any(big):
+        ab, bb = a[big], b[big]
+        out[big] = _INV_SQRT_PI * (np.log1p((bb - ab) / ab) + _poly_inv_sq(bb, _G_ASYM_COEF)
+                                   - _poly_inv_sq(ab, _G_ASYM_COEF))
+    short = ~big & (b - a <= 1.0)
+    if np.any(short):
+        out[short] = _gl(erfcx, a[short], b[short])
+    rest = ~big & ~short
+    if np.any(rest):
+        out[rest] = _g(b[rest]) - _g(a[rest])
+    return out
+
+
+def _h(x):
+    """h(x) = x erfcx(x) - 1/sqrt(pi) for x >= 0, without cancellation at large x."""
+    out = np.empty_like(x)
+    big = x >= _X_ASYM
+    if np.any(big):
+        out[big] = _INV_SQRT_PI * _poly_inv_sq(x[big], _H_ASYM_COEF)
+    small = ~big
+    if np.any(small):
+        xs = x[small]
+        out[small] = xs * erfcx(xs) - _INV_SQRT_PI
+    return out
+
+
+def _scaled_integral(y_th, y_r):
+    r"""Return (m2, S) with S = e^{-m2} \int_{y_r}^{y_th} erfcx(-u) du, m2 = max(y_th, 0)^2."""
+    b, a = y_th, y_r
+    m2 = np.where(b > 0.0, b * b, 0.0)
+    S = np.empty_like(b)
+
+    sub = b <= 0.0  # whole interval at u <= 0: bounded integrand
+    if np.any(sub):
+        S[sub] = _erfcx_integral(-b[sub], -a[sub])
+
+    cross = (a < 0.0) & (b > 0.0)
+    if np.any(cross):
+        bc, ac = b[cross], a[cross]
+        S[cross] = 2.0 * dawsn(bc) + np.exp(-bc * bc) * (_g(-ac) - _g(bc))
+
+    sup = a >= 0.0
+    if np.any(sup):
+        bs, as_ = b[sup], a[sup]
+        delta = (bs - as_) * (bs + as_)  # y_th^2 - y_r^2 without cancellation
+        Ss = np.empty_like(bs)
+        near = delta <= 0.5
+        if np.any(near):
+            bn = bs[near]
+
+            def integrand(u, bn=bn):
+                bb = bn[:, None]
+                return np.exp(-(bb - u) * (bb + u)) * erfc(-u)
+
+            Ss[near] = _gl(integrand, as_[near], bn)
+        far = ~near
+        if np.any(far):
+            bf, af = bs[far], as_[far]
+            Ss[far] = (2.0 * dawsn(bf) - 2.0 * np.exp(-delta[far]) * dawsn(af)
+                       - np.exp(-bf * bf) * _erfcx_integral(af, bf))
+        S[sup] = Ss
+    return m2, S
+
+
+def _scaled_erfcx_neg(y, m):
+    """e^{-m^2} erfcx(-y) for y <= m, m >= 0."""
+    out = np.empty_like(y)
+    neg = y <= 0.0
+    out[neg] = np.exp(-m[neg] ** 2) * erfcx(-y[neg])
+    pos = ~neg
+    yp, mp_ = y[pos], m[pos]
+    out[pos] = np.exp(-(mp_ - yp) * (mp_ + yp)) * erfc(-yp)
+    return out
+
+
+def _unscale(x, m2):
+    """x * exp(-m2), correctly rounded also where the result is sub-normal or 0."""
+    out = x * np.exp(-np.minimum(m2, _MAX_M2))
+    deep = m2 > _MAX_M2
+    if np.any(deep):
+        xd = x[deep]
+        with np.errstate(divide="ignore"):
+            out[deep] = np.sign(xd) * np.exp(np.log(np.abs(xd)) - m2[deep])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# argument handling
+# ---------------------------------------------------------------------------
+
+def _prepare(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s=None):
+    """Check the arguments, broadcast them and return flat float arrays plus the shape."""
+    check_finite("mu", mu, "V")
+    check_positive("sigma", sigma, "V")
+    check_finite("V_0_rel", V_0_rel, "V")
+    check_finite("V_th_rel", V_th_rel, "V")
+    check_positive("tau_m", tau_m, "s")
+    check_positive("tau_r", tau_r, "s", allow_zero=True)
+    args = [mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r]
+    if tau_s is not None:
+        check_positive("tau_s", tau_s, "s", allow_zero=True)
+        args.append(tau_s)
+    arrays = np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in args])
+    shape = arrays[0].shape
+    flat = [np.ravel(x) for x in arrays]
+    if np.any(flat[3] <= flat[2]):
+        bad = flat[3] <= flat[2]
+        raise ValueError(
+            "V_th_rel must be > V_0_rel (threshold above reset), got V_th_rel="
+            f"{flat[3][bad][0]!r} V, V_0_rel={flat[2][bad][0]!r} V")
+    return flat, shape
+
+
+def _shape_output(x, shape):
+    if shape == ():
+        return float(x[0])
+    return x.reshape(shape)
+
+
+def _k_of(tau_s, tau_m):
+    k = np.sqrt(tau_s / tau_m)
+    if np.any(k > _K_WARN):
+        warnings.warn(
+            f"k = sqrt(tau_s/tau_m) = {np.max(k):.3g} > sqrt(0.1): the colored-noise "
+            "approximation of Fourcaud & Brunel 2002 assumes tau_s << tau_m and may be "
+            "inaccurate", stacklevel=3)
+    return k
+
+
+def _core(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, y_offset=None):
+    """Scaled Siegert quantities: y_th, y_r, m2, S and n_tilde = nu e^{m2}."""
+    y_th = (V_th_rel - mu) / sigma
+    y_r = (V_0_rel - mu) / sigma
+    if y_offset is not None:
+        y_th = y_th + y_offset
+        y_r = y_r + y_offset
+    m2, S = _scaled_integral(y_th, y_r)
+    n_tilde = 1.0 / (tau_r * np.exp(-m2) + tau_m * _SQRT_PI * S)
+    return y_th, y_r, m2, S, n_tilde
+
+
+def _brackets(y_th, y_r, m2):
+    r"""Scaled B = erfcx(-y_th) - erfcx(-y_r) and C = y_th erfcx(-y_th) - y_r erfcx(-y_r).
+
+    Both are returned multiplied by e^{-m2}.
+    """
+    m = np.sqrt(m2)
+    E_th = _scaled_erfcx_neg(y_th, m)
+    E_r = _scaled_erfcx_neg(y_r, m)
+    B = E_th - E_r
+    C = y_th * E_th - y_r * E_r
+    sub = y_th <= 0.0
+    if np.any(sub):
+        # y erfcx(-y) -> -1/sqrt(pi) for y -> -inf: subtract the constant analytically
+        C[sub] = _h(-y_r[sub]) - _h(-y_th[sub])
+    return B, C
+
+
+# ---------------------------------------------------------------------------
+# white noise
+# ---------------------------------------------------------------------------
+
+def delta_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r):
+    r"""Stationary firing rate of the LIF neuron driven by white noise (Siegert formula).
+
+    .. math::
+
+        \nu = \Big[\tau_r + \tau_m \sqrt{\pi} \int_{y_r}^{y_\theta} e^{u^2}(1 + \operatorname{erf} u)
+        \,\mathrm{d}u\Big]^{-1}, \quad y_\theta = \frac{V_{\theta} - \mu}{\sigma},\;
+        y_r = \frac{V_0 - \mu}{\sigma}
+
+    (Siegert 1951; Amit & Tsodyks 1991; Brunel 2000, Eq. 21).
+
+    Parameters
+    ----------
+    mu : float or array_like
+        Mean input (free membrane potential relative to the resting potential) in V.
+    sigma : float or array_like
+        Standard deviation of the input in V, > 0.
+    V_0_rel : float or array_like
+        Reset potential relative to rest in V.
+    V_th_rel : float or array_like
+        Threshold relative to rest in V, > ``V_0_rel``.
+    tau_m : float or array_like
+        Membrane time constant in s, > 0.
+    tau_r : float or array_like
+        Refractory period in s, >= 0.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Rate in Hz, broadcast shape of the arguments.  Accurate to ~1e-13 relative for
+        :math:`|y| \le 10^4`; where the rate is below the smallest double (about
+        :math:`y_\theta > 27`) it is a sub-normal number or 0.  Use
+        :func:`log_delta_firing_rate` there.
+
+    Raises
+    ------
+    ValueError
+        For non-finite arguments, ``sigma <= 0``, ``tau_m <= 0``, ``tau_r < 0`` or
+        ``V_th_rel <= V_0_rel``.
+    """
+    (mu, sigma, V_0, V_th, tau_m, tau_r), shape = _prepare(mu, sigma, V_0_rel, V_th_rel,
+                                                           tau_m, tau_r)
+    _, _, m2, _, n_tilde = _core(mu, sigma, V_0, V_th, tau_m, tau_r)
+    return _shape_output(_unscale(n_tilde, m2), shape)
+
+
+def log_delta_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r):
+    r"""Natural logarithm of :func:`delta_firing_rate` (rate in Hz), accurate also where the rate
+    underflows double precision (strongly subthreshold input, :math:`y_\theta \gtrsim 27`).
+
+    Same parameters as :func:`delta_firing_rate`.  For :math:`y_\theta \to \infty`,
+    :math:`\ln\nu \approx -y_\theta^2 + \ln(y_\theta / (\tau_m\sqrt{\pi}))`.
+    """
+    (mu, sigma, V_0, V_th, tau_m, tau_r), shape = _prepare(mu, sigma, V_0_rel, V_th_rel,
+                                                           tau_m, tau_r)
+    _, _, m2, _, n_tilde = _core(mu, sigma, V_0, V_th, tau_m, tau_r)
+    return _shape_output(np.log(n_tilde) - m2, shape)
+
+
+def d_delta_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r):
+    r"""Derivative of the Siegert rate with respect to the mean input, in Hz/V.
+
+    .. math::
+
+        \frac{\partial\nu}{\partial\mu} = \nu^2 \frac{\tau_m\sqrt{\pi}}{\sigma}
+        \big[\operatorname{erfcx}(-y_\theta) - \operatorname{erfcx}(-y_r)\big]
+
+    (derivative of Brunel 2000, Eq. 21; zero-frequency limit of the white-noise transfer
+    function, Brunel & Hakim 1999).  The factors :math:`\nu^2` and
+    :math:`e^{y_\theta^2}` are combined analytically, so the result is finite and accurate
+    where each of them alone would over- or underflow.  Same parameters as
+    :func:`delta_firing_rate`.
+    """
+    (mu, sigma, V_0, V_th, tau_m, tau_r), shape = _prepare(mu, sigma, V_0_rel, V_th_rel,
+                                                           tau_m, tau_r)
+    y_th, y_r, m2, _, n = _core(mu, sigma, V_0, V_th, tau_m, tau_r)
+    B, _ = _brackets(y_th, y_r, m2)
+    return _shape_output(_unscale(n * n * tau_m * _SQRT_PI / sigma * B, m2), shape)
+
+
+def d_delta_firing_rate_d_sigma(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r):
+    r"""Derivative of the Siegert rate with respect to the input standard deviation, in Hz/V.
+
+    .. math::
+
+        \frac{\partial\nu}{\partial\sigma} = \nu^2 \frac{\tau_m\sqrt{\pi}}{\sigma}
+        \big[y_\theta \operatorname{erfcx}(-y_\theta) - y_r \operatorname{erfcx}(-y_r)\big]
+
+    (derivative of Brunel 2000, Eq. 21, using :math:`\partial y/\partial\sigma = -y/\sigma`).
+    Same parameters as :func:`delta_firing_rate`.
+    """
+    (mu, sigma, V_0, V_th, tau_m, tau_r), shape = _prepare(mu, sigma, V_0_rel, V_th_rel,
+                                                           tau_m, tau_r)
+    y_th, y_r, m2, _, n = _core(mu, sigma, V_0, V_th, tau_m, tau_r)
+    _, C = _brackets(y_th, y_r, m2)
+    return _shape_output(_unscale(n * n * tau_m * _SQRT_PI / sigma * C, m2), shape)
+
+
+# ---------------------------------------------------------------------------
+# colored noise (exponential synapses), Fourcaud & Brunel 2002
+# ---------------------------------------------------------------------------
+
+def shift_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s):
+    r"""Stationary rate with exponentially filtered synaptic input, 'shift' method.
+
+    The Siegert formula evaluated with threshold and reset both shifted up by
+    :math:`\sigma \frac{\alpha}{2}\sqrt{\tau_s/\tau_m}`, :math:`\alpha = \sqrt{2}|\zeta(1/2)|`
+    (Fourcaud & Brunel 2002, Eq. 4.33 and the effective-threshold expression after it).
+    Valid for :math:`k = \sqrt{\tau_s/\tau_m} \ll 1`; a warning is issued for
+    :math:`k > \sqrt{0.1}`.
+
+    Parameters
+    ----------
+    mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r
+        As in :func:`delta_firing_rate` (V, s).
+    tau_s : float or array_like
+        Synaptic time constant in s, >= 0 (0 gives the white-noise rate).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Rate in Hz.
+    """
+    (mu, sigma, V_0, V_th, tau_m, tau_r, tau_s), shape = _prepare(
+        mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+    offset = 0.5 * ALPHA_SHIFT * _k_of(tau_s, tau_m)
+    _, _, m2, _, n_tilde = _core(mu, sigma, V_0, V_th, tau_m, tau_r, offset)
+    return _shape_output(_unscale(n_tilde, m2), shape)
+
+
+def d_shift_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s):
+    r"""Derivative of :func:`shift_firing_rate` with respect to mu, in Hz/V.
+
+    The shift :math:`\sigma\frac{\alpha}{2}\sqrt{\tau_s/\tau_m}` depends on
+    :math:`\sigma` only, so this is :func:`d_delta_firing_rate_d_mu` at the shifted bounds
+    (the :math:`\omega \to 0` limit of the 'shift' transfer function, Schuecker et al. 2015).
+    Same parameters as :func:`shift_firing_rate`.
+    """
+    (mu, sigma, V_0, V_th, tau_m, tau_r, tau_s), shape = _prepare(
+        mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+    offset = 0.5 * ALPHA_SHIFT * _k_of(tau_s, tau_m)
+    y_th, y_r, m2, _, n = _core(mu, sigma, V_0, V_th, tau_m, tau_r, offset)
+    B, _ = _brackets(y_th, y_r, m2)
+    return _shape_output(_unscale(n * n * tau_m * _SQRT_PI / sigma * B, m2), shape)
+
+
+def taylor_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s):
+    r"""Stationary rate with exponential synapses, first order in :math:`k=\sqrt{\tau_s/\tau_m}`.
+
+    Fourcaud & Brunel 2002, Eq. 4.33:
+
+    .. math::
+
+        \nu = \nu_0 - \sqrt{\tau_s\tau_m}\,\frac{\alpha\sqrt{\pi}}{2}\,\nu_0^2
+        \big[\operatorname{erfcx}(-y_\theta) - \operatorname{erfcx}(-y_r)\big]
+        = \nu_0 - \frac{\alpha k \sigma}{2} \frac{\partial\nu_0}{\partial\mu},
+
+    with :math:`\nu_0` the white-noise (Siegert) rate and :math:`\alpha = \sqrt{2}|\zeta(1/2)|`.
+    This is the expansion of :func:`shift_firing_rate` to first order in :math:`k`.
+
+    Parameters
+    ----------
+    mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s
+        As in :func:`shift_firing_rate`.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The raw first-order rate in Hz.  **It can be negative** (roughly where
+        :math:`y_\theta \gtrsim 1/(\alpha k)`, i.e. strongly subthreshold input, where the
+        expansion breaks down); negative values are returned unchanged and without warning,
+        so callers must test ``rate < 0`` and fall back (e.g. to :func:`shift_firing_rate`).
+    """
+    (mu, sigma, V_0, V_th, tau_m, tau_r, tau_s), shape = _prepare(
+        mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+    k = _k_of(tau_s, tau_m)
+    y_th, y_r, m2, _, n = _core(mu, sigma, V_0, V_th, tau_m, tau_r)
+    B, _ = _brackets(y_th, y_r, m2)
+    value = n * (1.0 - 0.5 * ALPHA_SHIFT * k * tau_m * _SQRT_PI * n * B)
+    return _shape_output(_unscale(value, m2), shape)
+
+
+def d_taylor_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s):
+    r"""Exact derivative of :func:`taylor_firing_rate` with respect to mu, in Hz/V.
+
+    With :math:`B = \operatorname{erfcx}(-y_\theta) - \operatorname{erfcx}(-y_r)` and
+    :math:`C = y_\theta\operatorname{erfcx}(-y_\theta) - y_r\operatorname{erfcx}(-y_r)`,
+
+    .. math::
+
+        \frac{\partial\nu}{\partial\mu} = \nu_0^2\frac{\tau_m\sqrt{\pi}}{\sigma}
+        \big[B + \alpha k\,C - \alpha k\,\tau_m\sqrt{\pi}\,\nu_0 B^2\big]
+
+    (the zero-frequency limit of the colored-noise transfer function in the Taylor
+    approximation, Schuecker et al. 2014, Appendix B; here obtained by differentiating
+    Fourcaud & Brunel 2002, Eq. 4.33, using
+    :math:`\partial_\mu \operatorname{erfcx}(-y) = -[2/\sqrt{\pi} + 2y\operatorname{erfcx}(-y)]/\sigma`).
+    Same parameters as :func:`shift_firing_rate`.
+    """
+    (mu, sigma, V_0, V_th, tau_m, tau_r, tau_s), shape = _prepare(
+        mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+    ak = ALPHA_SHIFT * _k_of(tau_s, tau_m)
+    y_th, y_r, m2, _, n = _core(mu, sigma, V_0, V_th, tau_m, tau_r)
+    B, C = _brackets(y_th, y_r, m2)
+    value = n * n * tau_m * _SQRT_PI / sigma * (B + ak * C - ak * tau_m * _SQRT_PI * n * B * B)
+    return _shape_output(_unscale(value, m2), shape)
+
+
+# ---------------------------------------------------------------------------
+# coefficient of variation of the inter-spike interval
+# ---------------------------------------------------------------------------
+
+_GL16_X, _GL16_W = np.polynomial.legendre.leggauss(16)
+
+
+def _log_e2_erfc2(y):
+    """log(e^{y^2} erfc(-y)^2), the inner integrand of Brunel 2000, Eq. A.1, in log form."""
+    out = np.empty_like(y)
+    neg = y < 0.0
+    yn = y[neg]
+    out[neg] = -yn * yn + 2.0 * np.log(erfcx(-yn))
+    yp = y[~neg]
+    out[~neg] = yp * yp + 2.0 * np.log(erfc(-yp))
+    return out
+
+
+def _log_int_exp2(z, b):
+    """log of int_z^b e^{x^2} dx = e^{b^2} F(b) - e^{z^2} F(z) for z <= b (-inf at z = b)."""
+    M = np.maximum(b * b, z * z)
+    bracket = np.exp(b * b - M) * dawsn(b) - np.exp(z * z - M) * dawsn(z)
+    with np.errstate(divide="ignore"):
+        return M + np.log(np.maximum(bracket, 0.0))
+
+
+def _log_geometric_quadrature(log_integrand, upper, t_max):
+    r"""log \int_0^{t_max} exp(log_integrand(t)) dt for integrands that decay from t = 0 on.
+
+    Composite 16-node Gauss-Legendre on geometrically growing panels
+    [h(2^j - 1), h(2^{j+1} - 1)], h = 1/(8(|upper| + 1)) resolving the initial decay
+    rate ~2|upper| of the integrands below.  Arguments are 1-d arrays; the integrand is
+    called with an (n, nodes) array of t values.
+    """
+    h = 0.125 / (np.abs(upper) + 1.0)
+    n_panels = int(np.ceil(np.log2(np.max(t_max / h) + 1.0)))
+    j = np.arange(n_panels)
+    lo = np.minimum(h[:, None] * (2.0 ** j - 1.0), t_max[:, None])
+    hi = np.minimum(h[:, None] * (2.0 ** (j + 1) - 1.0), t_max[:, None])
+    half = 0.5 * (hi - lo)
+    t = (0.5 * (hi + lo))[:, :, None] + half[:, :, None] * _GL16_X
+    n = upper.size
+    logf = log_integrand(t.reshape(n, -1)).reshape(t.shape)
+    ref = np.max(logf, axis=(1, 2))
+    ref = np.where(np.isfinite(ref), ref, 0.0)
+    total = np.einsum("ijk,k,ij->i", np.exp(logf - ref[:, None, None]), _GL16_W, half)
+    with np.errstate(divide="ignore"):
+        return ref + np.log(total)
+
+
+def delta_cv(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r):
+    r"""Coefficient of variation of the inter-spike interval of the LIF neuron with white noise.
+
+    Brunel 2000, Appendix A.1:
+
+    .. math::
+
+        \mathrm{CV}^2 = 2\pi(\tau_m\nu)^2 \int_{y_r}^{y_\theta} e^{x^2}\,\mathrm{d}x
+        \int_{-\infty}^{x} e^{y^2}(1 + \operatorname{erf} y)^2\,\mathrm{d}y,
+
+    with :math:`\nu` the Siegert rate (:func:`delta_firing_rate`, including ``tau_r``).
+    Exchanging the order of integration, the inner :math:`x`-integral is closed-form
+    (Dawson's function), leaving one integral over :math:`y \le y_\theta` that is evaluated
+    in log form (no overflow) with a composite Gauss–Legendre rule.
+
+    Parameters
+    ----------
+    mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r
+        As in :func:`delta_firing_rate` (V, s).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        CV (dimensionless).  Checked against mpmath double quadrature to 1e-8 relative for
+        :math:`y_r, y_\theta \in [-10, 10]`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`delta_firing_rate`; and where :math:`|y_r|` or :math:`|y_\theta|`
+        exceeds 100, outside the validated domain.
+    """
+    (mu, sigma, V_0, V_th, tau_m, tau_r), shape = _prepare(mu, sigma, V_0_rel, V_th_rel,
+                                                           tau_m, tau_r)
+    y_th, y_r, m2, _, n = _core(mu, sigma, V_0, V_th, tau_m, tau_r)
+    y_max = np.maximum(np.abs(y_th), np.abs(y_r))
+    if np.any(y_max > _CV_Y_MAX):
+        i = int(np.argmax(y_max))
+        raise ValueError(
+            f"delta_cv is implemented for |(V - mu)/sigma| <= {_CV_Y_MAX:g}; got "
+            f"y_th={y_th[i]!r}, y_r={y_r[i]!r} (mu={mu[i]!r} V, sigma={sigma[i]!r} V)")
+
+    # part B: y in [y_r, y_th], weight int_y^{y_th} e^{x^2} dx
+    def log_b(t):
+        y = y_th[:, None] - t
+        return _log_e2_erfc2(y) + _log_int_exp2(y, y_th[:, None])
+
+    log_part_b = _log_geometric_quadrature(log_b, y_th, y_th - y_r)
+
+    # part A: y < y_r, weight int_{y_r}^{y_th} e^{x^2} dx (constant)
+    def log_a(t):
+        return _log_e2_erfc2(y_r[:, None] - t)
+
+    log_part_a = (_log_geometric_quadrature(log_a, y_r, np.maximum(y_r, 0.0) + 7.0)
+                  + _log_int_exp2(y_r, y_th))
+    log_T = np.logaddexp(log_part_a, log_part_b)
+    cv2 = 2.0 * np.pi * (tau_m * n) ** 2 * np.exp(log_T - 2.0 * m2)
+    return _shape_output(np.sqrt(cv2), shape)

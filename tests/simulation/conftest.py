@@ -1,0 +1,16 @@
+"""Fixtures of the simulation tests (stand-in models, see sim_models.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sim_models import ei_params, microcircuit_params, standin
+
+
+@pytest.fixture
+def microcircuit():
+    return standin(microcircuit_params())
+
+
+@pytest.fixture
+def ei_network():
+    return standin(ei_params())

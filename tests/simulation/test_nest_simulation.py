@@ -1,0 +1,134 @@
+"""Simulated statistics against theory and published reference rates.
+
+* Microcircuit (Potjans & Diesmann 2014) at N = K = 0.1, seed 55: NEST's PyNEST example
+  gives the rates listed in /work/shared/reference/potjans2014_microcircuit.md for one
+  and for two threads; building in the example's order reproduces them to the printed
+  three decimals.
+* Brunel-type E-I network (exponential synapses, asynchronous irregular state): rates
+  within 10 % of the 'shift' working point computed by NNMT 1.3 (an independent
+  implementation of Fourcaud & Brunel 2002).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import warnings
+
+import numpy as np
+import pytest
+from sim_models import REF_RATES_1VP, REF_RATES_2THREADS, ei_params, microcircuit_params, \
+    standin
+
+from neuromf.simulation import (
+    add_compare_arguments,
+    add_simulate_arguments,
+    compare,
+    resolve_model,
+    simulate,
+)
+
+nest = pytest.importorskip("nest")
+
+
+def nnmt_theory(model):
+    """Shift working point and CVs of NNMT 1.3 (parameter-level functions)."""
+    nnmt = pytest.importorskip("nnmt")
+    p = model.network_params
+    args = dict(J=p["J"], K=p["K"], V_0_rel=p["V_0_rel"], V_th_rel=p["V_th_rel"],
+                tau_m=p["tau_m"], tau_r=p["tau_r"], tau_s=p["tau_s"], J_ext=p["J_ext"],
+                K_ext=p["K_ext"], nu_ext=p["nu_ext"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nu = nnmt.lif.exp._firing_rates(method="shift", **args)
+        inp = dict(J=p["J"], K=p["K"], tau_m=p["tau_m"], J_ext=p["J_ext"],
+                   K_ext=p["K_ext"], nu_ext=p["nu_ext"])
+        mu = nnmt.lif._general._mean_input(nu, **inp)
+        sigma = nnmt.lif._general._std_input(nu, **inp)
+        cv = nnmt.lif.exp._cvs(nu, mu, sigma, p["V_0_rel"], p["V_th_rel"], p["tau_m"],
+                               p["tau_s"])
+    return {"firing_rates": nu, "mean_input": mu, "std_input": sigma, "cv": cv,
+            "source": "NNMT 1.3 lif.exp (shift)", "cv_source": "NNMT 1.3 lif.exp._cvs"}
+
+
+AI_PARAMS = {"K_E": 400, "K_I": 100, "g": 5.0, "nu_ext": 8.0}
+
+
+@pytest.mark.slow
+def test_ei_network_rates_match_shift_working_point():
+    model = standin(ei_params(**AI_PARAMS))
+    theory = nnmt_theory(model)["firing_rates"]
+    res = simulate(model, t_sim=1.0, t_presim=0.2, progress=False)
+    np.testing.assert_allclose(res.rates, theory, rtol=0.10)
+    # asynchronous irregular: irregular spiking and weak correlations
+    assert np.all(res.cv > 0.5)
+    assert np.all(np.abs(res.correlations) < 0.1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("threads, reference", [(1, REF_RATES_1VP),
+                                                (2, REF_RATES_2THREADS)])
+def test_microcircuit_reproduces_reference_rates(threads, reference):
+    model = standin(microcircuit_params())
+    res = simulate(model, scale=0.1, threads=threads, progress=False)
+    assert res.spec.seed == 55
+    assert res.spec.t_presim == pytest.approx(500.0) and res.spec.t_sim == pytest.approx(1e3)
+    # the reference is printed with three decimals
+    np.testing.assert_allclose(res.rates, reference, atol=5e-4 + 1e-9)
+
+
+def test_compare_writes_report(tmp_path):
+    model = standin(ei_params(N_E=400, N_I=100, **AI_PARAMS))
+    res = compare(model, t_sim=0.3, t_presim=0.1, out=str(tmp_path), theory=nnmt_theory,
+                  progress=False)
+    assert [row["population"] for row in res.table] == ["E", "I"]
+    th = nnmt_theory(model)["firing_rates"]
+    for row, r_th, r_sim in zip(res.table, th, res.simulation.rates, strict=True):
+        assert row["rate_theory"] == pytest.approx(r_th)
+        assert row["rate_sim"] == pytest.approx(r_sim)
+        assert row["rate_rel_error"] == pytest.approx((r_sim - r_th) / r_th)
+    report = (tmp_path / "comparison.md").read_text()
+    assert "| E | 400 |" in report and "NNMT 1.3" in report
+    assert "rates_comparison.png" in report and "raster.png" in report
+    data = json.loads((tmp_path / "comparison.json").read_text())
+    assert data["table"][1]["population"] == "I"
+    for name in ("rates_comparison.png", "spectra_comparison.png", "raster.png",
+                 "spikes.npz", "summary.json"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_compare_with_default_theory(tmp_path):
+    pytest.importorskip("neuromf.lif.exp")
+    model = standin(ei_params(N_E=400, N_I=100, **AI_PARAMS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # spectra may be unavailable for the stand-in
+        res = compare(model, t_sim=0.2, t_presim=0.1, progress=False, spectra=False)
+    ref = nnmt_theory(model)["firing_rates"]
+    np.testing.assert_allclose(res.theory["firing_rates"], ref, rtol=1e-3)
+
+
+def test_cli_arguments():
+    parser = argparse.ArgumentParser()
+    add_compare_arguments(parser)
+    args = parser.parse_args(["microcircuit", "--scale", "0.1", "--t-sim", "2",
+                              "--threads", "2", "--out", "dir"])
+    assert (args.model, args.scale, args.t_sim, args.threads, args.out, args.method) == \
+        ("microcircuit", 0.1, 2.0, 2, "dir", "shift")
+    for bad in (["m", "--scale", "0"], ["m", "--scale", "-1"], ["m", "--threads", "0"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
+    sim_parser = add_simulate_arguments(argparse.ArgumentParser())
+    assert sim_parser.parse_args(["x", "--no-progress"]).no_progress
+
+
+def test_unknown_model_name():
+    try:
+        import neuromf.models  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match="neuromf.models"):
+            resolve_model("no_such_model")
+    else:
+        with pytest.raises(ValueError, match="unknown model 'no_such_model'"):
+            resolve_model("no_such_model")
+    with pytest.raises(TypeError, match="network_params"):
+        resolve_model(42)
