@@ -227,3 +227,10 @@ def test_missing_parameter_names_it_and_the_function():
     with pytest.raises(RuntimeError, match=r"_firing_rates needs the network parameter\(s\) "
                                            r"'tau_r'"):
         neuromf.lif.exp.firing_rates(net)
+
+
+def test_senk2020_builtin_sits_at_the_published_working_point():
+    # Senk et al. 2020, Fig. 5: mu = sigma = 10 mV
+    wp = neuromf.lif.exp.working_point(load_model("senk2020"))
+    np.testing.assert_allclose(wp["mean_input"], [10e-3, 10e-3], rtol=1e-6)
+    np.testing.assert_allclose(wp["std_input"], [10e-3, 10e-3], rtol=1e-6)
