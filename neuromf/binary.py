@@ -6,7 +6,7 @@ n_i = H(h_i − θ_i), with input h_i = Σ_j J_ij n_j (+ external input) and H t
 Heaviside function (van Vreeswijk & Sompolinsky 1996, 1998; Helias et al. 2014).
 
 For many weak, independent inputs the input is Gaussian with (Helias et al. 2014,
-Eqs. 4–6; van Vreeswijk & Sompolinsky 1998)
+mean-field theory of binary networks; van Vreeswijk & Sompolinsky 1998)
 
     mu_a     = Σ_b K_ab J_ab m_b + Σ_x K_ext,ax J_ext,ax m_ext,x
     sigma_a² = Σ_b K_ab J_ab² m_b (1 − m_b) + Σ_x K_ext,ax J_ext,ax² m_ext,x (1 − m_ext,x)
@@ -87,7 +87,7 @@ def _mean_input(m: Any, J: Any, K: Any, J_ext: Any = 0.0, K_ext: Any = 0.0,
                 m_ext: Any = 0.0) -> np.ndarray:
     """Mean input mu_a = Σ_b K_ab J_ab m_b + Σ_x K_ext,ax J_ext,ax m_ext,x.
 
-    Helias et al. 2014, Eq. 5 (first cumulant of the summed input).
+    Helias et al. 2014 (first cumulant of the summed input).
 
     Parameters
     ----------
@@ -118,7 +118,7 @@ def _std_input(m: Any, J: Any, K: Any, J_ext: Any = 0.0, K_ext: Any = 0.0,
                m_ext: Any = 0.0) -> np.ndarray:
     """Standard deviation of the input, σ_a² = Σ_b K_ab J_ab² m_b (1 − m_b) + external.
 
-    Helias et al. 2014, Eq. 6, neglecting pairwise correlations (each input neuron
+    Helias et al. 2014, neglecting pairwise correlations (each input neuron
     is a Bernoulli variable of mean m_b).  Arguments as in :func:`_mean_input`.
     """
     m = _check_activity("m", m)
@@ -132,7 +132,7 @@ def _std_input(m: Any, J: Any, K: Any, J_ext: Any = 0.0, K_ext: Any = 0.0,
 def _mean_activity_for_given_input(mu: Any, sigma: Any, theta: Any) -> np.ndarray:
     """Mean activity m = ½ erfc(−(mu − θ) / (√2 σ)) for Gaussian input.
 
-    Helias et al. 2014, Eq. 4.  For sigma = 0 the neuron is deterministic:
+    Helias et al. 2014 (Gaussian input).  For sigma = 0 the neuron is deterministic:
     m = H(mu − θ), with m = ½ at mu = θ.
 
     Parameters
@@ -237,7 +237,7 @@ def _mean_activity(J: Any, K: Any, theta: Any, J_ext: Any = 0.0, K_ext: Any = 0.
     """Self-consistent mean activities of a network of binary neurons.
 
     Solves m = F(m) with F from :func:`_mean_activity_for_given_input`,
-    :func:`_mean_input` and :func:`_std_input` (Helias et al. 2014, Eqs. 4–6;
+    :func:`_mean_input` and :func:`_std_input` (Helias et al. 2014;
     van Vreeswijk & Sompolinsky 1998).  The mean-field dynamics τ dm/dt = −m + F(m)
     are integrated from ``m0`` with a stiff solver (analytic Jacobian), which
     finds a fixed point that is stable under these dynamics; the result is then

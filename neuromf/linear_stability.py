@@ -356,29 +356,61 @@ def _d_lambda_d_alpha(lam: complex, alpha: float, delay: float, xi_s: _Effective
 
 def _continue_in_alpha(lam0: complex, alphas: np.ndarray, delay: float,
                        xi_s: _EffectiveCoupling, xi_rate0: complex, tau: float,
-                       max_halvings: int = 12) -> np.ndarray:
-    """Predictor-corrector continuation of the root of ξ_α(λ) e^{−λd} = 1 in α."""
+                       imag_sign: float = 1.0, max_halvings: int = 12) -> np.ndarray:
+    """Predictor-corrector continuation of the root of ξ_α(λ) e^{−λd} = 1 in α.
+
+    Euler predictor along dλ/dα, Newton corrector, step halving when the corrector
+    fails or lands far from the prediction.  Where two real roots merge (a fold in α)
+    the continued root leaves the real axis as one of a complex-conjugate pair (and
+    vice versa); the corrector is then also started slightly off (on) the real axis,
+    on the side ``imag_sign``.
+    """
     out = np.empty(alphas.size, dtype=complex)
     lam, a = complex(lam0), 0.0
+    new, resid = lam, np.inf
     for i, target in enumerate(alphas):
         while a != target:
             h = target - a
             slope = _d_lambda_d_alpha(lam, a, delay, xi_s, xi_rate0, tau)
+            accepted = False
             for _ in range(max_halvings + 1):
                 pred = lam + h * slope
+                scale = max(abs(lam), 1.0 / tau)
+                # roots of neighbouring branches are ~2 pi / d apart
+                near = 0.25 * np.pi / delay
                 new, resid, ok = _newton_chareq(pred, a + h, delay, xi_s, xi_rate0, tau)
-                # accept only if the corrector stayed near the predicted root: roots of
-                # neighbouring branches are ~2 pi / d apart
                 jump = abs(new - pred)
-                if ok and jump <= max(0.5 * abs(pred - lam), 1e-6 * max(abs(lam), 1 / tau)) \
-                        and jump < 0.25 * np.pi / delay:
+                if ok and jump <= max(0.5 * abs(pred - lam), 1e-6 * scale) and jump < near:
+                    accepted = True
+                    break
+                # fold: a real root turns complex, or a complex pair meets the real axis
+                kicks = []
+                if abs(lam.imag) <= 1e-9 * scale:
+                    kicks.append(pred + 1j * imag_sign * 1e-3 * scale)
+                elif abs(lam.imag) <= 0.05 * scale:
+                    kicks.append(complex(pred.real, 0.0))
+                for start in kicks:
+                    cand, r, ok = _newton_chareq(start, a + h, delay, xi_s, xi_rate0, tau)
+                    if ok and abs(cand - lam) < min(near, 0.2 * scale):
+                        new, resid, accepted = cand, r, True
+                        break
+                if accepted:
                     break
                 h *= 0.5
-            else:
+            if not accepted:
                 raise RuntimeError(
                     f"continuation of the eigenvalue in alpha failed at alpha = {a + h:.6g} "
                     f"after {max_halvings} step halvings; last lambda = {new} 1/s, "
                     f"relative residual {resid:.3g}")
+            scale = max(abs(lam), 1.0 / tau)
+            if (abs(lam.imag) <= 1e-9 * scale and abs(new.imag) > 1e-9 * scale
+                    and np.sign(new.imag) != imag_sign):
+                # leaving the real axis: for real-symmetric problems the conjugate is a
+                # root, too; take the member on the side of this branch
+                cand, _, ok = _newton_chareq(new.conjugate(), a + h, delay, xi_s, xi_rate0,
+                                             tau)
+                if ok and abs(cand - new.conjugate()) <= 1e-6 * scale:
+                    new = cand
             lam, a = new, (target if h == target - a else a + h)
         out[i] = lam
     return out
@@ -400,17 +432,85 @@ def _integrate_in_alpha(lam0: complex, alphas: np.ndarray, delay: float,
     return sol.y[0]
 
 
+def _lif_transfer_function_complex(mu: Any, sigma: Any, tau_m: Any, tau_s: Any, tau_r: Any,
+                                   V_th_rel: Any, V_0_rel: Any, omegas: Any,
+                                   method: str = "shift", dps: int = 30) -> np.ndarray:
+    """LIF transfer function at complex angular frequencies (analytic continuation).
+
+    The eigenvalue problem needs H(ω) at ω = −iλ with complex λ.  With s = iω,
+    z = −½ + sτ_m, x = √2 (V − mu)/σ and Ψ(z, x) = e^{x²/4} U(z, −x) (U the
+    parabolic cylinder function, evaluated by mpmath for complex order):
+
+    * 'shift' (Schuecker et al. 2015, Eq. 18 ff.; threshold and reset shifted by
+      σ α/2 √(τ_s/τ_m)):
+      H = √2 ν / (σ (1 + sτ_m)) · [Ψ'(z, x_θ) − Ψ'(z, x_r)] / [Ψ(z, x_θ) − e^{−sτ_r} Ψ(z, x_r)]
+    * 'taylor' (Schuecker et al. 2014, Eq. 93): √2 ν / (σ (1 + sτ_m)) [a₁ + α k ν₀ /
+      (√2 ν) (a₂ − a₁²)] at the unshifted bounds,
+
+    with Ψ'(z, x) = (½ + z) Ψ(z + 1, x), Ψ'' = (½ + z)(3/2 + z) Ψ(z + 2, x) (DLMF 12.8.9),
+    times the synaptic low-pass 1 / (1 + sτ_s).  The refractory factor e^{−sτ_r}
+    follows neuromf's transfer function (``refractory_phase=True``).  Identical
+    populations are evaluated once.
+
+    Returns
+    -------
+    numpy.ndarray
+        H in Hz/V, shape (len(omegas), n_populations).
+    """
+    import mpmath as mp
+
+    from .special._siegert import (
+        ALPHA_SHIFT,
+        delta_firing_rate,
+        shift_firing_rate,
+        taylor_firing_rate,
+    )
+
+    if method not in ("shift", "taylor"):
+        raise ValueError(f"invalid method {method!r}; valid choices are 'shift', 'taylor'")
+    pars = np.broadcast_arrays(*[np.atleast_1d(np.asarray(v, dtype=float)) for v in
+                                 (mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel)])
+    table = np.stack(pars, axis=1)
+    omegas = np.atleast_1d(np.asarray(omegas, dtype=complex))
+    uniq, inverse = np.unique(table, axis=0, return_inverse=True)
+    out_u = np.empty((omegas.size, uniq.shape[0]), dtype=complex)
+    for u, (m_, sg, tm, ts, tr, vth, v0) in enumerate(uniq):
+        k = np.sqrt(ts / tm)
+        shift = sg * ALPHA_SHIFT / 2 * k if method == "shift" else 0.0
+        nu = float(shift_firing_rate(m_, sg, v0, vth, tm, tr, ts) if method == "shift"
+                   else taylor_firing_rate(m_, sg, v0, vth, tm, tr, ts))
+        nu0 = float(delta_firing_rate(m_, sg, v0, vth, tm, tr))
+        if nu < 0:
+            raise ValueError(
+                f"the 'taylor' rate is negative ({nu:.3g} Hz) at mu = {m_:.6g} V, sigma = "
+                f"{sg:.6g} V (strongly sub-threshold input); its transfer function is "
+                "meaningless there, use method='shift'")
+        with mp.workdps(dps):
+            x_t = mp.sqrt(2) * (vth + shift - m_) / sg
+            x_r = mp.sqrt(2) * (v0 + shift - m_) / sg
+
+            def psi(z, x):
+                return mp.exp(x**2 / 4) * mp.pcfu(z, -x)
+
+            for i, om in enumerate(omegas):
+                sv = 1j * complex(om)
+                z = mp.mpf(-0.5) + mp.mpc(sv) * tm
+                den = psi(z, x_t) - mp.exp(-mp.mpc(sv) * tr) * psi(z, x_r)
+                a1 = (0.5 + z) * (psi(z + 1, x_t) - psi(z + 1, x_r)) / den
+                frac = a1
+                if method == "taylor":
+                    a2 = (0.5 + z) * (1.5 + z) * (psi(z + 2, x_t) - psi(z + 2, x_r)) / den
+                    frac = a1 + ALPHA_SHIFT * k * nu0 / (mp.sqrt(2) * nu) * (a2 - a1**2)
+                h = mp.sqrt(2) * nu / (sg * (1 + sv * tm)) * frac / (1 + sv * ts)
+                out_u[i, u] = complex(h)
+    return out_u[:, inverse.ravel()]
+
+
 def _lif_transfer_function_callable(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel,
                                     method):
-    try:
-        from .lif._transfer import _transfer_function
-    except ImportError as err:  # pragma: no cover - depends on the installation state
-        raise ImportError("neuromf.lif._transfer._transfer_function is needed for the "
-                          "LIF transfer function") from err
-
     def tf(omegas):
-        return _transfer_function(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel,
-                                  omegas, method=method)
+        return _lif_transfer_function_complex(mu, sigma, tau_m, tau_s, tau_r, V_th_rel,
+                                              V_0_rel, omegas, method=method)
     return tf
 
 
@@ -419,7 +519,8 @@ def _linear_interpolation_alpha(k_wavenumbers: Any, branches: Any, tau_rate: Any
                                 tau_m: Any, tau_s: Any, tau_r: Any, V_0_rel: Any,
                                 V_th_rel: Any, J: Any, K: Any, alphas: Any = None,
                                 method: str = "shift", profile: str = "boxcar",
-                                transfer_function: Callable | None = None) -> tuple:
+                                transfer_function: Callable | None = None,
+                                integral: bool = True) -> tuple:
     """Eigenvalues while interpolating from the rate model (α = 0) to the LIF network (α = 1).
 
     Senk et al. 2020, Sec. F and Fig. 6 (lif_meanfield_tools
@@ -434,6 +535,9 @@ def _linear_interpolation_alpha(k_wavenumbers: Any, branches: Any, tau_rate: Any
     at α = 0, each branch is followed (1) by predictor-corrector continuation
     (Newton on the characteristic equation; ``lambdas_chareq``) and (2) by
     integrating dλ/dα = −(ξ_s − ξ_r) / (ξ_α' − d ξ_α) (``lambdas_integral``).
+    Where two real roots merge as α grows (a fold, dλ/dα diverges), the continuation
+    follows the root into the complex plane on the side of its branch (Im λ ≥ 0 for
+    branches ≥ 0); the integral is unreliable there.
     dξ_r/dλ is analytic; dξ_s/dλ uses the Cauchy integral formula (H is
     holomorphic in λ), not finite differences.
 
@@ -471,7 +575,13 @@ def _linear_interpolation_alpha(k_wavenumbers: Any, branches: Any, tau_rate: Any
     transfer_function : callable, optional
         ``H(omegas) -> array (len(omegas), n_populations)`` (Hz/V, complex angular
         frequencies) used instead of the LIF transfer function (other neuron models,
-        tests); mu ... V_th_rel are then ignored.
+        tests); mu ... V_th_rel are then ignored.  By default the LIF transfer
+        function is evaluated at complex frequencies with mpmath
+        (:func:`_lif_transfer_function_complex`, ~30 ms per frequency and population).
+    integral : bool
+        Also integrate dλ/dα (``lambdas_integral``, an independent check of the
+        continuation that needs many more transfer-function evaluations); if False,
+        ``lambdas_integral`` is None.
 
     Returns
     -------
@@ -479,7 +589,7 @@ def _linear_interpolation_alpha(k_wavenumbers: Any, branches: Any, tau_rate: Any
         Shape (n_alpha,).
     lambdas_chareq : numpy.ndarray
         Eigenvalues (1/s) from continuation, shape (n_branches, n_alpha).
-    lambdas_integral : numpy.ndarray
+    lambdas_integral : numpy.ndarray or None
         Eigenvalues (1/s) from integrating dλ/dα, shape (n_branches, n_alpha).
     k_eig_max : float
         k* (1/m).
@@ -518,14 +628,16 @@ def _linear_interpolation_alpha(k_wavenumbers: Any, branches: Any, tau_rate: Any
     xi_rate0 = complex(_effective_profile(k_eig_max, W_rate, width, profile))
 
     lambdas_chareq = np.empty((br.size, alphas.size), dtype=complex)
-    lambdas_integral = np.empty((br.size, alphas.size), dtype=complex)
+    lambdas_integral = np.empty((br.size, alphas.size), dtype=complex) if integral else None
     for i in range(br.size):
         lam0 = complex(eigenvals[i, idx_k])
         if not np.isfinite(lam0):
             raise ValueError(f"branch {br[i]} has no rate-model eigenvalue at k = "
                              f"{k_eig_max:g} 1/m (xi = 0)")
-        lambdas_chareq[i] = _continue_in_alpha(lam0, alphas, d, xi_s, xi_rate0, tau)
-        lambdas_integral[i] = _integrate_in_alpha(lam0, alphas, d, xi_s, xi_rate0, tau)
+        lambdas_chareq[i] = _continue_in_alpha(lam0, alphas, d, xi_s, xi_rate0, tau,
+                                               imag_sign=-1.0 if br[i] < 0 else 1.0)
+        if integral:
+            lambdas_integral[i] = _integrate_in_alpha(lam0, alphas, d, xi_s, xi_rate0, tau)
     return alphas, lambdas_chareq, lambdas_integral, k_eig_max, eigenval_max, eigenvals
 
 
@@ -599,7 +711,8 @@ def eigenvals_branches_rate(network: Any, branches: Any = None, profile: str = "
 
 
 def linear_interpolation_alpha(network: Any, branches: Any = None, alphas: Any = None,
-                               method: str = "shift", profile: str = "boxcar") -> tuple:
+                               method: str = "shift", profile: str = "boxcar",
+                               integral: bool = True) -> tuple:
     """Interpolate eigenvalues from the fitted rate model to the LIF network.
 
     See :func:`_linear_interpolation_alpha`.  Needs the working point
@@ -619,7 +732,7 @@ def linear_interpolation_alpha(network: Any, branches: Any = None, alphas: Any =
         "branches": _default_branches(network, branches),
         "tau_rate": rate["tau"], "W_rate": rate["W_rate"], "width": rate["width"],
         "delay": rate["delay"], "mu": wp["mu"], "sigma": wp["sigma"],
-        "alphas": alphas, "method": method, "profile": profile,
+        "alphas": alphas, "method": method, "profile": profile, "integral": integral,
     }
     for name in ("tau_m", "tau_s", "tau_r", "V_0_rel", "V_th_rel", "J", "K"):
         if name not in p:

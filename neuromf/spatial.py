@@ -62,7 +62,7 @@ def _ft_spatial_profile_boxcar(k: Any, width: Any) -> np.ndarray | float:
     """Fourier transform of a normalised boxcar profile, sin(k w) / (k w).
 
     The profile is p(x) = 1 / (2w) for |x| < w and 0 otherwise (Senk et al. 2020,
-    Eq. 3; lif_meanfield_tools ``p_hat_boxcar``).  At k = 0 the value is exactly 1.
+    Sec. II; lif_meanfield_tools ``p_hat_boxcar``).  At k = 0 the value is exactly 1.
 
     Parameters
     ----------

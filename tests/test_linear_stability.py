@@ -175,20 +175,57 @@ def test_interpolation_bad_alphas():
         _interpolate(_low_pass(H0, TAU), alphas=[0.0, 0.5, 1.5])
 
 
-def test_interpolation_lif_transfer_function():
+def test_complex_lif_transfer_function_matches_real_axis_implementations():
+    # mpmath continuation vs neuromf's fast transfer function on the real axis
     transfer = pytest.importorskip("neuromf.lif._transfer")
+    omegas = 2 * np.pi * np.array([0.5, 10.0, 100.0, 300.0])
+    for method in ("shift", "taylor"):
+        for mu, sigma in ((10e-3, 10e-3), (6e-3, 4e-3), (18e-3, 3e-3)):
+            args = ([mu, mu], [sigma, sigma], TAU_M, 0.5e-3, 2e-3, 15e-3, 0.0, omegas)
+            if method == "taylor" and mu == 6e-3:
+                # the first-order 'taylor' rate is negative here (-0.38 Hz)
+                with pytest.raises(ValueError, match="negative"):
+                    ls._lif_transfer_function_complex(*args, method=method)
+                continue
+            ours = ls._lif_transfer_function_complex(*args, method=method)
+            ref = transfer._transfer_function(*args, method=method)
+            np.testing.assert_allclose(ours, ref, rtol=1e-11)
+
+
+def test_complex_lif_transfer_function_matches_nnmt_off_axis():
+    # NNMT evaluates the same formula (tau_r = 0) with its own code, also at complex omega
+    nnmt_exp = pytest.importorskip("nnmt.lif.exp")
+    omegas = np.array([10 + 5j, 600 - 300j, -2000j + 150])
+    args = (np.array([10e-3]), np.array([8e-3]), TAU_M, 0.5e-3, 0.0, 15e-3, 0.0, omegas)
+    with np.errstate(all="ignore"):
+        ref = nnmt_exp._transfer_function_shift(*args)
+    np.testing.assert_allclose(ls._lif_transfer_function_complex(*args), ref, rtol=1e-10)
+
+
+def test_interpolation_lif_transfer_function():
+    # Senk 2020 working point (10 mV, 10 mV): fit the LIF transfer function, then follow the
+    # principal eigenvalue from the rate model (α = 0) to the LIF network (α = 1)
+    transfer = pytest.importorskip("neuromf.lif._transfer")
+    from neuromf.rate_mapping import _fit_transfer_function
+
     ks, _, width = _senk_rate_model()
     mu, sigma = np.array([10e-3] * 2), np.array([10e-3] * 2)
+    omegas = 2 * np.pi * np.arange(1.0, 200.0)
+    H = transfer._transfer_function(mu, sigma, TAU_M, 0.5e-3, 0.0, 15e-3, 0.0, omegas)
+    _, tau_rate, W_rate, _ = _fit_transfer_function(H, omegas, TAU_M, J, K)
     args = dict(tau_m=TAU_M, tau_s=0.5e-3, tau_r=0.0, V_0_rel=0.0, V_th_rel=15e-3)
-    res = ls._linear_interpolation_alpha(ks, np.array([0]), TAU, W_RATE, width, DELAY, mu,
-                                         sigma, J=J, K=K, alphas=np.linspace(0, 1, 3), **args)
-    lam = res[1][0, -1]
-    H = transfer._transfer_function(mu, sigma, TAU_M, 0.5e-3, 0.0, 15e-3, 0.0,
-                                    np.array([-1j * lam]))
-    H = np.broadcast_to(np.asarray(H).reshape(1, -1), (1, 2))[0]
-    M = TAU_M * (K * J) * H[:, None] * sp._ft_spatial_profile_boxcar(res[3], width)
-    xi = np.linalg.eigvals(M)[np.argmax(np.abs(np.linalg.eigvals(M)))]
-    assert abs(xi * np.exp(-lam * DELAY) - 1) < 1e-8
+    alphas, lam_c, lam_i, k_max, lam_max, _ = ls._linear_interpolation_alpha(
+        ks, np.array([0]), tau_rate, W_rate, width, DELAY, mu, sigma, J=J, K=K,
+        alphas=np.array([0.0, 1.0]), integral=False, **args)
+    assert lam_i is None
+    assert lam_c[0, 0] == lam_max
+    lam = lam_c[0, -1]
+    Hl = ls._lif_transfer_function_complex(mu, sigma, TAU_M, 0.5e-3, 0.0, 15e-3, 0.0,
+                                           np.array([-1j * lam]))[0]
+    xi = np.sum(TAU_M * K[0] * J[0] * Hl[0] * sp._ft_spatial_profile_boxcar(k_max, width))
+    assert abs(xi * np.exp(-lam * DELAY) - 1) < 1e-10
+    # the low-pass fit is good: the LIF eigenvalue is close to the rate-model one
+    assert abs(lam - lam_max) < 0.2 * abs(lam_max)
 
 
 def _stub_network():
@@ -221,3 +258,54 @@ def test_network_level_rejects_distributed_delays():
     net.network_params["Delay"] = np.array([[DELAY, 2 * DELAY]] * 2)
     with pytest.raises(ValueError, match="delay"):
         ls.eigenvals_branches_rate(net)
+
+
+def test_interpolation_through_a_fold():
+    # one population, k ≈ 0: (1 + λτ) e^{λd} = ξ has two real roots (branches 0, −1) for
+    # −(τ/d) e^{−d/τ−1} ≈ −0.218 < ξ < 0 and a complex pair below.  Interpolating from
+    # ξ0 = −0.2 (rate model) to ξ1 = −0.3 (a "spiking" low-pass with the same τ), the
+    # real roots merge and leave the real axis; the end points are Lambert W roots.
+    tau_m, j, k = 5e-3, -1e-3, 1.0
+    xi0, xi1 = -0.2, -0.3
+    h1 = xi1 / (tau_m * k * j)
+
+    def tf(omegas):
+        return (h1 / (1 + 1j * np.asarray(omegas) * TAU))[:, None]
+
+    alphas = np.linspace(0, 1, 5)
+    _, lam_c, lam_i, k_max, _, _ = ls._linear_interpolation_alpha(
+        np.array([1e-6]), np.array([0, -1]), TAU, [[xi0]], [1e-4], DELAY, None, None, tau_m,
+        None, None, None, None, [[j]], [[k]], alphas=alphas, transfer_function=tf)
+    start = ls._solve_chareq_lambertw_constant_delay([0, -1], TAU, DELAY, xi0)
+    end = ls._solve_chareq_lambertw_constant_delay([0, -1], TAU, DELAY, xi1)
+    assert np.all(start.imag == 0) and np.all(end.imag != 0)
+    np.testing.assert_allclose(lam_c[:, 0], start, rtol=1e-10)
+    np.testing.assert_allclose(lam_c[:, -1], end, rtol=1e-10)
+
+
+def test_network_level_interpolation_on_senk2020():
+    models = pytest.importorskip("neuromf.models")
+    exp = pytest.importorskip("neuromf.lif.exp")
+    from neuromf import rate_mapping as rm
+
+    net = models.Basic("senk2020")
+    nu_ext = rm.external_rates_for_fixed_input(net, 10e-3, 10e-3)
+    net.change_parameters({"nu_ext": nu_ext}, overwrite=True)
+    exp.working_point(net)
+    exp.transfer_function(net)
+    rm.fit_transfer_function(net)
+    alphas, lam_c, lam_i, k_max, lam_max, ev = ls.linear_interpolation_alpha(
+        net, branches=[0], alphas=[0.0, 1.0], integral=False)
+    assert lam_c[0, 0] == lam_max and lam_i is None
+    assert net.results["linear_stability.lambdas_chareq"] is lam_c
+    # the low-pass fit is close (fit error ~0.5 %), so the LIF eigenvalue stays near the
+    # rate-model one; at α = 1 it solves the LIF characteristic equation
+    assert lam_c[0, 1] == pytest.approx(lam_max, rel=0.2)
+    p = net.network_params
+    H = ls._lif_transfer_function_complex(
+        net.results["lif.exp.mean_input"], net.results["lif.exp.std_input"], p["tau_m"],
+        p["tau_s"], p["tau_r"], p["V_th_rel"], p["V_0_rel"], np.array([-1j * lam_c[0, 1]]))[0]
+    M = p["tau_m"][:, None] * p["K"] * p["J"] * H[:, None] \
+        * sp._ft_spatial_profile_boxcar(k_max, p["width"])
+    xi = np.linalg.eigvals(M)[np.argmax(np.abs(np.linalg.eigvals(M)))]
+    assert abs(xi * np.exp(-lam_c[0, 1] * DELAY) - 1) < 1e-10

@@ -285,3 +285,45 @@ def test_fit_transfer_function_network_level():
     net.results_hash_dict.clear()
     with pytest.raises(RuntimeError, match="transfer_function"):
         rm.fit_transfer_function(net)
+
+
+def test_scan_with_lif_transfer_function_matches_pointwise_fits():
+    transfer = pytest.importorskip("neuromf.lif._transfer")
+    mus, sigmas = np.array([6e-3, 12e-3]), np.array([6e-3, 9e-3, 12e-3])
+    res = rm._scan_fit_transfer_function_mean_std_input(mus, sigmas, TAU_M, TAU_S, TAU_R, 0.0,
+                                                        V_TH, OMEGAS, progress=False,
+                                                        chunk_size=4)
+    for i, mu in enumerate(mus):
+        for k, sigma in enumerate(sigmas):
+            H = transfer._transfer_function(mu, sigma, TAU_M, TAU_S, TAU_R, V_TH, 0.0, OMEGAS)
+            _, tau, h0, err, _, _ = rm._fit_low_pass(H, OMEGAS)
+            np.testing.assert_allclose(res["transfer_function"][i, k], H[:, 0], rtol=1e-13)
+            assert res["tau_rate"][i, k] == pytest.approx(tau[0], rel=1e-12)
+            assert res["h0"][i, k] == pytest.approx(h0[0], rel=1e-12)
+            assert res["fit_error"][i, k] == pytest.approx(err[0], rel=1e-9)
+
+
+def test_scan_network_level():
+    models = pytest.importorskip("neuromf.models")
+    pytest.importorskip("neuromf.lif._transfer")
+    net = models.Basic("senk2020")
+    res = rm.scan_fit_transfer_function_mean_std_input(net, [8e-3, 10e-3], [10e-3],
+                                                       progress=False)
+    assert res["tau_rate"].shape == (2, 1)
+    assert net.results["rate_mapping.scan.tau_rate"] is res["tau_rate"]
+    assert res["transfer_function"].shape == (2, 1, net.analysis_params["omegas"].size)
+
+
+def test_microcircuit_own_working_point_needs_its_own_input():
+    # at the self-consistent working point of the Potjans & Diesmann (2014) microcircuit
+    # the external rates must come out as the model's nu_ext (8 Hz) and the additional
+    # rates as zero
+    models = pytest.importorskip("neuromf.models")
+    exp = pytest.importorskip("neuromf.lif.exp")
+    net = models.Microcircuit()
+    wp = exp.working_point(net)
+    nu_ext = rm.external_rates_for_fixed_input(net, wp["mean_input"], wp["std_input"])
+    np.testing.assert_allclose(nu_ext, net.network_params["nu_ext"], rtol=1e-7)
+    nu_e, nu_i = rm.additional_rates_for_fixed_input(net, wp["mean_input"], wp["std_input"])
+    np.testing.assert_allclose(nu_e, 0.0, atol=1e-6)
+    np.testing.assert_allclose(nu_i, 0.0, atol=1e-6)

@@ -42,6 +42,13 @@ from ..linear_response import (  # noqa: F401  (NNMT's names in nnmt.lif.exp)
     sensitivity_measure_all_eigenmodes,
     spectral_bound,
 )
+from ..rate_mapping import (  # noqa: F401  (Senk et al. 2020 rate mapping, NNMT's names)
+    _external_rates_for_fixed_input,
+    _fit_transfer_function,
+    effective_coupling_strength,
+    external_rates_for_fixed_input,
+    fit_transfer_function,
+)
 from ..special import _siegert
 from ..utils import (
     _cache,
@@ -94,6 +101,11 @@ __all__ = [
     "spectral_bound",
     "pairwise_covariances",
     "_match_eigenvalues_across_frequencies",
+    "external_rates_for_fixed_input",
+    "_external_rates_for_fixed_input",
+    "fit_transfer_function",
+    "_fit_transfer_function",
+    "effective_coupling_strength",
 ]
 
 

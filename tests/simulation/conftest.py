@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+os.environ.setdefault("PYNEST_QUIET", "1")   # no NEST banner in test output
 from sim_models import ei_params, microcircuit_params, standin
 
 
