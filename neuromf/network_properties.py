@@ -172,11 +172,9 @@ def _delay_dist_matrix(Delay: Any, Delay_sd: Any, delay_dist: str,
         raise ValueError(f"omegas must be a scalar or a 1-d array of angular frequencies "
                          f"in rad/s, got an array of shape {omegas.shape}")
     shape = omegas.shape + Delay.shape
-
     if delay_dist == "none":
-        return np.exp(-1j * np.multiply.outer(omegas, Delay))
-
-    if Delay_sd is None:
+        Delay_sd = np.zeros_like(Delay)
+    elif Delay_sd is None:
         raise ValueError(f"Delay_sd (s) is required for delay_dist={delay_dist!r}, "
                          "got None")
     Delay_sd = np.asarray(check_positive("Delay_sd", Delay_sd, "s", allow_zero=True),
@@ -184,38 +182,30 @@ def _delay_dist_matrix(Delay: Any, Delay_sd: Any, delay_dist: str,
     if Delay_sd.ndim and Delay_sd.shape != Delay.shape:
         raise ValueError(f"Delay_sd must be a scalar or have the shape of Delay "
                          f"{Delay.shape}, got shape {Delay_sd.shape}")
-    # work on flat connection arrays: (n_freq, n_connections)
-    mu = Delay.reshape(-1)
-    sd = np.broadcast_to(Delay_sd, Delay.shape).reshape(-1)
-    if delay_dist == "gaussian":
-        w = omegas[:, None]
-        out = np.exp(-1j * w * mu - 0.5 * (w * sd) ** 2)
-    elif delay_dist == "truncated_gaussian":
-        out = _truncated_gaussian_cf_matrix(mu, sd, omegas)
-    else:
-        out = _lognormal_cf_matrix(mu, sd, omegas)
-    return out.reshape(shape)
-
-
-def _unique_pairs(mu: np.ndarray, sd: np.ndarray, select: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (mu, sd) pairs among the selected connections and the inverse map."""
-    pairs, inverse = np.unique(np.stack([mu[select], sd[select]], axis=-1), axis=0,
-                               return_inverse=True)
-    return pairs, inverse.ravel()
-
-
-def _truncated_gaussian_cf_matrix(mu: np.ndarray, sd: np.ndarray, omegas: np.ndarray
-                                  ) -> np.ndarray:
-    """Truncated-gaussian characteristic function, shape (n_freq, n_connections)."""
+    if delay_dist == "lognormal" and np.any((Delay_sd > 0) & (Delay == 0)):
+        raise ValueError("a lognormal delay distribution needs Delay > 0 s wherever "
+                         "Delay_sd > 0 s; got Delay = 0 s with Delay_sd = "
+                         f"{Delay_sd[(Delay_sd > 0) & (Delay == 0)].max()!r} s")
+    # Networks typically have few distinct (mean, sd) pairs: evaluate each pair once
+    # for all frequencies, then gather.
+    pairs, inverse = np.unique(
+        np.stack([Delay.reshape(-1), np.broadcast_to(Delay_sd, Delay.shape).reshape(-1)],
+                 axis=-1), axis=0, return_inverse=True)
+    mu, sd = pairs[:, 0], pairs[:, 1]
     w = omegas[:, None]
-    out = np.exp(-1j * w * mu - 0.5 * (w * sd) ** 2)
-    truncated = (sd > 0) & (mu < _TRUNCATION_NEGLIGIBLE * sd)
-    if np.any(truncated):
-        pairs, inverse = _unique_pairs(mu, sd, truncated)
-        values = _truncated_gaussian_cf(pairs[:, 0], pairs[:, 1], omegas[:, None])
-        out[:, truncated] = values[:, inverse]
-    return out
+    if delay_dist == "lognormal":
+        values = np.exp(-1j * w * mu)
+        spread = sd > 0
+        if np.any(spread):
+            values[:, spread] = _lognormal_cf_omegas(mu[spread], sd[spread], omegas)
+    else:
+        values = np.exp(-1j * w * mu - 0.5 * (w * sd) ** 2)      # fixed or gaussian
+        if delay_dist == "truncated_gaussian":
+            truncated = (sd > 0) & (mu < _TRUNCATION_NEGLIGIBLE * sd)
+            if np.any(truncated):
+                values[:, truncated] = _truncated_gaussian_cf(mu[truncated], sd[truncated],
+                                                              w)
+    return values[:, inverse.ravel()].reshape(shape)
 
 
 def _truncated_gaussian_cf(mu: np.ndarray, sd: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -232,26 +222,15 @@ def _truncated_gaussian_cf(mu: np.ndarray, sd: np.ndarray, w: np.ndarray) -> np.
     return (2 * g - np.exp(-0.5 * r ** 2) * erfcx(zeta)) / erfc(-r / np.sqrt(2))
 
 
-def _lognormal_cf_matrix(mu: np.ndarray, sd: np.ndarray, omegas: np.ndarray) -> np.ndarray:
-    """Lognormal characteristic function, shape (n_freq, n_connections)."""
-    positive_sd = sd > 0
-    if np.any(positive_sd & (mu == 0)):
-        raise ValueError("a lognormal delay distribution needs Delay > 0 s wherever "
-                         "Delay_sd > 0 s; got Delay = 0 s with Delay_sd = "
-                         f"{sd[positive_sd & (mu == 0)].max()!r} s")
-    out = np.exp(-1j * omegas[:, None] * mu)
-    if not np.any(positive_sd):
-        return out
-    pairs, inverse = _unique_pairs(mu, sd, positive_sd)
-    sigma2 = np.log1p((pairs[:, 1] / pairs[:, 0]) ** 2)
-    sigma = np.sqrt(sigma2)
-    scale = pairs[:, 0] * np.exp(-0.5 * sigma2)          # exp(m)
+def _lognormal_cf_omegas(mu: np.ndarray, sd: np.ndarray, omegas: np.ndarray) -> np.ndarray:
+    """Lognormal characteristic function for means ``mu`` > 0, sds ``sd`` > 0 (1-d)."""
+    sigma2 = np.log1p((sd / mu) ** 2)
+    scale = mu * np.exp(-0.5 * sigma2)          # exp(m), m the mean of log d
     values = _lognormal_cf(np.abs(omegas)[:, None] * scale[None, :],
-                           np.broadcast_to(sigma, (len(omegas), len(sigma))))
+                           np.broadcast_to(np.sqrt(sigma2), (len(omegas), len(mu))))
     neg = omegas < 0
     values[neg] = values[neg].conj()
-    out[:, positive_sd] = values[:, inverse]
-    return out
+    return values
 
 
 def _lognormal_cf(a: np.ndarray, sigma: np.ndarray) -> np.ndarray:

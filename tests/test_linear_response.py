@@ -583,3 +583,30 @@ def test_network_level_pairwise_chain():
     C = lr.pairwise_covariances(net)
     np.testing.assert_allclose(np.diag(C), net.results["lif.exp.cvs"] ** 2 * p["nu"],
                                rtol=1e-12)
+
+
+def test_microcircuit_pipeline_matches_nnmt_on_same_inputs(nnmt):
+    # Network-level pipeline on the Bos et al. 2016 microcircuit (3141 frequencies):
+    # NNMT's delay matrix, effective connectivity and power spectra evaluated on our
+    # working point and transfer function give the same spectra.
+    from conftest import nnmt_file
+
+    from neuromf import models, network_properties
+    from neuromf.lif import exp as lif
+
+    if not hasattr(lif, "transfer_function"):
+        pytest.skip("neuromf.lif.exp.transfer_function not available")
+    net = models.Microcircuit(nnmt_file("bos2016_network_params.yaml"),
+                              nnmt_file("bos2016_analysis_params.yaml"))
+    lif.working_point(net)
+    H = lif.transfer_function(net)
+    network_properties.delay_dist_matrix(net)
+    lif.effective_connectivity(net)
+    spectra = lif.power_spectra(net)
+    p, omegas = net.network_params, net.analysis_params["omegas"]
+    D = nnmt.network_properties._delay_dist_matrix(p["Delay"], p["Delay_sd"],
+                                                   p["delay_dist"], omegas)
+    M = nnmt.lif.exp._effective_connectivity(H, D, p["J"], p["K"], p["tau_m"])
+    expected = nnmt.lif.exp._power_spectra(net.results["lif.exp.firing_rates"], M, p["J"],
+                                           p["K"], p["N"], p["tau_m"])
+    np.testing.assert_allclose(spectra, expected, rtol=1e-10)

@@ -26,7 +26,8 @@ population, shape ``(len(omegas), n_pop)``):
 
       H(\omega) = \frac{\sqrt2\,\nu}{\sigma (1+i\omega\tau_m)}\Big[a_1
       + \frac{\alpha k \nu_0}{\sqrt2\,\nu}\big(a_2 - a_1^2\big)\Big],\qquad
-      a_n = \frac{\Psi^{(n)}(z,x_\theta) - \Psi^{(n)}(z,x_r)}{\Psi(z,x_\theta) - e^{-i\omega\tau_r}\Psi(z,x_r)},
+      a_n = \frac{\Psi^{(n)}(z,x_\theta) - \Psi^{(n)}(z,x_r)}
+                 {\Psi(z,x_\theta) - e^{-i\omega\tau_r}\Psi(z,x_r)},
 
   at the unshifted bounds, :math:`\nu` the 'taylor' rate and :math:`\nu_0` the Siegert rate.
 
@@ -346,7 +347,8 @@ def _derivative_of_firing_rates_wrt_input_rate(mu, sigma, tau_m, tau_s, tau_r, V
         B = \operatorname{erfcx}(-\tilde y_\theta) - \operatorname{erfcx}(-\tilde y_r),\quad
         C = y_\theta\operatorname{erfcx}(-\tilde y_\theta) - y_r\operatorname{erfcx}(-\tilde y_r),
 
-    with :math:`y = (V-\mu)/\sigma`, the shifted :math:`\tilde y = y + \frac\alpha2\sqrt{\tau_s/\tau_m}`
+    with :math:`y = (V-\mu)/\sigma`, the shifted
+    :math:`\tilde y = y + \frac\alpha2\sqrt{\tau_s/\tau_m}`
     and :math:`\nu` the 'shift' rate (NNMT's convention, ``nnmt.lif.exp``; unitless).
     ``erfcx`` keeps it finite where NNMT's :math:`e^{y^2}(1+\operatorname{erf}y)` overflows.
 

@@ -135,7 +135,7 @@ def _cvs(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r) -> np.ndarray:
     return _siegert.delta_cv(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r)
 
 
-def transfer_function(network: Any, freqs=None) -> np.ndarray:
+def transfer_function(network: Any, freqs=None, *, refractory_phase: bool = True) -> np.ndarray:
     """Rate response of δ-synapse LIF neurons to modulated mean input (Hz/V).
 
     Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001.  Needs the working point;
@@ -150,11 +150,14 @@ def transfer_function(network: Any, freqs=None) -> np.ndarray:
     params.update(get_required_results(network, ["mu", "sigma"],
                                        [_prefix + "mean_input", _prefix + "std_input"]))
     params["omegas"] = _omegas_for(network, freqs)
+    params["refractory_phase"] = bool(refractory_phase)
     return _cache(network, _transfer_function, params, _prefix + "transfer_function",
                   "hertz / volt")
 
 
-def _transfer_function(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas) -> np.ndarray:
+def _transfer_function(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,
+                       refractory_phase: bool = True) -> np.ndarray:
     """δ-synapse transfer function (Hz/V), shape (len(omegas), n_pop); see
     :func:`neuromf.lif._transfer._transfer_function_delta`."""
-    return _transfer_function_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas)
+    return _transfer_function_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas,
+                                    refractory_phase=refractory_phase)

@@ -372,13 +372,18 @@ def _omegas_for(network: Any, freqs) -> np.ndarray:
 
 
 def transfer_function(network: Any, freqs=None, method: str = "shift",
-                      synaptic_filter: bool = True) -> np.ndarray:
+                      synaptic_filter: bool = True, *, refractory_phase: bool = True
+                      ) -> np.ndarray:
     """Rate response to modulated mean input, per population (Hz/V).
 
     Needs the working point (:func:`working_point`) first.  ``freqs`` (Hz) default to
     the network's analysis frequencies.  Result shape (n_freqs, n_populations),
     cached as ``'lif.exp.transfer_function'``.  See
     :func:`neuromf.lif._transfer._transfer_function` (Schuecker et al. 2015).
+
+    ``refractory_phase=True`` re-injects the reset flux ``tau_r`` after the spike
+    (factor ``exp(−iω tau_r)``), so that the ω → 0 limit equals dν/dμ.  NNMT 1.3 omits
+    the factor; ``refractory_phase=False`` reproduces its numbers.
     """
     check_choice("method", method, RATE_METHODS)
     params = get_required_network_params(network, _transfer_function_shift,
@@ -387,9 +392,9 @@ def transfer_function(network: Any, freqs=None, method: str = "shift",
                                        [_prefix + "mean_input", _prefix + "std_input"]))
     params["omegas"] = _omegas_for(network, freqs)
     params["synaptic_filter"] = synaptic_filter
+    params["refractory_phase"] = bool(refractory_phase)
     func = _transfer_function_shift if method == "shift" else _transfer_function_taylor
     return _cache(network, func, params, _prefix + "transfer_function", "hertz / volt")
-
 
 
 def cvs(network: Any) -> np.ndarray:

@@ -40,34 +40,43 @@ ratios such as :math:`[\Psi'(x_\theta) - \Psi'(x_r)]/[\Psi(x_\theta) - \Psi(x_r)
 formed from :math:`I_1, I_2, Q` without ever dividing by :math:`\Omega` — :math:`\Omega = 0`
 is exact and small :math:`\Omega` loses no digits.
 
+For :math:`\Omega > 3` the pole part is not split off:
+:math:`\Gamma(1+i\Omega)\Psi(z,x) = i\Omega I_0` is computed directly ("P form"), because
+there :math:`|\Gamma(1+i\Omega)\Psi|` can be far below :math:`|t_L^{i\Omega}| = 1`.
+
 Two quadratures evaluate the integrals, chosen per point:
 
-* *real axis* (:math:`\Omega \le 3`, or :math:`\Omega \le 9` and :math:`-1.5 < x < 12`):
-  the series above on :math:`[0, t_L]` and Gauss–Legendre rules on :math:`[t_L, 1]`
-  (in :math:`\ln t`) and on the bulk of :math:`e^{-t^2/2+xt}` (in :math:`t`).  Here the
-  integrand oscillates slowly and cancellation costs at most about three digits;
-* *steepest descent* (elsewhere): the path through the saddle point
-  :math:`t_* = (x + \sqrt{x^2 + 4(1+i\Omega)})/2` of the :math:`n = 1` integrand, in
-  :math:`u = \ln t`, parametrised by :math:`\phi(u) = \phi(u_*) - \tau^2` (solved by Newton
-  continuation) and integrated with the trapezoidal rule in :math:`\tau`.  Along this path
-  the integrand is :math:`e^{\phi_*}e^{-\tau^2} u'(\tau)` times a smooth factor
-  :math:`t^{n-1}`; :math:`I_0` either from the recurrence
-  :math:`\Gamma(1+i\Omega)\Psi(z,x) = I_2 - x I_1` (DLMF 12.8.1; :math:`x \le 0`, no
-  cancellation) or directly on the same path (:math:`x > 0`; there the path stays away from
-  the origin or spirals into it with damping :math:`e^{-\Omega \arg t}`).
+* *bent contour* (:math:`\Omega \le 3` and :math:`x < 8`, or :math:`\Omega \le 9` and
+  :math:`-1.5 < x < 8`): the series above on :math:`[0, t_L e^{i\vartheta}]`, a straight line
+  in :math:`\ln t` from there to the saddle point
+  :math:`t_* = (x + \sqrt{x^2 + 4(1+i\Omega)})/2` of the :math:`n = 1` integrand, and the
+  horizontal half line :math:`t_* + [0, \infty)`, each with a Gauss–Legendre rule
+  (:math:`\vartheta = 0` for :math:`\Omega \le 3`, where the pole parts of :math:`x_\theta` and
+  :math:`x_r` must coincide, else :math:`\vartheta = \arg t_*`).  The integrand oscillates
+  slowly here and cancellation costs at most about three digits;
+* *steepest descent* (elsewhere): the path through :math:`t_*` in :math:`u = \ln t`,
+  parametrised by :math:`\phi(u) = \phi(u_*) - \tau^2` (Newton continuation) and integrated
+  with the trapezoidal rule in :math:`\tau` (step 0.25 for :math:`\Omega < 9`, else 0.5).
+  Along this path the integrand is :math:`e^{\phi_*}e^{-\tau^2} u'(\tau)` times the smooth
+  factor :math:`t^{n-1}`.  :math:`i\Omega I_0` comes from the recurrence
+  :math:`I_2 - x I_1` (DLMF 12.8.1; :math:`x \le 0`, no cancellation) or directly from the
+  same path (:math:`x > 0`: the path stays near :math:`t = x` or spirals into the origin
+  with damping :math:`e^{-\Omega \arg t}`; for :math:`x \ge 8` and :math:`\Omega \le 3` it gives
+  :math:`Q` up to a relative :math:`e^{-x^2/2}`).
 
 All large factors are kept as a separate real exponent (:math:`I_n = e^{S}\hat I_n`), so
-nothing overflows: the functions are finite for :math:`|x| \le 10^3` and any
-:math:`\Omega`, although the accuracy statement below is for the tested domain only.
+nothing overflows or underflows to NaN (checked for :math:`|x| \le 300`,
+:math:`|\Omega| \le 2\cdot10^4`).  For many frequencies per population
+:func:`psi_ratios_grid` interpolates in :math:`\Omega`.
 
 Valid domain and accuracy
 -------------------------
-Relative error :math:`\le 10^{-10}` (typically :math:`10^{-13}`) against mpmath at 50 digits
-for real :math:`|x| \le 45` and :math:`|\Omega| \le 650` (``tests/special/test_pcf.py``
-sweeps :math:`|y| \le 30`, :math:`y = x/\sqrt2`, and :math:`f \le 10` kHz at
-:math:`\tau_m = 10` ms).  Outside :math:`|x| \le 60`, :math:`|\Omega| \le 2000` the functions
-still run but warn that the accuracy is not verified.  Negative :math:`\Omega` uses
-:math:`\Psi(\bar z, x) = \overline{\Psi(z, x)}` (real :math:`x`).
+Relative error :math:`\le 10^{-10}` (typically :math:`10^{-13}`, worst seen
+:math:`10^{-11}`) against mpmath at 50 digits for real :math:`|x| \le 45` and
+:math:`|\Omega| \le 650` (``tests/special/test_pcf.py`` sweeps :math:`|y| \le 30`,
+:math:`y = x/\sqrt2`, and :math:`f \le 10` kHz at :math:`\tau_m = 10` ms).  Outside that
+domain the functions still run but warn that the accuracy is not verified.  Negative
+:math:`\Omega` uses :math:`\Psi(\bar z, x) = \overline{\Psi(z, x)}` (real :math:`x`).
 """
 
 from __future__ import annotations
@@ -87,17 +96,16 @@ __all__ = [
 ]
 
 #: Largest |x| for which the accuracy has been verified against mpmath.
-X_MAX_VERIFIED = 60.0
+X_MAX_VERIFIED = 45.0
 #: Largest |Omega| = |omega tau_m| for which the accuracy has been verified.
-OMEGA_MAX_VERIFIED = 2000.0
+OMEGA_MAX_VERIFIED = 650.0
 
 # region boundaries (see module docstring)
-_OM_REAL_ALL = 3.0      # real-axis quadrature for every x < _X_HIGH up to this Omega
-_OM_REAL_MID = 9.0      # ... and for _X_LOW < x < _X_HIGH up to this Omega
+_OM_REAL_ALL = 3.0      # bent contour for every x < _X_HIGH up to this Omega (Q form)
+_OM_REAL_MID = 9.0      # ... and for _X_LOW < x < _X_MID up to this Omega
 _X_LOW = -1.5
 _X_HIGH = 8.0
 _X_MID = 8.0
-_THETA_MAX = 0.7
 
 # series near the origin
 _N_SERIES = 24
@@ -377,7 +385,7 @@ def _prepare(x, omega_tau, *more):
 # ---------------------------------------------------------------------------
 
 def psi(x, omega_tau):
-    r"""Scaled :math:`\Psi(z, x)`, :math:`\Psi'(z, x)`, :math:`\Psi''(z, x)` for :math:`z = -1/2 + i\Omega`.
+    r"""Scaled :math:`\Psi, \Psi', \Psi''` at :math:`(z, x)` for :math:`z = -1/2 + i\Omega`.
 
     :math:`\Psi(z, x) = e^{x^2/4} U(z, -x)` with :math:`U` the parabolic cylinder function
     (DLMF 12.2; NNMT's ``_Psi``), primes are :math:`x`-derivatives (DLMF 12.8.9).
@@ -392,9 +400,10 @@ def psi(x, omega_tau):
     Returns
     -------
     log_scale : numpy.ndarray
-        Real exponent :math:`S`.
+        Real exponents :math:`S_k`, shape ``(3,) + shape``.
     values : numpy.ndarray
-        Complex array of shape ``(3,) + shape``: :math:`e^{-S}(\Psi, \Psi', \Psi'')`.
+        Complex, shape ``(3,) + shape``: :math:`e^{-S_k}\Psi^{(k)}` for
+        :math:`k = 0, 1, 2` (so :math:`\Psi^{(k)} = e^{S_k}\,\mathrm{values}[k]`).
 
     Notes
     -----
@@ -414,7 +423,7 @@ def psi(x, omega_tau):
 
 
 def log_abs_psi(x, omega_tau):
-    r""":math:`\ln|\Psi(z, x)|` for :math:`z = -1/2 + i\Omega`, finite where :math:`\Psi` overflows."""
+    r""":math:`\ln|\Psi(z, x)|`, :math:`z = -1/2 + i\Omega`; finite where :math:`\Psi` overflows."""
     log_scale, vals = psi(x, omega_tau)
     with np.errstate(divide="ignore"):
         return log_scale[0] + np.log(np.abs(vals[0]))
@@ -533,10 +542,11 @@ def psi_ratios_grid(x_th, x_r, omega_tau, delay=0.0):
     The quantities :math:`\Gamma(1+i\Omega)\Psi`, :math:`I_1`, :math:`I_2` (module docstring)
     at :math:`x_\theta` and :math:`x_r`, divided by :math:`e^{\phi_*(\Omega)}` (the saddle-point
     exponent, which carries their growth and phase), are smooth, analytic functions of
-    :math:`\Omega` (nearest singularities at :math:`\mathrm{Im}\,\Omega \ge 1`).  They are
-    interpolated by Chebyshev polynomials of degree 23 on the pieces
+    :math:`\Omega` (nearest singularities at :math:`\mathrm{Im}\,\Omega \ge 1`).  They, and
+    :math:`\phi_*` itself (so that the normalisation is the same polynomial at the nodes and
+    in between), are interpolated by Chebyshev polynomials of degree 23 on the pieces
     :math:`[0, 1], [1, 3], [3, 9], [9, 27], \dots` of the frequency range; a piece whose
-    trailing Chebyshev coefficients exceed :math:`2\cdot10^{-15}` of the largest is halved
+    trailing Chebyshev coefficients exceed :math:`10^{-12}` of the largest is halved
     (up to 8 times, after which its frequencies are evaluated directly).  :math:`F_1, F_2`
     are then formed from the interpolated quantities exactly as in :func:`psi_ratios`, so the
     poles of the transfer function near the real axis (low rates, regular firing) cost
@@ -565,7 +575,7 @@ def psi_ratios_grid(x_th, x_r, omega_tau, delay=0.0):
     t_l = _t_left(x_th, x_r)
 
     pieces = []
-    for a, b in zip(_PIECE_EDGES[:-1], _PIECE_EDGES[1:]):
+    for a, b in zip(_PIECE_EDGES[:-1], _PIECE_EDGES[1:], strict=True):
         if a >= om_max:
             break
         pieces.append((a, min(b, om_max), 0))

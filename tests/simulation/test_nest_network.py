@@ -161,6 +161,7 @@ def test_interrupted_simulation_leaves_no_result_files(tmp_path, monkeypatch):
         assert list(out.iterdir()) == []    # no results, no partial spike folder
 
 
+@pytest.mark.filterwarnings("ignore:the CV is undefined")
 def test_interrupted_writing_leaves_only_complete_files(tmp_path, monkeypatch):
     import neuromf.simulation.analysis as ana
 

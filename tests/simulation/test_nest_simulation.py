@@ -51,18 +51,15 @@ def nnmt_theory(model):
             "source": "NNMT 1.3 lif.exp (shift)", "cv_source": "NNMT 1.3 lif.exp._cvs"}
 
 
-AI_PARAMS = {"K_E": 400, "K_I": 100, "g": 5.0, "nu_ext": 8.0}
-
-
 @pytest.mark.slow
 def test_ei_network_rates_match_shift_working_point():
-    model = standin(ei_params(**AI_PARAMS))
+    model = standin(ei_params())
     theory = nnmt_theory(model)["firing_rates"]
     res = simulate(model, t_sim=1.0, t_presim=0.2, progress=False)
     np.testing.assert_allclose(res.rates, theory, rtol=0.10)
     # asynchronous irregular: irregular spiking and weak correlations
     assert np.all(res.cv > 0.5)
-    assert np.all(np.abs(res.correlations) < 0.1)
+    assert np.all(np.abs(res.correlations) < 0.02)
 
 
 @pytest.mark.slow
@@ -78,7 +75,7 @@ def test_microcircuit_reproduces_reference_rates(threads, reference):
 
 
 def test_compare_writes_report(tmp_path):
-    model = standin(ei_params(N_E=400, N_I=100, **AI_PARAMS))
+    model = standin(ei_params(N_E=400, N_I=100, K_E=40, K_I=10))
     res = compare(model, t_sim=0.3, t_presim=0.1, out=str(tmp_path), theory=nnmt_theory,
                   progress=False)
     assert [row["population"] for row in res.table] == ["E", "I"]
@@ -99,7 +96,7 @@ def test_compare_writes_report(tmp_path):
 
 def test_compare_with_default_theory(tmp_path):
     pytest.importorskip("neuromf.lif.exp")
-    model = standin(ei_params(N_E=400, N_I=100, **AI_PARAMS))
+    model = standin(ei_params(N_E=400, N_I=100, K_E=40, K_I=10))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # spectra may be unavailable for the stand-in
         res = compare(model, t_sim=0.2, t_presim=0.1, progress=False, spectra=False)

@@ -102,7 +102,8 @@ def test_generic_network_defaults_fixed_indegree():
     assert spec.scale == spec.k_scale == 1.0
     np.testing.assert_array_equal(spec.n_connections, [[160, 40], [160, 40]])
     np.testing.assert_allclose(spec.weight, p["W"] * 1e12)
-    np.testing.assert_allclose(spec.ext_rate[:, 0], 1000 * 12.0)
+    np.testing.assert_allclose(spec.ext_rate[:, 0], 300 * 7.8)
+    np.testing.assert_allclose(spec.ext_weight[:, 0], 263.4)
     assert spec.V0["type"] == "uniform"
     np.testing.assert_allclose(spec.V0["low"], -65.0)
     assert spec.notes == []
@@ -139,7 +140,7 @@ def test_k_scaling_of_generic_network_needs_rates():
     np.testing.assert_array_equal(spec.n_connections, [[80, 20], [80, 20]])
     # mean recurrent + external input (as current) is kept by the DC term at 10 Hz
     w = p["W"] * 1e12
-    full = np.sum(w * p["K"] * 10.0, axis=1) + 87.8 * 1000 * 12.0
+    full = np.sum(w * p["K"] * 10.0, axis=1) + 263.4 * 300 * 7.8
     scaled = (np.sum(spec.weight * spec.n_connections * 10.0, axis=1)
               + spec.ext_weight[:, 0] * spec.ext_rate[:, 0])
     np.testing.assert_allclose(scaled * 0.5 * 1e-3 + spec.neuron_params["I_e"],
