@@ -26,7 +26,7 @@ from types import SimpleNamespace
 import mpmath as mp
 import numpy as np
 import pytest
-from conftest import mp_shift_rate
+from references import mp_shift_rate
 from scipy.linalg import solve_continuous_lyapunov
 
 import neuromf.linear_response as lr
@@ -589,7 +589,7 @@ def test_microcircuit_pipeline_matches_nnmt_on_same_inputs(nnmt):
     # Network-level pipeline on the Bos et al. 2016 microcircuit (3141 frequencies):
     # NNMT's delay matrix, effective connectivity and power spectra evaluated on our
     # working point and transfer function give the same spectra.
-    from conftest import nnmt_file
+    from references import nnmt_file
 
     from neuromf import models, network_properties
     from neuromf.lif import exp as lif

@@ -11,7 +11,6 @@ Examples::
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from neuromf.simulation.comparison import (
@@ -29,14 +28,12 @@ def register_cli(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "simulate", help="simulate a model with NEST (needs neuromf[sim])",
         description="Build the model's spiking network in NEST, simulate it and report "
-                    "rates, CVs, correlations and spectra.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "rates, CVs, correlations and spectra.")
     add_simulate_arguments(p)
     p.set_defaults(func=simulate_from_args)
     p = subparsers.add_parser(
         "compare", help="theory vs NEST simulation of a model (needs neuromf[sim])",
         description="Compute the model's working point and simulate its spiking network; "
-                    "write a Markdown report with rates, CVs and spectra side by side.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "write a Markdown report with rates, CVs and spectra side by side.")
     add_compare_arguments(p)
     p.set_defaults(func=compare_from_args)

@@ -407,7 +407,8 @@ def simulate(model: Any, scale: float | None = None, t_sim: float | None = None,
     plots : bool
         Write figures when ``out`` is given.
     compensation_rates : array, optional
-        Rates (Hz) of the unscaled network for the in-degree compensation.
+        Rates (Hz) of the unscaled network for the in-degree compensation; default
+        the model's ``full_mean_rates`` or else the theory's working point.
     **sim_params
         Further simulation parameters of :mod:`neuromf.simulation.defaults`
         (e.g. ``background='dc'``, ``V0_type='original'``, ``thalamic_input=True``).
@@ -421,6 +422,17 @@ def simulate(model: Any, scale: float | None = None, t_sim: float | None = None,
     scale = _default_scale(model, scale)
     overrides = dict(sim_params, t_sim=t_sim, t_presim=t_presim, seed=seed,
                      threads=threads, record_to=record_to, progress=progress)
+    k_eff = scale if k_scale is None else k_scale
+    if (compensation_rates is None and k_eff != 1.0 and k_eff > 0
+            and "full_mean_rates" not in model.network_params):
+        # the DC compensation of in-degree scaling needs the unscaled network's rates
+        try:
+            compensation_rates = default_theory(model, spectra=False)["firing_rates"]
+        except (ImportError, RuntimeError, ValueError) as err:
+            raise ValueError(
+                f"k_scale = {k_eff} != 1 needs the firing rates of the unscaled network, and "
+                f"the theory could not provide them ({err}); pass compensation_rates=... "
+                "(Hz) or k_scale=1") from err
     spec = derive_spec(model, scale=scale, k_scale=k_scale, params=overrides,
                        compensation_rates=compensation_rates)
     nest = import_nest()
@@ -707,7 +719,8 @@ def _positive_int(text: str) -> int:
 
 def add_simulate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the arguments of ``neuromf simulate MODEL`` to ``parser``."""
-    parser.add_argument("model", help="built-in model name, e.g. 'microcircuit'")
+    parser.add_argument("model", help="built-in model name (e.g. 'microcircuit', see "
+                                      "'neuromf models') or network YAML file")
     parser.add_argument("--scale", type=_positive_float, default=None,
                         help="factor on neuron numbers (default 0.1 for the "
                              "microcircuit, else 1)")
@@ -721,8 +734,11 @@ def add_simulate_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
                         help="NEST threads (default 1)")
     parser.add_argument("--seed", type=_positive_int, default=None,
                         help="NEST rng seed (default 55)")
-    parser.add_argument("--background", choices=("poisson", "dc"), default=None)
-    parser.add_argument("--record-to", choices=("auto", "memory", "ascii"), default=None)
+    parser.add_argument("--background", choices=("poisson", "dc"), default=None,
+                        help="external drive: Poisson spikes (default) or its mean as DC")
+    parser.add_argument("--record-to", choices=("auto", "memory", "ascii"), default=None,
+                        help="keep spikes in memory or stream them to files "
+                             "(default auto: files for large runs)")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="folder for spikes, summary and figures")
     parser.add_argument("--no-progress", action="store_true",

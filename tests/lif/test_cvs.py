@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import mp_siegert, nnmt_file
+from references import mp_siegert, nnmt_file
 
 from neuromf.lif import delta, exp
 from neuromf.models import Microcircuit, load_model

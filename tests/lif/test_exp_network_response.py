@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import nnmt_file
+from references import nnmt_file
 
 import neuromf
 from neuromf import ureg

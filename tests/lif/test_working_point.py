@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import mp_shift_rate, mp_siegert, nnmt_file
+from references import mp_shift_rate, mp_siegert, nnmt_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import nnmt_file
+from references import nnmt_file
 
 import neuromf
 from neuromf import ureg

@@ -129,3 +129,20 @@ def test_unknown_model_name():
             resolve_model("no_such_model")
     with pytest.raises(TypeError, match="network_params"):
         resolve_model(42)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_cli_simulate_builtin_model(tmp_path, capsys):
+    pytest.importorskip("neuromf.models")
+    from neuromf.simulation.cli import register_cli
+
+    parser = argparse.ArgumentParser()
+    register_cli(parser.add_subparsers())
+    args = parser.parse_args(["simulate", "brunel2000_C", "--scale", "0.02", "--t-sim",
+                              "0.2", "--t-presim", "0.05", "--no-progress", "--out",
+                              str(tmp_path)])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["population", "rate", "(Hz)", "CV"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["n_neurons"] == [200, 50] and summary["k_scale"] == 0.02

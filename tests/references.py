@@ -1,0 +1,43 @@
+"""Independent reference implementations and paths shared by the tests.
+
+The references here are written directly from the papers' formulas in mpmath
+(arbitrary precision) and never call neuromf's numerics.  (A module of its own, not
+conftest.py, so that ``from references import ...`` is unambiguous.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+NNMT_FILES = SHARED / "reference" / "nnmt_parameter_files"
+
+
+def nnmt_file(name: str) -> str:
+    path = NNMT_FILES / name
+    if not path.is_file():
+        pytest.skip(f"shared reference file {path} not available")
+    return str(path)
+
+
+def mp_siegert(mu, sigma, V_0, V_th, tau_m, tau_r, dps: int = 30) -> float:
+    """Siegert rate (Brunel 2000, Eq. 21) by mpmath quadrature, arguments SI floats."""
+    import mpmath as mp
+
+    with mp.workdps(dps):
+        y_th = (mp.mpf(V_th) - mu) / sigma
+        y_r = (mp.mpf(V_0) - mu) / sigma
+        integral = mp.quad(lambda u: mp.exp(u**2) * (1 + mp.erf(u)), [y_r, y_th])
+        return float(1 / (tau_r + tau_m * mp.sqrt(mp.pi) * integral))
+
+
+def mp_shift_rate(mu, sigma, V_0, V_th, tau_m, tau_r, tau_s, dps: int = 30) -> float:
+    """Fourcaud & Brunel 2002 shifted-boundary rate by mpmath quadrature."""
+    import mpmath as mp
+
+    with mp.workdps(dps):
+        alpha = mp.sqrt(2) * abs(mp.zeta(0.5))
+        shift = sigma * alpha / 2 * mp.sqrt(mp.mpf(tau_s) / tau_m)
+        return mp_siegert(mu, sigma, V_0 + shift, V_th + shift, tau_m, tau_r, dps)
