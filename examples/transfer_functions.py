@@ -15,7 +15,7 @@ from neuromf.plotting import save_figure
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 tau_m, tau_s, tau_r, V_th, V_0 = 20e-3, 2e-3, 0.0, 20e-3, 15e-3   # illustrative values
-freqs = np.logspace(0, 3, 300)
+freqs = np.logspace(0, 2.7, 300)
 omegas = 2 * np.pi * freqs
 
 import matplotlib.pyplot as plt  # noqa: E402

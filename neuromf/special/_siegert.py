@@ -97,6 +97,7 @@ _G_ASYM_COEF = np.array([(-1) ** (m + 1) * _double_factorial_odd(m) / (2.0 ** m 
 _H_ASYM_COEF = np.array([(-1) ** m * _double_factorial_odd(m) / 2.0 ** m
                          for m in range(1, _N_ASYM + 1)])
 _CV_Y_MAX = 1e4  # delta_cv refuses |y| beyond this (checked against mpmath up to 5e3)
+_CV_CHUNK = 4096  # elements per block in delta_cv
 _MAX_M2 = 600.0  # below this, exp(-m^2) times a moderate number is a normal double
 
 
@@ -301,7 +302,7 @@ def _k_of(tau_s, tau_m):
         warnings.warn(
             f"k = sqrt(tau_s/tau_m) = {np.max(k):.3g} > sqrt(0.1): the colored-noise "
             "approximation of Fourcaud & Brunel 2002 assumes tau_s << tau_m and may be "
-            "inaccurate", stacklevel=3)
+            "inaccurate", stacklevel=4)
     return k
 
 
@@ -641,25 +642,38 @@ def delta_cv(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r):
                                                            tau_m, tau_r)
     y_th, y_r, m2, _, n = _core(mu, sigma, V_0, V_th, tau_m, tau_r)
     y_max = np.maximum(np.abs(y_th), np.abs(y_r))
-    if np.any(y_max > _CV_Y_MAX):
+    if (y_max > _CV_Y_MAX).any():
         i = int(np.argmax(y_max))
         raise ValueError(
             f"delta_cv is implemented for |(V - mu)/sigma| <= {_CV_Y_MAX:g}; got "
-            f"y_th={y_th[i]!r}, y_r={y_r[i]!r} (mu={mu[i]!r} V, sigma={sigma[i]!r} V)")
+            f"y_th={float(y_th[i])!r}, y_r={float(y_r[i])!r} (mu={float(mu[i])!r} V, "
+            f"sigma={float(sigma[i])!r} V)")
+    log_T = np.empty_like(y_th)
+    for start in range(0, y_th.size, _CV_CHUNK):  # bounded memory: chunk x panels x nodes
+        part = slice(start, start + _CV_CHUNK)
+        log_T[part] = _log_cv_double_integral(y_th[part], y_r[part])
+    cv2 = 2.0 * np.pi * (tau_m * n) ** 2 * np.exp(log_T - 2.0 * m2)
+    return _shape_output(np.sqrt(cv2), shape)
 
-    # part B: y in [y_r, y_th], weight int_y^{y_th} e^{x^2} dx
+
+def _log_cv_double_integral(y_th, y_r):
+    """log of int_{y_r}^{y_th} dx e^{x^2} int_{-inf}^x dy e^{y^2} erfc(-y)^2 (Brunel 2000, A.1).
+
+    With the order exchanged: int_{-inf}^{y_th} dy e^{y^2} erfc(-y)^2 W(max(y, y_r)),
+    W(z) = int_z^{y_th} e^{x^2} dx.
+    """
+    # part B: y in [y_r, y_th], weight W(y)
     def log_b(t):
         y = y_th[:, None] - t
         return _log_e2_erfc2(y) + _log_int_exp2(y, y_th[:, None])
 
     log_part_b = _log_geometric_quadrature(log_b, y_th, y_th - y_r)
 
-    # part A: y < y_r, weight int_{y_r}^{y_th} e^{x^2} dx (constant)
+    # part A: y < y_r, constant weight W(y_r); the integrand has dropped by > e^-45 at
+    # t = max(y_r, 0) + 7
     def log_a(t):
         return _log_e2_erfc2(y_r[:, None] - t)
 
     log_part_a = (_log_geometric_quadrature(log_a, y_r, np.maximum(y_r, 0.0) + 7.0)
                   + _log_int_exp2(y_r, y_th))
-    log_T = np.logaddexp(log_part_a, log_part_b)
-    cv2 = 2.0 * np.pi * (tau_m * n) ** 2 * np.exp(log_T - 2.0 * m2)
-    return _shape_output(np.sqrt(cv2), shape)
+    return np.logaddexp(log_part_a, log_part_b)

@@ -367,9 +367,11 @@ def test_taylor_is_first_order_expansion_of_shift():
                                                                rel=1e-15)
 
 
-def test_large_k_warns():
-    with pytest.warns(UserWarning, match="tau_s"):
-        shift_firing_rate(10 * mV, 4 * mV, 0.0, 20 * mV, 10 * ms, 0.0, 2 * ms)
+def test_large_k_warns_at_the_callers_line():
+    for f in ALL_COLORED:
+        with pytest.warns(UserWarning, match="tau_s") as record:
+            f(10 * mV, 4 * mV, 0.0, 20 * mV, 10 * ms, 0.0, 2 * ms)
+        assert record[0].filename == __file__
 
 
 # ---------------------------------------------------------------------------
@@ -646,6 +648,15 @@ def test_cv_vectorized_and_domain():
         assert delta_cv(m, 3 * mV, 0.0, 20 * mV, 10 * ms, 2 * ms) == pytest.approx(c, rel=1e-13)
     with pytest.raises(ValueError, match="delta_cv"):
         delta_cv(100 * mV, 1e-3 * mV, 0.0, 20 * mV, 10 * ms, 2 * ms)  # |y| = 8e4
+    # more elements than one internal block (4096), mixed regimes
+    rng = np.random.default_rng(1)
+    mu = rng.uniform(-20, 60, 5000) * mV
+    sigma = rng.uniform(0.5, 20, 5000) * mV
+    cv = delta_cv(mu, sigma, 0.0, 20 * mV, 10 * ms, 2 * ms)
+    assert np.all(np.isfinite(cv)) and np.all(cv > 0)
+    for i in (0, 4095, 4096, 4999):
+        assert cv[i] == pytest.approx(delta_cv(mu[i], sigma[i], 0.0, 20 * mV, 10 * ms, 2 * ms),
+                                      rel=1e-13)
 
 
 # ---------------------------------------------------------------------------
