@@ -66,11 +66,54 @@ def _std(net, method):
     return _working_point(net, method)["std_input"]
 
 
+def _spectra(net, method):
+    from . import linear_response, network_properties
+    from .lif import exp
+
+    _working_point(net, method)
+    exp.transfer_function(net, method=method)
+    network_properties.delay_dist_matrix(net)
+    linear_response.effective_connectivity(net)
+    return linear_response.power_spectra(net)
+
+
+def _peak_frequency(net, method):
+    """Frequency (Hz) of the largest power-spectrum value, per population."""
+    spectra = _spectra(net, method)
+    freqs = net.analysis_params["omegas"] / (2 * np.pi)
+    return freqs[np.argmax(spectra, axis=0)]
+
+
+def _peak_power(net, method):
+    """Largest power-spectrum value (1/s) per population."""
+    return np.max(_spectra(net, method), axis=0)
+
+
+def _most_unstable_eigenvalue(net, method):
+    """Eigenvalue of the spatial rate model with the largest real part (1/s), Senk 2020."""
+    from .stability_cli import stability_analysis
+
+    return np.asarray(stability_analysis(net, method=method)["eigenvalue"])
+
+
+def _tau_rate(net, method):
+    """Time constant (s) of the low-pass fit of the transfer function, Senk 2020."""
+    from .lif import exp
+
+    _working_point(net, method)
+    exp.transfer_function(net, method=method)
+    return np.asarray(exp.fit_transfer_function(net)[1])
+
+
 #: name -> (function(net, method) -> array of fixed shape per grid point, SI unit)
 QUANTITIES: dict[str, tuple[Callable, str]] = {
     "rates": (_rates, "hertz"),
     "mean_input": (_mean, "volt"),
     "std_input": (_std, "volt"),
+    "peak_frequency": (_peak_frequency, "hertz"),
+    "peak_power": (_peak_power, "hertz"),
+    "most_unstable_eigenvalue": (_most_unstable_eigenvalue, "1 / second"),
+    "tau_rate": (_tau_rate, "second"),
 }
 
 

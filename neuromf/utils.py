@@ -76,8 +76,10 @@ def to_si(value: Any) -> tuple[Any, str | None]:
 def from_si(magnitude: Any, unit: str) -> Any:
     """Attach ``unit`` to an SI ``magnitude``, converting it to that unit.
 
-    ``from_si(0.01, 'ms')`` gives ``10 ms``.
+    ``from_si(0.01, 'ms')`` gives ``10 ms``; ``None`` stays ``None``.
     """
+    if magnitude is None:
+        return None
     factor = ureg.Quantity(1.0, unit).to_base_units().magnitude
     value = np.asarray(magnitude) / factor if np.ndim(magnitude) else magnitude / factor
     return ureg.Quantity(value, unit)

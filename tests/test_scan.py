@@ -110,3 +110,20 @@ def test_scan_cli(tmp_path, capsys):
     assert code == 0
     assert "grid of nu_ext, g" in capsys.readouterr().out
     assert ScanResult.load(out).data.shape == (2, 2, 2)
+
+
+def test_linear_response_and_stability_quantities():
+    """Scan quantities beyond the working point equal the direct library calls."""
+    from neuromf.stability_cli import stability_analysis
+
+    tau = scan("senk2020", {"tau_m": [5.0]}, quantity="tau_rate", progress=False)
+    eig = scan("senk2020", {"tau_m": [5.0]}, quantity="most_unstable_eigenvalue",
+               progress=False)
+    net = neuromf.models.load_model("senk2020")
+    direct = stability_analysis(net)
+    assert eig.data[0] == pytest.approx(direct["eigenvalue"], rel=1e-12)
+    np.testing.assert_allclose(tau.data[0], direct["tau_rate"], rtol=1e-12)
+    peak = scan("potjans2014", {"g": [4.0]}, quantity="peak_frequency", progress=False)
+    spectra = neuromf.scan._spectra(neuromf.models.Microcircuit(), "shift")
+    freqs = neuromf.models.Microcircuit().analysis_params["omegas"] / (2 * np.pi)
+    np.testing.assert_array_equal(peak.data[0], freqs[np.argmax(spectra, axis=0)])

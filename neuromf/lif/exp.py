@@ -420,6 +420,12 @@ def _cvs(nu, mu, sigma, V_0_rel, V_th_rel, tau_m, tau_s) -> np.ndarray:
     shift = _siegert.ALPHA_SHIFT / 2 * np.sqrt(np.asarray(tau_s) / np.asarray(tau_m))
     V_0 = np.asarray(V_0_rel) + np.asarray(sigma) * shift
     V_th = np.asarray(V_th_rel) + np.asarray(sigma) * shift
-    cv_over_rate = (_siegert.delta_cv(mu, sigma, V_0, V_th, tau_m, 0.0)
-                    / _siegert.delta_firing_rate(mu, sigma, V_0, V_th, tau_m, 0.0))
-    return np.asarray(nu) * cv_over_rate
+    # CV/rate at tau_r = 0 in log form: the rate underflows far below threshold. A rate
+    # nu that underflowed to 0 there has nu/rate(tau_r = 0) = 1 - nu tau_r -> 1.
+    log_rate = _siegert.log_delta_firing_rate(mu, sigma, V_0, V_th, tau_m, 0.0)
+    nu = np.asarray(nu, dtype=float)
+    with np.errstate(divide="ignore", over="ignore"):
+        ratio = np.exp(np.log(nu) - log_rate)
+    ratio = np.where((nu == 0) & (log_rate < np.log(np.finfo(float).tiny)), 1.0, ratio)
+    cv = _siegert.delta_cv(mu, sigma, V_0, V_th, tau_m, 0.0) * ratio
+    return cv if np.ndim(cv) else float(cv)

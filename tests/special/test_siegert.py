@@ -320,6 +320,7 @@ def test_derivatives_match_mpmath_finite_differences(point):
 # colored noise: shift and taylor
 # ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_shift_rate_and_derivative_grid_against_mpmath():
     values = shift_firing_rate(*_cols(GRID))
     derivs = d_shift_firing_rate_d_mu(*_cols(GRID))
