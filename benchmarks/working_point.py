@@ -3,9 +3,10 @@
 Run:  python benchmarks/working_point.py [--repeat N]
 
 Times ``working_point(network)`` on a freshly built network (construction is not
-timed, so the results cache cannot help).  Prints the median wall time of each tool, the speed-up ratio and the largest
-relative difference of the rates.  NNMT is run with its defaults ('ODE' fixed-point
-method, eps_tol = 1e-7); neuromf with its default ('newton').
+timed, so the results cache cannot help).  Prints the median wall time of each tool,
+the speed-up ratio and the largest relative difference of the rates.  NNMT is run with
+its defaults ('ODE' fixed-point method, eps_tol = 1e-7); neuromf with its default
+('newton').
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "nnmt_parameter_files"
+SHARED = (Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+          / "nnmt_parameter_files")
 
 
 def _median_time(make_network, solve, repeat: int) -> tuple[float, object]:

@@ -31,8 +31,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 pops = [str(p) for p in net.network_params["populations"]]
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.3), constrained_layout=True)
-for ax, key, title in zip(axes, ("sensitivity_amp", "sensitivity_freq"),
-                          ("towards instability (peak amplitude)", "perpendicular (peak frequency)")):
+titles = ("towards instability (peak amplitude)", "perpendicular (peak frequency)")
+for ax, key, title in zip(axes, ("sensitivity_amp", "sensitivity_freq"), titles):
     values = np.asarray(sm[key])
     bound = np.max(np.abs(values))
     im = ax.imshow(values, cmap="coolwarm", vmin=-bound, vmax=bound)

@@ -334,7 +334,8 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
 def _run_dask(scheduler, network, batches, points_of, args, units, quantity, method,
               finished) -> None:
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError as err:
         raise ImportError("scans on a Dask cluster need the extra 'dask': "
                           "pip install 'neuromf[dask]'") from err
@@ -399,8 +400,9 @@ def _cli(args) -> int:
     except (ValueError, FileNotFoundError) as err:
         print(f"neuromf scan: {err}", file=sys.stderr)
         return 2
-    print(f"{result.quantity} ({result.unit}) on a {' x '.join(str(len(v)) for v in result.axis_values)} "
-          f"grid of {', '.join(result.axis_names)}: wrote {args.out}")
+    grid = " x ".join(str(len(v)) for v in result.axis_values)
+    print(f"{result.quantity} ({result.unit}) on a {grid} grid of "
+          f"{', '.join(result.axis_names)}: wrote {args.out}")
     finite = result.data[np.isfinite(result.data)] if result.data.dtype.kind == "f" else result.data
     if finite.size:
         print(f"range: {np.min(finite):.6g} .. {np.max(finite):.6g} {result.unit}")

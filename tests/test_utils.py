@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import neuromf
-from neuromf.models import Basic
 from neuromf.utils import _cache, check_choice, check_positive, fingerprint
 
 

@@ -3,7 +3,8 @@
 Diffusion approximation of the summed synaptic input (Fourcaud & Brunel 2002,
 Eq. 3.4; Amit & Brunel 1997)::
 
-    mu_a      = tau_m,a ( Σ_b K_ab J_ab nu_b + Σ_x K_ext,ax J_ext,ax nu_ext,x ) + tau_m,a I_ext,a / C_a
+    mu_a      = tau_m,a ( Σ_b K_ab J_ab nu_b + Σ_x K_ext,ax J_ext,ax nu_ext,x )
+                + tau_m,a I_ext,a / C_a
     sigma_a^2 = tau_m,a ( Σ_b K_ab J_ab^2 nu_b + Σ_x K_ext,ax J_ext,ax^2 nu_ext,x )
 
 ``J`` is the weight in volts in NNMT's convention (integrated PSC divided by C).

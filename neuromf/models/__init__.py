@@ -29,8 +29,8 @@ def load_model(name_or_path, analysis_params=None) -> Network:
     """
     from pathlib import Path
 
-    from . import _builtin
     from ..input_output import load_val_unit_dict_from_yaml
+    from . import _builtin
 
     key = str(name_or_path)
     name = _builtin.canonical_name(key)

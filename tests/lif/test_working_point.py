@@ -12,9 +12,9 @@ import warnings
 
 import numpy as np
 import pytest
-from references import mp_shift_rate, mp_siegert, nnmt_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from references import mp_shift_rate, mp_siegert, nnmt_file
 
 import neuromf
 from neuromf import ureg
@@ -32,13 +32,15 @@ def test_input_statistics_match_explicit_sums():
     rng = np.random.default_rng(3)
     n = 4
     nu, J, K = rng.uniform(0, 10, n), rng.normal(0, 1e-4, (n, n)), rng.uniform(0, 500, (n, n))
-    tau_m, J_ext, K_ext = rng.uniform(5e-3, 20e-3, n), rng.uniform(0, 2e-4, n), rng.uniform(0, 900, n)
+    tau_m, J_ext = rng.uniform(5e-3, 20e-3, n), rng.uniform(0, 2e-4, n)
+    K_ext = rng.uniform(0, 900, n)
     nu_ext, I_ext, C = 8.0, rng.uniform(0, 1e-10, n), 250e-12
     mu = exp._mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext, C)
     sigma = exp._std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext)
     for a in range(n):
         m = sum(K[a, b] * J[a, b] * nu[b] for b in range(n)) + K_ext[a] * J_ext[a] * nu_ext
-        v = sum(K[a, b] * J[a, b] ** 2 * nu[b] for b in range(n)) + K_ext[a] * J_ext[a] ** 2 * nu_ext
+        v = (sum(K[a, b] * J[a, b] ** 2 * nu[b] for b in range(n))
+             + K_ext[a] * J_ext[a] ** 2 * nu_ext)
         assert mu[a] == pytest.approx(tau_m[a] * (m + I_ext[a] / C), rel=1e-13)
         assert sigma[a] == pytest.approx(np.sqrt(tau_m[a] * v), rel=1e-13)
 
@@ -68,7 +70,8 @@ def test_delta_rates_are_self_consistent_against_mpmath():
 @pytest.mark.parametrize("method", ["shift", "taylor"])
 def test_microcircuit_matches_nnmt(nnmt, method):
     ours = exp.working_point(_microcircuit(), method=method)
-    theirs_net = nnmt.models.Microcircuit(nnmt_file(MICRO), nnmt_file("bos2016_analysis_params.yaml"))
+    theirs_net = nnmt.models.Microcircuit(nnmt_file(MICRO),
+                                          nnmt_file("bos2016_analysis_params.yaml"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = nnmt.lif.exp.working_point(theirs_net, method=method, eps_tol=1e-12)

@@ -181,7 +181,8 @@ def test_save_load_roundtrip(tmp_path):
     loaded = Microcircuit(file=path)
     for key, value in net.network_params.items():
         if isinstance(value, (str, list)) or np.asarray(value).dtype.kind in "US":
-            assert list(np.atleast_1d(loaded.network_params[key])) == list(np.atleast_1d(value)), key
+            loaded_value = loaded.network_params[key]
+            assert list(np.atleast_1d(loaded_value)) == list(np.atleast_1d(value)), key
         else:
             np.testing.assert_array_equal(loaded.network_params[key], value, err_msg=key)
     assert loaded.input_units["tau_m"] == "millisecond"
