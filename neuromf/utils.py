@@ -85,6 +85,40 @@ def from_si(magnitude: Any, unit: str) -> Any:
     return ureg.Quantity(value, unit)
 
 
+def _convert_to_si_and_strip_units(params: dict) -> None:
+    """Convert every quantity in ``params`` to SI base units and strip the unit, in place.
+
+    Same name and in-place behaviour as NNMT's helper, used to prepare parameter
+    dicts for the parameter-level (``_``) functions.
+    """
+    for key, value in params.items():
+        magnitude, unit = to_si(value)
+        if unit is not None:
+            params[key] = magnitude
+
+
+def _to_si_units(params: dict) -> None:
+    """Convert every quantity in ``params`` to SI base units, in place (NNMT's helper)."""
+    for key, value in params.items():
+        if is_quantity(value):
+            params[key] = ureg.Quantity(value.magnitude, str(value.units)).to_base_units()
+
+
+def _strip_units(params: dict) -> None:
+    """Replace every quantity in ``params`` by its magnitude, in place (NNMT's helper)."""
+    for key, value in params.items():
+        if is_quantity(value):
+            params[key] = value.magnitude
+
+
+def pint_array(quantity_list: list) -> Any:
+    """One quantity with an array magnitude from a list of quantities (NNMT's helper)."""
+    if quantity_list and all(is_quantity(q) for q in quantity_list):
+        unit = quantity_list[0].units
+        return ureg.Quantity(np.array([q.to(unit).magnitude for q in quantity_list]), unit)
+    return np.array(quantity_list)
+
+
 # ---------------------------------------------------------------------------
 # exact fingerprints
 # ---------------------------------------------------------------------------

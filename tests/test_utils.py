@@ -77,3 +77,16 @@ def test_checks_name_parameter_value_and_unit():
         check_positive("sigma", np.nan, "V")
     with pytest.raises(ValueError, match="valid choices are 'shift', 'taylor'"):
         check_choice("method", "foo", ["shift", "taylor"])
+
+
+def test_nnmt_unit_helpers_convert_in_place():
+    from neuromf import ureg
+    from neuromf.utils import _convert_to_si_and_strip_units, pint_array
+
+    params = {"tau_m": 10 * ureg.ms, "W": np.array([1.0, 2.0]) * ureg.pA, "label": "x", "g": 4}
+    _convert_to_si_and_strip_units(params)
+    assert params["tau_m"] == pytest.approx(0.01)
+    np.testing.assert_allclose(params["W"], [1e-12, 2e-12])
+    assert params["label"] == "x" and params["g"] == 4
+    q = pint_array([1 * ureg.ms, 2000 * ureg.us])
+    np.testing.assert_allclose(q.to("ms").magnitude, [1.0, 2.0])
