@@ -7,13 +7,28 @@ import numpy as np
 from .network import Network, _omegas
 
 
+def relative_potentials(p: dict, default_reset) -> dict:
+    """Reset and threshold relative to the potential that the mean input ``mu`` is
+    measured from: the resting potential ``E_L`` if given, else the reset (NNMT)."""
+    V_0_abs = np.asarray(p["V_0_abs"], dtype=float)
+    V_th_abs = np.asarray(p["V_th_abs"], dtype=float)
+    if "E_L" in p and np.any(np.asarray(p["E_L"]) != V_0_abs):
+        return {"V_0_rel": V_0_abs - np.asarray(p["E_L"]),
+                "V_th_rel": V_th_abs - np.asarray(p["E_L"])}
+    return {"V_0_rel": default_reset, "V_th_rel": V_th_abs - V_0_abs}
+
+
 class Basic(Network):
     """Network model with arbitrary in-degree and weight matrices.
 
     Derived parameters (as NNMT's ``Basic``):
 
     - ``dimension`` : number of populations;
-    - ``V_0_rel = 0``, ``V_th_rel = V_th_abs − V_0_abs`` (potentials relative to reset);
+    - ``V_0_rel = 0``, ``V_th_rel = V_th_abs − V_0_abs`` (potentials relative to reset,
+      NNMT's convention, which assumes reset = resting potential); if the resting
+      potential ``E_L`` is given, potentials are measured from it instead
+      (``V_0_rel = V_0_abs − E_L``, ``V_th_rel = V_th_abs − E_L``), as the mean input
+      ``mu`` is (Brunel 2000 has E_L = 0, V_r = 10 mV, θ = 20 mV);
     - ``J = tau_s / C · W`` and ``J_ext = tau_s / C · W_ext``: PSC amplitudes (A)
       turned into the integrated PSC divided by C (V), the weight convention of the
       mean-field functions (numpy broadcasting as in NNMT);
@@ -39,7 +54,7 @@ class Basic(Network):
             derived["dimension"] = dim
             derived["V_0_rel"] = np.zeros(dim)
         if "V_th_abs" in p and "V_0_abs" in p:
-            derived["V_th_rel"] = np.asarray(p["V_th_abs"]) - np.asarray(p["V_0_abs"])
+            derived.update(relative_potentials(p, derived.get("V_0_rel", 0.0)))
         if "tau_s" in p and "C" in p:
             ratio = np.asarray(p["tau_s"]) / np.asarray(p["C"])
             if "W" in p:

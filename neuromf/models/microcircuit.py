@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .basic import relative_potentials
 from .network import Network, _omegas
 
 
@@ -70,8 +71,8 @@ class Microcircuit(Network):
     def _derived_network_params(self) -> dict:
         p = self.network_params
         dim = len(p["populations"])
-        derived: dict = {"dimension": dim, "V_0_rel": 0.0}
-        derived["V_th_rel"] = np.asarray(p["V_th_abs"]) - np.asarray(p["V_0_abs"])
+        derived: dict = {"dimension": dim}
+        derived.update(relative_potentials(p, 0.0))
         tau_s, C = p["tau_s"], p["C"]
         w = p.get("w")
         if w is None:

@@ -35,7 +35,6 @@ from neuromf.simulation.comparison import (
     resolve_model,
     simulate,
     simulate_from_args,
-    theory_cv,
 )
 from neuromf.simulation.defaults import (
     GENERIC_DEFAULTS,
@@ -46,7 +45,7 @@ from neuromf.simulation.recording import load_spikes
 
 __all__ = [
     "simulate", "compare", "SimulationResult", "ComparisonResult", "resolve_model",
-    "default_theory", "theory_cv", "derive_spec", "build_network", "NetworkSpec",
+    "default_theory", "derive_spec", "build_network", "NetworkSpec",
     "BuiltNetwork", "firing_rates", "per_neuron_rates", "cv_isi",
     "spike_count_correlations", "population_spectra", "load_spikes",
     "simulation_params", "GENERIC_DEFAULTS", "MICROCIRCUIT_DEFAULTS", "import_nest",

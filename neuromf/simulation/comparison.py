@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import time
@@ -32,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from neuromf.simulation import analysis
 from neuromf.simulation.backend import import_nest
@@ -45,14 +43,12 @@ from neuromf.simulation.recording import (
     save_spikes,
     spike_file_folder,
 )
-from neuromf.utils import check_positive
 
 __all__ = ["SimulationResult", "ComparisonResult", "simulate", "compare", "resolve_model",
-           "default_theory", "theory_cv", "add_simulate_arguments", "add_compare_arguments",
+           "default_theory", "add_simulate_arguments", "add_compare_arguments",
            "simulate_from_args", "compare_from_args"]
 
 # Fourcaud & Brunel (2002): sqrt(2) * |zeta(1/2)|
-_ALPHA_SHIFT = math.sqrt(2.0) * 1.4603545088095868
 
 
 # ---------------------------------------------------------------------------
@@ -195,101 +191,6 @@ def resolve_model(model: Any) -> Any:
 # theory
 # ---------------------------------------------------------------------------
 
-def _log1p_erf(y: np.ndarray) -> np.ndarray:
-    """log(1 + erf(y)), accurate for large negative y."""
-    return np.log(2.0) + special.log_ndtr(np.sqrt(2.0) * y)
-
-
-def _logtrapz(logf: np.ndarray, x: np.ndarray) -> float:
-    """log of the trapezoidal integral of exp(logf) over the grid x."""
-    if len(x) < 2:
-        return -np.inf
-    w = np.empty_like(x)
-    dx = np.diff(x)
-    w[0], w[-1] = dx[0] / 2, dx[-1] / 2
-    w[1:-1] = (dx[:-1] + dx[1:]) / 2
-    return float(special.logsumexp(logf + np.log(w)))
-
-
-def _cv_single(y_r: float, y_th: float, tau_m: float, tau_r: float, h: float) -> float:
-    # grid: lower tail, [y_r, y_th]; both ends of the window are grid points
-    lo = min(y_r, 0.0) - 12.0
-    span = y_th - y_r
-    m = int(min(max(np.ceil(span / h), 200), 400_000))
-    tail = np.linspace(lo, y_r, int(min(max(np.ceil((y_r - lo) / h), 200), 400_000)))
-    win = np.linspace(y_r, y_th, m + 1)
-    y = np.concatenate([tail[:-1], win])
-    # inner integrand e^{y^2} (1 + erf y)^2 in log form; F(x) = cumulative integral
-    log_inner = y ** 2 + 2.0 * _log1p_erf(y)
-    dy = np.diff(y)
-    log_steps = np.logaddexp(log_inner[:-1], log_inner[1:]) + np.log(dy / 2.0)
-    log_F = np.concatenate([[log_inner[0] - 1e3],  # F at the lower end: negligible
-                            np.logaddexp.accumulate(log_steps)])
-    sel = slice(len(tail) - 1, None)
-    x = y[sel]
-    log_outer = x ** 2 + log_F[sel]
-    log_I2 = _logtrapz(log_outer, x)
-    # Siegert: 1/nu = tau_r + tau_m sqrt(pi) int e^{x^2} (1 + erf x) dx
-    log_I1 = _logtrapz(x ** 2 + _log1p_erf(x), x)
-    log_T = np.logaddexp(np.log(tau_r) if tau_r > 0 else -np.inf,
-                         np.log(tau_m * np.sqrt(np.pi)) + log_I1)
-    log_cv2 = np.log(2.0 * np.pi) + 2.0 * (np.log(tau_m) - log_T) + log_I2
-    return float(np.sqrt(np.exp(log_cv2)))
-
-
-def theory_cv(mu: np.ndarray, sigma: np.ndarray, V_0_rel: np.ndarray, V_th_rel: np.ndarray,
-              tau_m: np.ndarray, tau_r: np.ndarray, tau_s: np.ndarray | None = None,
-              h: float = 1e-3) -> np.ndarray:
-    """CV of the inter-spike intervals of a LIF neuron driven by (filtered) white noise.
-
-    Brunel (2000), Appendix A.1:
-
-        CV² = 2π (ν τ_m)² ∫_{y_r}^{y_θ} dx e^{x²} ∫_{-∞}^{x} dy e^{y²} (1 + erf y)²,
-
-    with y_θ = (V_th − μ)/σ, y_r = (V_0 − μ)/σ and ν the Siegert rate with the same
-    bounds.  For exponential synapses (``tau_s`` given) both bounds are shifted by
-    (α/2)√(τ_s/τ_m), α = √2 |ζ(1/2)| (Fourcaud & Brunel 2002), as for the rates.  The
-    double integral is evaluated in log space on a grid of step ``h`` (exact
-    trapezoidal accumulation of the inner integral), which is stable for any y.
-
-    Parameters
-    ----------
-    mu, sigma : array
-        Mean and standard deviation of the input in V (σ > 0), per population.
-    V_0_rel, V_th_rel : array
-        Reset and threshold relative to rest, in V.
-    tau_m, tau_r : array
-        Membrane time constant and refractory period in s.
-    tau_s : array, optional
-        Synaptic time constant in s (None: white noise / δ synapses).
-    h : float
-        Grid step in units of σ.
-
-    Returns
-    -------
-    np.ndarray
-        CV per population.
-    """
-    mu = np.atleast_1d(np.asarray(mu, dtype=float))
-    n = mu.size
-    sigma = check_positive("sigma", np.broadcast_to(np.asarray(sigma, float), (n,)), "V")
-    V_0 = np.broadcast_to(np.asarray(V_0_rel, float), (n,))
-    V_th = np.broadcast_to(np.asarray(V_th_rel, float), (n,))
-    tau_m = check_positive("tau_m", np.broadcast_to(np.asarray(tau_m, float), (n,)), "s")
-    tau_r = check_positive("tau_r", np.broadcast_to(np.asarray(tau_r, float), (n,)), "s",
-                           allow_zero=True)
-    shift = np.zeros(n)
-    if tau_s is not None:
-        tau_s = check_positive("tau_s", np.broadcast_to(np.asarray(tau_s, float), (n,)),
-                               "s")
-        shift = _ALPHA_SHIFT / 2.0 * np.sqrt(tau_s / tau_m)
-    y_th = (V_th - mu) / sigma + shift
-    y_r = (V_0 - mu) / sigma + shift
-    if np.any(y_th <= y_r):
-        raise ValueError("V_th_rel must exceed V_0_rel")
-    return np.array([_cv_single(y_r[i], y_th[i], tau_m[i], tau_r[i], h) for i in range(n)])
-
-
 def default_theory(model: Any, method: str = "shift", spectra: bool = True
                    ) -> dict[str, Any]:
     """Theory for ``model`` from neuromf's LIF modules.
@@ -320,31 +221,15 @@ def default_theory(model: Any, method: str = "shift", spectra: bool = True
     if stype == "exp":
         wp = lif.working_point(model, method=method)
         source = f"neuromf.lif.exp.working_point(method={method!r})"
-    elif hasattr(lif, "working_point"):
+    else:
         wp = lif.working_point(model)
         source = "neuromf.lif.delta.working_point"
-    else:
-        wp = {"firing_rates": lif.firing_rates(model)}
-        source = "neuromf.lif.delta.firing_rates"
-    if not isinstance(wp, dict):
-        wp = {"firing_rates": wp}
     out: dict[str, Any] = {"firing_rates": np.asarray(wp["firing_rates"], dtype=float),
                            "source": source}
     for key in ("mean_input", "std_input"):
-        if key in wp:
-            out[key] = np.asarray(wp[key], dtype=float)
-    params = model.network_params
-    if hasattr(lif, "cvs"):
-        out["cv"] = np.asarray(lif.cvs(model), dtype=float)
-        out["cv_source"] = f"neuromf.lif.{stype}.cvs"
-    elif "mean_input" in out and "std_input" in out:
-        out["cv"] = theory_cv(out["mean_input"], out["std_input"],
-                              params.get("V_0_rel", 0.0), params["V_th_rel"]
-                              if "V_th_rel" in params else
-                              np.asarray(params["V_th_abs"]) - np.asarray(params["V_0_abs"]),
-                              params["tau_m"], params["tau_r"],
-                              params.get("tau_s") if stype == "exp" else None)
-        out["cv_source"] = "neuromf.simulation.theory_cv (Brunel 2000, App. A.1)"
+        out[key] = np.asarray(wp[key], dtype=float)
+    out["cv"] = np.asarray(lif.cvs(model), dtype=float)
+    out["cv_source"] = f"neuromf.lif.{stype}.cvs (Brunel 2000, App. A.1)"
     if spectra and stype == "exp":
         try:
             from neuromf import network_properties  # noqa: PLC0415

@@ -35,7 +35,7 @@ def test_delta_cvs_against_mpmath_double_quadrature():
     delta.working_point(net)
     cv = delta.cvs(net)
     p, r = net.network_params, net.results
-    expected = _mp_cv(r["lif.delta.mean_input"][0], r["lif.delta.std_input"][0], 0.0,
+    expected = _mp_cv(r["lif.delta.mean_input"][0], r["lif.delta.std_input"][0], p["V_0_rel"][0],
                       p["V_th_rel"][0], p["tau_m"][0], p["tau_r"][0])
     assert cv[0] == pytest.approx(expected, rel=1e-8)
 

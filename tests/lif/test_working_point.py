@@ -60,7 +60,7 @@ def test_delta_rates_are_self_consistent_against_mpmath():
     wp = delta.working_point(net)
     p = net.network_params
     for a in range(2):
-        reference = mp_siegert(wp["mean_input"][a], wp["std_input"][a], 0.0,
+        reference = mp_siegert(wp["mean_input"][a], wp["std_input"][a], p["V_0_rel"][a],
                                p["V_th_rel"][a], p["tau_m"][a], p["tau_r"][a])
         assert wp["firing_rates"][a] == pytest.approx(reference, rel=1e-10)
     # state C of Brunel 2000 (AI): E and I identical by symmetry

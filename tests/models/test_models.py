@@ -133,7 +133,9 @@ def test_brunel2000_states(state, g, eta):
     assert p["nu_thr"] == pytest.approx(10.0)
     assert p["nu_ext"] == pytest.approx(eta * 10.0) and p["eta"] == pytest.approx(eta)
     np.testing.assert_allclose(p["J"], [[1e-4, -g * 1e-4]] * 2)
-    np.testing.assert_allclose(p["V_th_rel"], [10e-3, 10e-3])
+    # potentials relative to rest E_L = 0 (as mu is): reset 10 mV, threshold 20 mV
+    np.testing.assert_allclose(p["V_0_rel"], [10e-3, 10e-3])
+    np.testing.assert_allclose(p["V_th_rel"], [20e-3, 20e-3])
 
 
 def test_change_parameters_recomputes_derived():

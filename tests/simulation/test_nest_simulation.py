@@ -17,8 +17,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sim_models import REF_RATES_1VP, REF_RATES_2THREADS, ei_params, microcircuit_params, \
-    standin
+from sim_models import REF_RATES_1VP, REF_RATES_2THREADS, ei_params, microcircuit_params, standin
 
 from neuromf.simulation import (
     add_compare_arguments,
