@@ -170,7 +170,9 @@ def _effective_connectivity(transfer_function: Any, D: Any, J: Any, K: Any,
                          f"got {n_h} frequencies in transfer_function and {D.shape[0]} "
                          "in D")
     coupling = tau_m[:, None] * K * J
-    return coupling * H[..., :, None] * D
+    M = np.multiply(D, coupling, dtype=complex)
+    M *= H[..., :, None]
+    return M
 
 
 def _propagator(effective_connectivity: Any) -> np.ndarray:
@@ -202,8 +204,15 @@ def _solve(what: str, A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 def _resolvent(M: np.ndarray) -> np.ndarray:
     """``(1 - M)^-1`` for a stack of matrices."""
-    one = np.broadcast_to(np.eye(M.shape[-1], dtype=complex), M.shape)
-    return _solve("resolvent (1 - M)^-1", one - M, one)
+    A = np.negative(M)
+    diagonal = np.arange(M.shape[-1])
+    A[..., diagonal, diagonal] += 1.0
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        raise ValueError("cannot compute the resolvent (1 - M)^-1: 1 - M is singular at "
+                         "some frequency (an eigenvalue of the effective connectivity is "
+                         "exactly 1; the linearised network is at a bifurcation)") from None
 
 
 # ---------------------------------------------------------------------------
