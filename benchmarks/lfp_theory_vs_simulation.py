@@ -192,12 +192,12 @@ def run(t_sim: float = 10.0, threads: int = 2, seed: int = 12, t_seg: float = 0.
     f_th = omegas / (2 * np.pi)
     f_sim = om_s / (2 * np.pi)
     # same grid: df, 2 df, ... on both sides
-    idx = np.searchsorted(f_sim, f_th)
+    idx = np.rint(f_th / (f_sim[1] - f_sim[0])).astype(int)
     if not np.allclose(f_sim[idx], f_th):
         raise RuntimeError("theory and Welch frequencies differ")
     sim = {p: s[:, idx] for p, s in sim.items()}
     semi = {p: s[:, idx - 1] for p, s in semi.items()}
-    rate_sim = rate_sim[np.searchsorted(f_rate, f_th)].T
+    rate_sim = rate_sim[np.rint(f_th / (f_rate[1] - f_rate[0])).astype(int)].T
 
     agreement: dict = {"bands_hz": [list(b) for b in (BROAD,) + BANDS]}
     for probe in ("cdm", "lfp"):

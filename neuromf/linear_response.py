@@ -171,8 +171,10 @@ def _effective_connectivity(transfer_function: Any, D: Any, J: Any, K: Any,
                          "in D")
     coupling = tau_m[:, None] * K * J
     M = np.multiply(D, coupling, dtype=complex)
-    M *= H[..., :, None]
-    return M
+    if M.ndim == H.ndim + 1:          # D per frequency: scale in place (saves a copy)
+        M *= H[..., :, None]
+        return M
+    return M * H[..., :, None]
 
 
 def _propagator(effective_connectivity: Any) -> np.ndarray:
