@@ -104,6 +104,44 @@ def peak_frequency(f: np.ndarray, S: np.ndarray, band=BROAD, prominence: float =
     return float(fs[i])
 
 
+def static_feedback(net) -> dict:
+    """Zero-frequency effective connectivity with and without the variance channel.
+
+    The theory's ``M`` (NNMT convention) propagates rate changes through the mean input
+    only: ``M^mu_ab = tau_m K_ab J_ab dnu_a/dmu``.  A rate change also changes the
+    input variance ``sigma_a^2 = tau_m sum_b K_ab J_ab^2 nu_b`` (Brunel & Hakim 1999,
+    J Comput Neurosci 11: 1621), adding ``M^sigma_ab = tau_m K_ab J_ab^2
+    dnu_a/dsigma_a^2`` at omega = 0.  Derivatives of the shifted Siegert formula by
+    central differences.  Returns the leading eigenvalue of both matrices.
+    """
+    from neuromf.lif import exp as lif
+    from neuromf.special import shift_firing_rate
+
+    p = net.network_params
+    wp = lif.working_point(net)
+    mu, sigma = np.asarray(wp["mean_input"]), np.asarray(wp["std_input"])
+    n = mu.size
+    args = [np.broadcast_to(np.asarray(p[k], float), (n,))
+            for k in ("V_0_rel", "V_th_rel", "tau_m", "tau_r", "tau_s")]
+
+    def rate(m, s2):
+        return np.asarray(shift_firing_rate(m, np.sqrt(s2), *args), float)
+
+    h_mu, h_s2 = 1e-3 * sigma, 1e-3 * sigma ** 2
+    d_mu = (rate(mu + h_mu, sigma ** 2) - rate(mu - h_mu, sigma ** 2)) / (2 * h_mu)
+    d_s2 = (rate(mu, sigma ** 2 + h_s2) - rate(mu, sigma ** 2 - h_s2)) / (2 * h_s2)
+    tau = args[2][:, None]
+    K, J = np.asarray(p["K"], float), np.asarray(p["J"], float)
+    M_mu = tau * K * J * d_mu[:, None]
+    M_sigma = tau * K * J ** 2 * d_s2[:, None]
+
+    def lead(M):
+        ev = np.linalg.eigvals(M)
+        return complex(ev[np.argmax(np.abs(ev))])
+
+    return {"lambda0_mean_only": lead(M_mu), "lambda0_with_variance": lead(M_mu + M_sigma)}
+
+
 def simulated_cross_spectra(result, N: np.ndarray, dt: float, nperseg: int
                             ) -> tuple[np.ndarray, np.ndarray]:
     """Welch cross-spectral matrix of the simulated population-averaged rates.
@@ -166,6 +204,7 @@ def run(t_sim: float = 10.0, threads: int = 2, seed: int = 12, t_seg: float = 0.
         omegas, theory[probe] = LN.theory_spectrum(net, k)
     rate_theory = np.asarray(linear_response.power_spectra(net))
     nu_theory = np.asarray(net.results["lif.exp.firing_rates"], float)
+    out["feedback"] = static_feedback(net)
     out["timings"]["theory"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -208,8 +247,9 @@ def run(t_sim: float = 10.0, threads: int = 2, seed: int = 12, t_seg: float = 0.
             agreement[probe]["ratio_sim_over_kernels_x_sim_cross_spectra"] = [
                 (band_mean(f_th, sim[probe], b) / band_mean(f_th, semi[probe], b)).tolist()
                 for b in (BROAD,) + BANDS]
-        agreement[probe]["peak_hz_theory"] = [peak_frequency(f_th, s) for s in theory[probe]]
-        agreement[probe]["peak_hz_simulation"] = [peak_frequency(f_th, s) for s in sim[probe]]
+        for key, spectra in (("peak_hz_theory", theory), ("peak_hz_simulation", sim)):
+            peaks = [peak_frequency(f_th, s) for s in spectra[probe]]
+            agreement[probe][key] = [None if p is None else round(p, 1) for p in peaks]
     agreement["rates"] = {"ratio_sim_over_theory": [
         (band_mean(f_th, rate_sim, b) / band_mean(f_th, rate_theory.T, b)).tolist()
         for b in (BROAD,) + BANDS]}
@@ -225,7 +265,7 @@ def run(t_sim: float = 10.0, threads: int = 2, seed: int = 12, t_seg: float = 0.
 def report(out: dict) -> str:
     """Human-readable agreement table."""
     a = out["agreement"]
-    names = ["%g-%g Hz" % tuple(b) for b in a["bands_hz"]]
+    names = [f"{b[0]:g}-{b[1]:g} Hz" for b in a["bands_hz"]]
     lines = [f"E-I network, N = {out['N'].astype(int).tolist()}, simulated {out['t_sim']} s, "
              f"Welch resolution {out['df']:g} Hz",
              f"rates (1/s): theory {np.round(out['nu_theory'], 2).tolist()}, "
@@ -245,6 +285,10 @@ def report(out: dict) -> str:
         lf = np.array(a["lfp"]["ratio_sim_over_kernels_x_sim_cross_spectra"])
         lines.append("simulated signal / (kernels x simulated rate cross-spectra), "
                      f"{names[0]}: CDM {c[0]:.3f}, LFP {lf[0].min():.3f}-{lf[0].max():.3f}")
+    fb = out["feedback"]
+    lines.append("leading eigenvalue of the effective connectivity at f = 0: mean channel "
+                 f"(theory) {fb['lambda0_mean_only'].real:.2f}, with the variance channel "
+                 f"{fb['lambda0_with_variance'].real:.2f}")
     lines.append(f"CDM peak: theory {a['cdm']['peak_hz_theory'][0]} Hz, simulation "
                  f"{a['cdm']['peak_hz_simulation'][0]} Hz (None: no peak)")
     pt, ps = a["lfp"]["peak_hz_theory"], a["lfp"]["peak_hz_simulation"]
@@ -274,10 +318,10 @@ def plot(out: dict, path: str | Path, lfp_channels=(0, 4, 8, 12)) -> None:
     a.set_title("population-rate spectra", fontsize=9)
     a.set_ylabel("PSD (1/s)")
     a = ax[0, 1]
-    a.loglog(f, out["simulation"]["cdm"][0], color="0.4", lw=0.8, label="simulation")
+    a.loglog(f, out["simulation"]["cdm"][0], color="0.5", lw=1.5, label="simulation")
     if out["semi"]:
-        a.loglog(f, out["semi"]["cdm"][0], color="C2", lw=1, ls=":",
-                 label="kernels x simulated cross-spectra")
+        a.loglog(f, out["semi"]["cdm"][0], color="C1", lw=0.7,
+                 label="kernels x simulated rate cross-spectra")
     a.loglog(f, out["theory"]["cdm"][0], color="k", lw=2, ls="--", label="theory")
     a.set_title("current dipole moment p_z", fontsize=9)
     a.set_ylabel("PSD ((A m)^2/Hz)")
@@ -290,11 +334,11 @@ def plot(out: dict, path: str | Path, lfp_channels=(0, 4, 8, 12)) -> None:
     a.set_title("LFP (thin: simulation, dashed: theory)", fontsize=9)
     a.set_ylabel("PSD (V^2/Hz)")
     a = ax[1, 1]
-    a.semilogx(f, out["simulation"]["cdm"][0] / out["theory"]["cdm"][0], color="k", lw=1,
-               label="CDM")
     for j, c in enumerate(lfp_channels):
         a.semilogx(f, out["simulation"]["lfp"][c] / out["theory"]["lfp"][c],
                    color=colors[j], lw=0.6, alpha=0.8)
+    a.semilogx(f, out["simulation"]["cdm"][0] / out["theory"]["cdm"][0], color="k", lw=1.2,
+               label="CDM")
     a.axhline(1, color="0.5", lw=0.5)
     a.set_ylim(0, 4)
     a.set_title("simulation / theory (CDM black, LFP colours)", fontsize=9)
@@ -303,7 +347,7 @@ def plot(out: dict, path: str | Path, lfp_channels=(0, 4, 8, 12)) -> None:
         a.set_xlim(f[0], 500)
         a.legend(fontsize=7, frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    fig.savefig(path, dpi=75, pil_kwargs={"optimize": True})
     plt.close(fig)
 
 
@@ -325,12 +369,15 @@ def main() -> None:
     args = ap.parse_args()
     out = run(t_sim=args.t_sim, threads=args.threads, seed=args.seed)
     print(report(out))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     plot(out, args.out)
     print(f"figure: {args.out}")
     if args.json:
         Path(args.json).write_text(json.dumps(_jsonable(
             {k: out[k] for k in ("agreement", "nu_theory", "nu_simulation", "cv_simulation",
-                                 "corr_simulation", "timings", "t_sim", "df")}), indent=1))
+                                 "corr_simulation", "timings", "t_sim", "df")}
+            | {"feedback": {k: [v.real, v.imag] for k, v in out["feedback"].items()}}),
+            indent=1))
 
 
 if __name__ == "__main__":

@@ -265,6 +265,21 @@ def _steepest_descent(x, om, h, m_nodes):
     return scale, i0 * phase, i1 * phase, i2 * phase
 
 
+def _steepest_descent_refining(x, om, h, m_nodes, refinements: int = 3):
+    """:func:`_steepest_descent`, retried with half the step (same path length) when
+    the path-following Newton iteration fails: the predictor of a long step can land
+    off the path (seen at x ~ 0.7, Omega ~ 10 and x ~ 8.5, Omega ~ 0.8).  A finer rule
+    is at least as accurate."""
+    for attempt in range(refinements + 1):
+        try:
+            return _steepest_descent(x, om, h, m_nodes)
+        except RuntimeError:
+            if attempt == refinements:
+                raise
+            h, m_nodes = 0.5 * h, 2 * m_nodes
+    raise AssertionError("unreachable")
+
+
 # ---------------------------------------------------------------------------
 # dispatch: the three basic quantities in "Q form"
 # ---------------------------------------------------------------------------
@@ -298,7 +313,7 @@ def _basic(x, om, t_l):
                 continue
             h, m_nodes = _SD_FINE if fine else _SD_COARSE
             xs, oms = x[sel], om[sel]
-            sc, i0, i1, i2 = _steepest_descent(xs, oms, h, m_nodes)
+            sc, i0, i1, i2 = _steepest_descent_refining(xs, oms, h, m_nodes)
             # Gamma(1 + i Om) Psi = i Om I_0 = I_2 - x I_1 (DLMF 12.8.1)
             p0 = np.where(xs <= 0, i2 - xs * i1, 1j * oms * i0)
             s0 = sc.copy()
