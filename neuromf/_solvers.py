@@ -214,3 +214,62 @@ def _solve_newton(phi: Callable, nu: np.ndarray, rtol: float, maxiter: int,
         return nu
     raise RuntimeError(f"Newton iteration for the firing rates did not converge after "
                        f"{iterations} iterations; last max residual {residual:e} Hz")
+
+
+def _batched_newton(residual_and_jacobian: Callable, nu: np.ndarray, rtol: float = 1e-12,
+                    maxiter: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Damped Newton for many independent rate systems at once.
+
+    Parameters
+    ----------
+    residual_and_jacobian : callable
+        ``f(nu, index) -> (F, dF/dnu)`` for the systems ``index`` (an index array or
+        slice into the G systems) at rates ``nu`` of shape (len(index), n): residuals
+        and Jacobians (…, n, n) of ``F = Phi(nu) - nu``.
+    nu : array (G, n)
+        Initial rates (Hz).
+
+    Returns
+    -------
+    nu, converged, stable : arrays of shapes (G, n), (G,), (G,)
+        ``stable`` marks linearly stable fixed points of ``d nu/ds = F(nu)`` (all
+        eigenvalues of dF/dnu with negative real part).  Systems that did not converge
+        or are unstable are for the caller to solve one by one.
+    """
+    nu = np.array(nu, dtype=float)
+    F, jac = residual_and_jacobian(nu, slice(None))
+    stalled = np.zeros(len(nu), dtype=bool)
+    for _ in range(maxiter):
+        tol = rtol * np.abs(nu) + 1e-14 * np.maximum(1.0, np.max(np.abs(nu), axis=1,
+                                                                  keepdims=True))
+        active = (~np.all(np.abs(F) <= tol, axis=1) & np.all(np.isfinite(F), axis=1)
+                  & ~stalled)
+        if not np.any(active):
+            break
+        idx = np.flatnonzero(active)
+        try:
+            step = np.linalg.solve(jac[idx], -F[idx][..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            break
+        norm = np.linalg.norm(F[idx], axis=1)
+        damping = np.ones(idx.size)
+        pending = np.ones(idx.size, dtype=bool)
+        new_nu, new_F, new_jac = nu[idx].copy(), F[idx].copy(), jac[idx].copy()
+        for _ in range(20):
+            trial = np.maximum(nu[idx] + damping[:, None] * step, 0.0)
+            F_trial, jac_trial = residual_and_jacobian(trial, idx)
+            better = pending & (np.linalg.norm(F_trial, axis=1) < norm)
+            new_nu[better], new_F[better], new_jac[better] = (trial[better], F_trial[better],
+                                                              jac_trial[better])
+            pending &= ~better
+            if not np.any(pending):
+                break
+            damping[pending] *= 0.5
+        nu[idx], F[idx], jac[idx] = new_nu, new_F, new_jac
+        stalled[idx[pending]] = True     # no descent along the Newton direction
+    tol = rtol * np.abs(nu) + 1e-14 * np.maximum(1.0, np.max(np.abs(nu), axis=1, keepdims=True))
+    converged = np.all(np.abs(F) <= tol, axis=1)
+    stable = np.zeros(len(nu), dtype=bool)
+    finite = np.all(np.isfinite(jac), axis=(1, 2))
+    stable[finite] = np.all(np.linalg.eigvals(jac[finite]).real < 0, axis=1)
+    return nu, converged, stable

@@ -7,9 +7,12 @@
 
 * Axis values are quantities or plain numbers in the unit the model was given that
   parameter in (``nu_ext`` in Hz for the built-in microcircuit, ``tau_m`` in ms, ...).
-* ``workers=1`` evaluates in this process, ``workers=N`` in N local processes,
-  ``scheduler='tcp://host:8786'`` (or a ``distributed.Client``) on a Dask cluster
-  (extra ``dask``).
+* Working points ('rates', 'mean_input', 'std_input'; 'shift' or δ synapses) are
+  vectorized: each batch of grid points is solved in one Newton iteration over all of
+  them (:func:`batched_working_points`); other quantities are evaluated point by point.
+* Batches run in this process (``workers=1``), in N local processes (``workers=N``),
+  or on a Dask cluster (``scheduler='tcp://host:8786'`` or a ``distributed.Client``;
+  extra ``dask``).
 * With ``out=`` the labeled result (axis names, values, units) is written to HDF5
   after every batch of finished points; running the same scan again with the same
   file resumes: finished grid points are not recomputed.
@@ -178,15 +181,100 @@ class ScanResult:
 # evaluation
 # ---------------------------------------------------------------------------
 
+_WORKING_POINT_QUANTITIES = {"rates": "firing_rates", "mean_input": "mean_input",
+                              "std_input": "std_input"}
+
+
+def _stack(networks, key, n):
+    return np.stack([np.broadcast_to(np.asarray(net.network_params[key], dtype=float), (n,))
+                     for net in networks])
+
+
+def batched_working_points(networks: Sequence[Any], method: str = "shift") -> dict:
+    """Working points of many networks of the same size, solved together.
+
+    One damped Newton iteration runs on all networks at once (vectorized rate functions,
+    analytic Jacobians ``dPhi/dmu · dmu/dnu + dPhi/dsigma · dsigma/dnu``); networks
+    where it does not converge to a linearly stable fixed point are solved one by one
+    with the default solver, so the result equals :func:`neuromf.lif.exp.working_point`
+    (``method='shift'``) or :func:`neuromf.lif.delta.working_point` for every network.
+
+    Returns ``{'firing_rates', 'mean_input', 'std_input'}``, each of shape (G, n).
+    """
+    from . import _solvers
+    from .lif import _general
+    from .special import _siegert
+
+    kind = _synapse_type(networks[0])
+    n = len(networks[0].network_params["populations"])
+    KJ = np.stack([np.asarray(net.network_params["K"], float)
+                   * np.asarray(net.network_params["J"], float) for net in networks])
+    KJ2 = np.stack([np.asarray(net.network_params["K"], float)
+                    * np.asarray(net.network_params["J"], float) ** 2 for net in networks])
+    tau_m = _stack(networks, "tau_m", n)
+    tau_r = _stack(networks, "tau_r", n)
+    V_0 = _stack(networks, "V_0_rel", n)
+    V_th = _stack(networks, "V_th_rel", n)
+    ext_mu, ext_var = [], []
+    for net in networks:
+        p = net.network_params
+        zero = np.zeros(n)
+        ext_mu.append(_general._mean_input(zero, p["J"], p["K"], 1.0, p["J_ext"], p["K_ext"],
+                                           p["nu_ext"], p.get("I_ext"), p.get("C")))
+        ext_var.append(_general._std_input(zero, p["J"], p["K"], 1.0, p["J_ext"], p["K_ext"],
+                                           p["nu_ext"]) ** 2)
+    ext_mu, ext_var = np.broadcast_to(ext_mu, (len(networks), n)), np.array(ext_var)
+    shift = 0.0
+    if kind == "exp":
+        shift = _siegert.ALPHA_SHIFT / 2 * np.sqrt(_stack(networks, "tau_s", n) / tau_m)
+
+    c = np.broadcast_to(shift, tau_m.shape)
+
+    def inputs(nu, g):
+        mu = tau_m[g] * (np.einsum("gab,gb->ga", KJ[g], nu) + ext_mu[g])
+        sigma = np.sqrt(tau_m[g] * (np.einsum("gab,gb->ga", KJ2[g], nu) + ext_var[g]))
+        return mu, sigma
+
+    def residual_and_jacobian(nu, g):
+        mu, sigma = inputs(nu, g)
+        t_m, t_r, cg = tau_m[g], tau_r[g], c[g]
+        V_0s, V_ths = V_0[g] + cg * sigma, V_th[g] + cg * sigma
+        rate = _siegert.delta_firing_rate(mu, sigma, V_0s, V_ths, t_m, t_r)
+        d_mu = _siegert.d_delta_firing_rate_d_mu(mu, sigma, V_0s, V_ths, t_m, t_r)
+        # Phi(mu, sigma) = S(mu, sigma, V_0 + c sigma, V_th + c sigma): dPhi/dsigma =
+        # dS/dsigma - c dS/dmu, since S depends on (V - mu)/sigma
+        d_sigma = (_siegert.d_delta_firing_rate_d_sigma(mu, sigma, V_0s, V_ths, t_m, t_r)
+                   - cg * d_mu)
+        jac = ((d_mu * t_m)[..., None] * KJ[g]
+               + (d_sigma * t_m / (2 * sigma))[..., None] * KJ2[g]
+               - np.eye(n))
+        return rate - nu, jac
+
+    with np.errstate(all="ignore"):
+        nu, converged, stable = _solvers._batched_newton(residual_and_jacobian,
+                                                         np.zeros((len(networks), n)))
+    for g in np.flatnonzero(~(converged & stable)):
+        nu[g] = _working_point(networks[g], method)["firing_rates"]
+    mu, sigma = inputs(nu, slice(None))
+    return {"firing_rates": nu, "mean_input": mu, "std_input": sigma}
+
+
 def _evaluate_points(network, names: Sequence[str], points: Sequence[tuple],
                      units: Sequence[str], quantity: str, method: str) -> list[np.ndarray]:
-    """Evaluate ``quantity`` at several grid points (runs in worker processes too)."""
+    """Evaluate ``quantity`` at several grid points (runs in worker processes too).
+
+    Working-point quantities of 'shift' and δ-synapse models are solved for all points
+    together (:func:`batched_working_points`); other quantities point by point.
+    """
+    networks = [network.change_parameters(dict(zip(names, point))) for point in points]
+    batched = (quantity in _WORKING_POINT_QUANTITIES and len(networks) > 1
+               and (method == "shift" or _synapse_type(network) == "delta")
+               and len({np.shape(net.network_params["K"]) for net in networks}) == 1)
+    if batched:
+        result = batched_working_points(networks, method)[_WORKING_POINT_QUANTITIES[quantity]]
+        return list(result)
     func = QUANTITIES[quantity][0]
-    out = []
-    for point in points:
-        net = network.change_parameters(dict(zip(names, point)))   # SI values
-        out.append(np.asarray(func(net, method)))
-    return out
+    return [np.asarray(func(net, method)) for net in networks]
 
 
 def _resolve_axes(network, params: Mapping[str, Any]) -> tuple[list, list, list]:
@@ -246,7 +334,7 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
     progress : bool
         Show a progress bar on stderr for scans longer than a second.
     batch_size : int, optional
-        Grid points per task (default: about 4 tasks per worker, at most 50 points).
+        Grid points per task (default: about 4 tasks per worker, at most 200 points).
 
     Returns
     -------
@@ -292,7 +380,8 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
     n_tasks_per_worker = 4
     parallel = max(workers, 1) if scheduler is None else 8
     if batch_size is None:
-        batch_size = max(1, min(50, len(todo) // (parallel * n_tasks_per_worker) or 1))
+        # working points are solved batch-wise in one vectorized Newton iteration
+        batch_size = max(1, min(200, len(todo) // (parallel * n_tasks_per_worker) or 1))
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
 
     def points_of(batch):

@@ -127,3 +127,18 @@ def test_linear_response_and_stability_quantities():
     spectra = neuromf.scan._spectra(neuromf.models.Microcircuit(), "shift")
     freqs = neuromf.models.Microcircuit().analysis_params["omegas"] / (2 * np.pi)
     np.testing.assert_array_equal(peak.data[0], freqs[np.argmax(spectra, axis=0)])
+
+
+def test_batched_working_points_equal_one_by_one():
+    """The vectorized solver (all grid points in one Newton iteration) must find the same
+    stable fixed points as the default solver applied to each network."""
+    from neuromf.scan import batched_working_points
+
+    net = neuromf.models.Microcircuit()
+    networks = [net.change_parameters({"g": g, "nu_ext": nu})
+                for g in (3.0, 4.5, 6.0, 8.0) for nu in (5.0, 8.0, 12.0, 20.0)]
+    batched = batched_working_points(networks)
+    for i, single in enumerate(networks):
+        wp = neuromf.lif.exp.working_point(single)
+        for key in ("firing_rates", "mean_input", "std_input"):
+            np.testing.assert_allclose(batched[key][i], wp[key], rtol=1e-10, atol=1e-14)
