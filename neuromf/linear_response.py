@@ -515,6 +515,20 @@ def _sensitivity_from_modes(M: np.ndarray, lam: np.ndarray, right: np.ndarray,
     }
 
 
+def _stack_with_frequencies(effective_connectivity: Any, analysis_frequencies: Any
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """M as a (n_freq, n, n) stack and its frequencies (Hz), checked to match."""
+    M = _as_square_stack("effective_connectivity", effective_connectivity)
+    if M.ndim == 2:
+        M = M[None]
+    freqs = np.atleast_1d(np.asarray(check_finite("analysis_frequencies",
+                                                  analysis_frequencies, "Hz"), dtype=float))
+    if freqs.shape != (M.shape[0],):
+        raise ValueError(f"analysis_frequencies must have shape ({M.shape[0]},) to match "
+                         f"the effective connectivity, got shape {freqs.shape}")
+    return M, freqs
+
+
 def _sensitivity_measure(effective_connectivity: Any, frequency: float,
                          analysis_frequencies: Any, resorted_eigenvalues_mask: Any = None,
                          eigenvalue_index: Any = None) -> dict:
@@ -551,14 +565,7 @@ def _sensitivity_measure(effective_connectivity: Any, frequency: float,
         ``k``, ``k_per`` (2-vectors in the complex plane), ``sensitivity`` (complex
         n x n), ``sensitivity_amp``, ``sensitivity_freq`` (real n x n).
     """
-    M = _as_square_stack("effective_connectivity", effective_connectivity)
-    if M.ndim == 2:
-        M = M[None]
-    freqs = np.atleast_1d(np.asarray(check_finite("analysis_frequencies",
-                                                  analysis_frequencies, "Hz"), dtype=float))
-    if freqs.shape != (M.shape[0],):
-        raise ValueError(f"analysis_frequencies must have shape ({M.shape[0]},) to match "
-                         f"the effective connectivity, got shape {freqs.shape}")
+    M, freqs = _stack_with_frequencies(effective_connectivity, analysis_frequencies)
     frequency = float(check_finite("frequency", frequency, "Hz"))
     if frequency < freqs.min() or frequency > freqs.max():
         warnings.warn(f"frequency {frequency} Hz lies outside the analysis frequencies "
@@ -607,14 +614,7 @@ def _sensitivity_measure_all_eigenmodes(effective_connectivity: Any,
         ``{str(k): sensitivity dict of trajectory k}`` (string keys, as NNMT, so that
         the result can be stored in HDF5).
     """
-    M = _as_square_stack("effective_connectivity", effective_connectivity)
-    if M.ndim == 2:
-        M = M[None]
-    freqs = np.atleast_1d(np.asarray(check_finite("analysis_frequencies",
-                                                  analysis_frequencies, "Hz"), dtype=float))
-    if freqs.shape != (M.shape[0],):
-        raise ValueError(f"analysis_frequencies must have shape ({M.shape[0]},) to match "
-                         f"the effective connectivity, got shape {freqs.shape}")
+    M, freqs = _stack_with_frequencies(effective_connectivity, analysis_frequencies)
     lam, right = np.linalg.eig(M)
     resorted, mask = _match_eigenvalues_across_frequencies(lam, margin=margin,
                                                            frequencies=freqs)
