@@ -32,7 +32,8 @@ def _synapse_type(net) -> str:
     return str(kind)
 
 
-def _print_table(populations, columns: dict[str, tuple[np.ndarray, str]], file=sys.stdout):
+def _print_table(populations, columns: dict[str, tuple[np.ndarray, str]], file=None):
+    file = sys.stdout if file is None else file
     names = [str(p) for p in populations]
     width = max(10, max(len(n) for n in names) + 2)
     header = f"{'population':<{width}}" + "".join(f"{h:>16}" for h in columns)

@@ -1,0 +1,60 @@
+"""The ``neuromf`` command: models, analyze (working point + linear response).
+
+Reference for the printed and saved numbers: the library functions called directly on
+the same model (the CLI must not compute anything differently).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+import neuromf
+from neuromf.cli import main
+from neuromf.input_output import load_h5
+
+
+def test_models_lists_builtin_sets(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for name in ("potjans2014", "bos2016", "senk2020", "brunel2000_C"):
+        assert name in out
+
+
+def test_analyze_exp_model_writes_results_and_figures(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["analyze", "senk2020", "--freqs", "1:200:5", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "dominant eigenmode" in printed
+    for name in ("results.h5", "working_point.png", "power_spectra.png",
+                 "transfer_functions.png", "eigenvalues.png"):
+        assert (out / name).is_file(), name
+    saved = load_h5(out / "results.h5")
+    results = saved["results"]
+    net = neuromf.models.load_model("senk2020")
+    wp = neuromf.lif.exp.working_point(net)
+    rates = results["lif.exp.firing_rates"]
+    assert rates["unit"] == "hertz"
+    np.testing.assert_allclose(rates["val"], wp["firing_rates"], rtol=1e-12)
+    spectra = results["lif.exp.power_spectra"]["val"]
+    assert spectra.shape == (len(np.arange(1, 200, 5)), 2)
+    assert saved["analysis_params"]["df"]["val"] == 5.0
+    assert f"{wp['firing_rates'][0]:.4f}" in printed
+
+
+def test_analyze_delta_model_and_taylor(tmp_path):
+    assert main(["analyze", "brunel2000_C", "--out", str(tmp_path / "b")]) == 0
+    saved = load_h5(tmp_path / "b" / "results.h5")["results"]
+    assert "lif.delta.firing_rates" in saved
+    assert main(["analyze", "potjans2014", "--method", "taylor", "--freqs", "10:300:50",
+                 "--out", str(tmp_path / "t")]) == 0
+
+
+def test_analyze_unknown_model_fails_cleanly():
+    proc = subprocess.run([sys.executable, "-m", "neuromf", "analyze", "no_such_model"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "unknown model 'no_such_model'" in proc.stderr
+    assert "Traceback" not in proc.stderr
