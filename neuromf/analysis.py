@@ -11,7 +11,7 @@ import numpy as np
 
 from . import linear_response, network_properties
 from ._progress import ProgressBar
-from .lif import exp
+from .lif import delta, exp
 from .plotting import (
     plot_eigenvalue_trajectories,
     plot_power_spectra,
@@ -33,8 +33,12 @@ def dominant_eigenmode(eigenvalues: np.ndarray, freqs: np.ndarray) -> dict:
 
 
 def linear_response_report(net: Any, method: str, out: Path, progress: bool = True,
-                           print_summary: bool = True) -> list[Path]:
-    """Compute the linear response of an exp-synapse network and write figures.
+                           print_summary: bool = True, synapse_type: str = "exp"
+                           ) -> list[Path]:
+    """Compute the linear response of a network and write figures.
+
+    ``synapse_type`` 'exp' (``method`` 'shift' or 'taylor') or 'delta' (white-noise
+    transfer function, Brunel & Hakim 1999).
 
     Results are stored in ``net.results`` (saved by the caller); returns the written
     figure paths.
@@ -44,19 +48,24 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
     freqs = net.analysis_params["omegas"] / (2 * np.pi)
     steps = ["transfer function", "delays", "effective connectivity", "power spectra",
              "eigenvalues", "sensitivity"]
+    prefix = "lif.delta." if synapse_type == "delta" else "lif.exp."
     with ProgressBar(len(steps), label="linear response", enabled=progress) as bar:
-        transfer = exp.transfer_function(net, method=method)
+        if synapse_type == "delta":
+            transfer = delta.transfer_function(net)
+        else:
+            transfer = exp.transfer_function(net, method=method)
         bar.update()
         network_properties.delay_dist_matrix(net)
         bar.update()
-        linear_response.effective_connectivity(net)
+        linear_response.effective_connectivity(net, prefix=prefix)
         bar.update()
-        spectra = linear_response.power_spectra(net)
+        spectra = linear_response.power_spectra(net, prefix=prefix)
         bar.update()
-        eigenvalues = linear_response.eigen_spectra(net, quantity="MH")
+        eigenvalues = linear_response.eigen_spectra(net, quantity="MH", prefix=prefix)
         bar.update()
         mode = dominant_eigenmode(eigenvalues, freqs)
-        sensitivity = linear_response.sensitivity_measure(net, frequency=mode["frequency"])
+        sensitivity = linear_response.sensitivity_measure(net, frequency=mode["frequency"],
+                                                          prefix=prefix)
         bar.update()
     net.results["analysis.dominant_eigenmode"] = mode
     if print_summary:
@@ -64,8 +73,8 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
         order = np.argsort(-np.abs(amp), axis=None)[:3]
         print(f"dominant eigenmode: λ = {mode['eigenvalue']:.4f} at "
               f"{mode['frequency']:.2f} Hz, |1 − λ| = {mode['distance_to_instability']:.4f}")
-        print("connections that move it most towards instability "
-              "(amplitude sensitivity, Bos et al. 2016):")
+        print("largest amplitude sensitivities (Bos et al. 2016, Eq. 7; positive: a stronger "
+              "connection moves the mode towards instability):")
         for flat in order:
             a, b = np.unravel_index(flat, amp.shape)
             print(f"  {pops[b]:>6} -> {pops[a]:<6} {amp[a, b]:+.4f}")

@@ -94,7 +94,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     _print_table(pops, {"rate (Hz)": (wp["firing_rates"], ".4f"),
                         "mu (mV)": (1e3 * wp["mean_input"], ".4f"),
                         "sigma (mV)": (1e3 * wp["std_input"], ".4f")})
-    extra = _linear_response(net, kind, args.method, out) if kind == "exp" else []
+    extra = _linear_response(net, kind, args.method, out)
     net.save_results(out / "results.h5")
     fig = plot_working_point(pops, wp["firing_rates"], wp["mean_input"], wp["std_input"],
                              title=f"{name}: working point")
@@ -110,7 +110,7 @@ def _linear_response(net, kind: str, method: str, out: Path) -> list[Path]:
     if "omegas" not in net.analysis_params or not len(net.analysis_params["omegas"]):
         print("no analysis frequencies: skipping the linear response (give --freqs)")
         return []
-    return linear_response_report(net, method, out)
+    return linear_response_report(net, method, out, synapse_type=kind)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -57,6 +57,8 @@ __all__ = [
     "pairwise_covariances", "_pairwise_covariances",
 ]
 
+#: Result-key prefix of the neuron model whose transfer function is used: 'lif.exp.'
+#: (NNMT's convention, the default) or 'lif.delta.' (δ synapses, keyword ``prefix``).
 _PREFIX = "lif.exp."
 _DELAY_KEY = "network_properties.delay_dist_matrix"
 
@@ -763,62 +765,65 @@ def _result(network: Any, name: str, key: str) -> dict:
     return get_required_results(network, [name], [key])
 
 
-def effective_connectivity(network: Any) -> np.ndarray:
+def effective_connectivity(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:
     """Effective connectivity of a network; see :func:`_effective_connectivity`.
 
     Needs ``'lif.exp.transfer_function'`` and ``'network_properties.delay_dist_matrix'``
     at the same frequencies and the parameters ``J``, ``K``, ``tau_m``.  Cached under
-    ``'lif.exp.effective_connectivity'``.
+    ``'lif.exp.effective_connectivity'``.  With ``prefix='lif.delta.'`` (as the
+    network functions of :mod:`neuromf.lif.delta` do) the δ-synapse results are used
+    and stored instead; the same holds for all network-level functions below.
     """
     params = get_required_network_params(network, _effective_connectivity,
                                          exclude=["transfer_function", "D"])
     params.update(get_required_results(network, ["transfer_function", "D"],
-                                       [_PREFIX + "transfer_function", _DELAY_KEY]))
+                                       [prefix + "transfer_function", _DELAY_KEY]))
     return _cache(network, _effective_connectivity, params,
-                  _PREFIX + "effective_connectivity", "dimensionless")
+                  prefix + "effective_connectivity", "dimensionless")
 
 
-def propagator(network: Any) -> np.ndarray:
+def propagator(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:
     """Propagator of a network; see :func:`_propagator`.
 
     Needs ``'lif.exp.effective_connectivity'``; cached under ``'lif.exp.propagator'``.
     """
-    params = _result(network, "effective_connectivity", _PREFIX + "effective_connectivity")
-    return _cache(network, _propagator, params, _PREFIX + "propagator", "dimensionless")
+    params = _result(network, "effective_connectivity", prefix + "effective_connectivity")
+    return _cache(network, _propagator, params, prefix + "propagator", "dimensionless")
 
 
-def _spectrum_params(network: Any, func: Any) -> dict:
+def _spectrum_params(network: Any, func: Any, prefix: str) -> dict:
     params = get_required_network_params(network, func,
                                          exclude=["nu", "effective_connectivity"])
     params.update(get_required_results(
         network, ["nu", "effective_connectivity"],
-        [_PREFIX + "firing_rates", _PREFIX + "effective_connectivity"]))
+        [prefix + "firing_rates", prefix + "effective_connectivity"]))
     return params
 
 
-def cross_spectral_matrix(network: Any) -> np.ndarray:
+def cross_spectral_matrix(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:
     """Cross-spectral matrix of the population rates; see :func:`_cross_spectral_matrix`.
 
     Needs ``'lif.exp.firing_rates'`` and ``'lif.exp.effective_connectivity'``; cached
     under ``'lif.exp.cross_spectral_matrix'`` (Hz).
     """
     return _cache(network, _cross_spectral_matrix,
-                  _spectrum_params(network, _cross_spectral_matrix),
-                  _PREFIX + "cross_spectral_matrix", "hertz")
+                  _spectrum_params(network, _cross_spectral_matrix, prefix),
+                  prefix + "cross_spectral_matrix", "hertz")
 
 
-def power_spectra(network: Any) -> np.ndarray:
+def power_spectra(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:
     """Power spectra of the population rates (Bos et al. 2016, Eq. 18).
 
     See :func:`_power_spectra`.  Needs ``'lif.exp.firing_rates'`` and
     ``'lif.exp.effective_connectivity'``; cached under ``'lif.exp.power_spectra'`` in Hz
     (NNMT labels the same numbers 'hertz ** 2').
     """
-    return _cache(network, _power_spectra, _spectrum_params(network, _power_spectra),
-                  _PREFIX + "power_spectra", "hertz")
+    return _cache(network, _power_spectra, _spectrum_params(network, _power_spectra, prefix),
+                  prefix + "power_spectra", "hertz")
 
 
-def eigen_spectra(network: Any, quantity: str = "MH", return_vectors: bool = False
+def eigen_spectra(network: Any, quantity: str = "MH", return_vectors: bool = False, *,
+                  prefix: str = _PREFIX
                   ) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Eigenvalues (and eigenvectors) of M, P, P^-1 or (1 - M)^-1; see :func:`_eigen_spectra`.
 
@@ -827,13 +832,13 @@ def eigen_spectra(network: Any, quantity: str = "MH", return_vectors: bool = Fal
     ``'lif.exp.left_eigenvectors'`` with ``return_vectors``).
     """
     check_choice("quantity", quantity, EIGEN_QUANTITIES)
-    params = _result(network, "effective_connectivity", _PREFIX + "effective_connectivity")
+    params = _result(network, "effective_connectivity", prefix + "effective_connectivity")
     params["quantity"] = quantity
     params["return_vectors"] = bool(return_vectors)
-    keys = [f"{_PREFIX}eigen_spectra_{quantity}"]
+    keys = [f"{prefix}eigen_spectra_{quantity}"]
     units = ["dimensionless"]
     if return_vectors:
-        keys += [_PREFIX + "right_eigenvectors", _PREFIX + "left_eigenvectors"]
+        keys += [prefix + "right_eigenvectors", prefix + "left_eigenvectors"]
         units += ["dimensionless", "dimensionless"]
     return _cache(network, _eigen_spectra, params, keys if return_vectors else keys[0],
                   units if return_vectors else units[0])
@@ -849,7 +854,7 @@ def _analysis_frequencies(network: Any) -> np.ndarray:
 
 
 def sensitivity_measure(network: Any, frequency: float, resorted_eigenvalues_mask: Any = None,
-                        eigenvalue_index: Any = None) -> dict:
+                        eigenvalue_index: Any = None, *, prefix: str = _PREFIX) -> dict:
     """Sensitivity measure (Bos et al. 2016, Eq. 7); see :func:`_sensitivity_measure`.
 
     ``frequency`` in Hz (or a pint quantity).  Needs ``'lif.exp.effective_connectivity'``
@@ -857,26 +862,27 @@ def sensitivity_measure(network: Any, frequency: float, resorted_eigenvalues_mas
     """
     if hasattr(frequency, "to") and hasattr(frequency, "magnitude"):
         frequency = frequency.to("Hz").magnitude
-    params = _result(network, "effective_connectivity", _PREFIX + "effective_connectivity")
+    params = _result(network, "effective_connectivity", prefix + "effective_connectivity")
     params["frequency"] = float(frequency)
     params["analysis_frequencies"] = _analysis_frequencies(network)
     params["resorted_eigenvalues_mask"] = (None if _is_none(resorted_eigenvalues_mask)
                                            else np.asarray(resorted_eigenvalues_mask))
     params["eigenvalue_index"] = None if _is_none(eigenvalue_index) else int(eigenvalue_index)
-    return _cache(network, _sensitivity_measure, params, _PREFIX + "sensitivity_measure")
+    return _cache(network, _sensitivity_measure, params, prefix + "sensitivity_measure")
 
 
-def sensitivity_measure_all_eigenmodes(network: Any, margin: float = 1e-5) -> dict:
+def sensitivity_measure_all_eigenmodes(network: Any, margin: float = 1e-5, *,
+                                       prefix: str = _PREFIX) -> dict:
     """Sensitivity measure of every eigenmode; see :func:`_sensitivity_measure_all_eigenmodes`.
 
     Needs ``'lif.exp.effective_connectivity'`` and ``omegas``; cached under
     ``'lif.exp.sensitivity_measure_all_eigenmodes'``.
     """
-    params = _result(network, "effective_connectivity", _PREFIX + "effective_connectivity")
+    params = _result(network, "effective_connectivity", prefix + "effective_connectivity")
     params["analysis_frequencies"] = _analysis_frequencies(network)
     params["margin"] = float(margin)
     return _cache(network, _sensitivity_measure_all_eigenmodes, params,
-                  _PREFIX + "sensitivity_measure_all_eigenmodes")
+                  prefix + "sensitivity_measure_all_eigenmodes")
 
 
 def pairwise_effective_connectivity(network: Any) -> np.ndarray:

@@ -47,7 +47,7 @@ def test_analyze_exp_model_writes_results_and_figures(tmp_path, capsys):
 def test_analyze_delta_model_and_taylor(tmp_path):
     assert main(["analyze", "brunel2000_C", "--out", str(tmp_path / "b")]) == 0
     saved = load_h5(tmp_path / "b" / "results.h5")["results"]
-    assert "lif.delta.firing_rates" in saved
+    assert "lif.delta.firing_rates" in saved and "lif.delta.power_spectra" in saved
     assert main(["analyze", "potjans2014", "--method", "taylor", "--freqs", "10:300:50",
                  "--out", str(tmp_path / "t")]) == 0
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _solvers
+from .. import linear_response as _linear_response
 from ..special import _siegert
 from ..utils import (
     _cache,
@@ -36,6 +37,14 @@ __all__ = [
     "_mean_input",
     "_std_input",
     "_derivative_of_firing_rates_wrt_mean_input",
+    "cvs",
+    "transfer_function",
+    "effective_connectivity",
+    "propagator",
+    "cross_spectral_matrix",
+    "power_spectra",
+    "eigen_spectra",
+    "sensitivity_measure",
 ]
 
 
@@ -161,3 +170,43 @@ def _transfer_function(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,
     :func:`neuromf.lif._transfer._transfer_function_delta`."""
     return _transfer_function_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas,
                                     refractory_phase=refractory_phase)
+
+
+# ---------------------------------------------------------------------------
+# network linear response with the δ-synapse transfer function (Bos et al. 2016,
+# Eqs. 12-18, with H from Brunel & Hakim 1999); results under 'lif.delta.<name>'
+# ---------------------------------------------------------------------------
+
+def effective_connectivity(network: Any) -> np.ndarray:
+    """Effective connectivity with the δ-synapse transfer function; see
+    :func:`neuromf.linear_response.effective_connectivity`."""
+    return _linear_response.effective_connectivity(network, prefix=_prefix)
+
+
+def propagator(network: Any) -> np.ndarray:
+    """Propagator (1 − M)^-1 M; see :func:`neuromf.linear_response.propagator`."""
+    return _linear_response.propagator(network, prefix=_prefix)
+
+
+def cross_spectral_matrix(network: Any) -> np.ndarray:
+    """Rate cross-spectral matrix; see :func:`neuromf.linear_response.cross_spectral_matrix`."""
+    return _linear_response.cross_spectral_matrix(network, prefix=_prefix)
+
+
+def power_spectra(network: Any) -> np.ndarray:
+    """Rate power spectra (Bos et al. 2016, Eq. 18) of a δ-synapse network."""
+    return _linear_response.power_spectra(network, prefix=_prefix)
+
+
+def eigen_spectra(network: Any, quantity: str = "MH", return_vectors: bool = False):
+    """Eigenvalues (and vectors) of M, P, P^-1 or (1 − M)^-1; see
+    :func:`neuromf.linear_response.eigen_spectra`."""
+    return _linear_response.eigen_spectra(network, quantity, return_vectors, prefix=_prefix)
+
+
+def sensitivity_measure(network: Any, frequency: float, resorted_eigenvalues_mask: Any = None,
+                        eigenvalue_index: Any = None) -> dict:
+    """Sensitivity measure (Bos et al. 2016, Eq. 7); see
+    :func:`neuromf.linear_response.sensitivity_measure`."""
+    return _linear_response.sensitivity_measure(network, frequency, resorted_eigenvalues_mask,
+                                                eigenvalue_index, prefix=_prefix)
