@@ -155,7 +155,11 @@ def _extra_commands() -> list[Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ImportError as err:     # a missing optional extra (NEST, LFPy, ...)
+        print(f"neuromf {args.command}: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

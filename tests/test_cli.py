@@ -58,3 +58,17 @@ def test_analyze_unknown_model_fails_cleanly():
     assert proc.returncode == 2
     assert "unknown model 'no_such_model'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_missing_extra_gives_a_clean_message(monkeypatch, capsys):
+    import neuromf.cli as cli
+
+    def needs_nest(args):
+        raise ImportError("install the simulation extra with: pip install 'neuromf[sim]'")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    for action in parser._subparsers._group_actions:
+        action.choices["models"].set_defaults(func=needs_nest)
+    assert cli.main(["models"]) == 2
+    assert "neuromf[sim]" in capsys.readouterr().err
