@@ -128,7 +128,10 @@ def _solve_lstsq(phi: Callable, nu: np.ndarray, eps_tol: float, dim: int) -> np.
 
 
 def _tolerance(nu: np.ndarray, rtol: float) -> np.ndarray:
-    return rtol * np.abs(nu) + 1e-14 * max(1.0, float(np.max(np.abs(nu))))
+    """|F_i| allowed at convergence: rtol·nu_i + 1e-14·max(1, max nu) (per system on the
+    last axis)."""
+    scale = np.maximum(1.0, np.max(np.abs(nu), axis=-1, keepdims=True))
+    return rtol * np.abs(nu) + 1e-14 * scale
 
 
 def _jacobian(phi: Callable, nu: np.ndarray, f0: np.ndarray) -> np.ndarray:
@@ -187,9 +190,9 @@ def _newton(phi: Callable, nu: np.ndarray, rtol: float, maxiter: int
     return nu, f, bool(np.all(np.abs(f) <= _tolerance(nu, rtol))), maxiter
 
 
-def _is_stable(phi: Callable, nu: np.ndarray) -> bool:
-    """Linear stability of the rate dynamics d nu/ds = Phi(nu) − nu at ``nu``."""
-    f = phi(nu) - nu
+def _is_stable(phi: Callable, nu: np.ndarray, f: np.ndarray) -> bool:
+    """Linear stability of the rate dynamics d nu/ds = Phi(nu) − nu at ``nu``
+    (``f`` = Phi(nu) − nu there)."""
     eigenvalues = np.linalg.eigvals(_jacobian(phi, nu, f))
     return bool(np.all(eigenvalues.real < 0))
 
@@ -200,7 +203,7 @@ def _solve_newton(phi: Callable, nu: np.ndarray, rtol: float, maxiter: int,
     # linearly stable fixed point (the one the rate dynamics would relax to).
     start = nu
     nu, f, converged, _ = _newton(phi, start, rtol, maxiter)
-    if converged and _is_stable(phi, nu):
+    if converged and _is_stable(phi, nu, f):
         return nu
     # Robust path: relax the rate dynamics into the basin of a stable fixed point.
     nu, f, converged, iterations = _newton(phi, _relax(phi, start, maxiter_relax), rtol,
@@ -240,10 +243,8 @@ def _batched_newton(residual_and_jacobian: Callable, nu: np.ndarray, rtol: float
     F, jac = residual_and_jacobian(nu, slice(None))
     stalled = np.zeros(len(nu), dtype=bool)
     for _ in range(maxiter):
-        tol = rtol * np.abs(nu) + 1e-14 * np.maximum(1.0, np.max(np.abs(nu), axis=1,
-                                                                  keepdims=True))
-        active = (~np.all(np.abs(F) <= tol, axis=1) & np.all(np.isfinite(F), axis=1)
-                  & ~stalled)
+        converged = np.all(np.abs(F) <= _tolerance(nu, rtol), axis=1)
+        active = ~converged & np.all(np.isfinite(F), axis=1) & ~stalled
         if not np.any(active):
             break
         idx = np.flatnonzero(active)
@@ -267,8 +268,7 @@ def _batched_newton(residual_and_jacobian: Callable, nu: np.ndarray, rtol: float
             damping[pending] *= 0.5
         nu[idx], F[idx], jac[idx] = new_nu, new_F, new_jac
         stalled[idx[pending]] = True     # no descent along the Newton direction
-    tol = rtol * np.abs(nu) + 1e-14 * np.maximum(1.0, np.max(np.abs(nu), axis=1, keepdims=True))
-    converged = np.all(np.abs(F) <= tol, axis=1)
+    converged = np.all(np.abs(F) <= _tolerance(nu, rtol), axis=1)
     stable = np.zeros(len(nu), dtype=bool)
     finite = np.all(np.isfinite(jac), axis=(1, 2))
     stable[finite] = np.all(np.linalg.eigvals(jac[finite]).real < 0, axis=1)

@@ -25,13 +25,6 @@ def _load_model(model: str, analysis: str | None):
     return load_model(model, analysis)
 
 
-def _synapse_type(net) -> str:
-    kind = net.network_params.get("synapse_type")
-    if kind is None:
-        kind = "exp" if "tau_s" in net.network_params else "delta"
-    return str(kind)
-
-
 def _print_table(populations, columns: dict[str, tuple[np.ndarray, str]], file=None):
     file = sys.stdout if file is None else file
     names = [str(p) for p in populations]
@@ -79,7 +72,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         net = net.change_parameters(changed_analysis_params=_parse_freqs(args.freqs))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    kind = _synapse_type(net)
+    from .models import synapse_type
+
+    kind = synapse_type(net.network_params)
     start = time.perf_counter()
     if kind == "delta":
         wp = lif.delta.working_point(net)

@@ -43,10 +43,9 @@ __all__ = ["scan", "ScanResult", "QUANTITIES", "register_quantity"]
 # ---------------------------------------------------------------------------
 
 def _synapse_type(net) -> str:
-    kind = net.network_params.get("synapse_type")
-    if kind is None:
-        kind = "exp" if "tau_s" in net.network_params else "delta"
-    return str(kind)
+    from .models import synapse_type
+
+    return synapse_type(net.network_params)
 
 
 def _working_point(net, method: str) -> dict:

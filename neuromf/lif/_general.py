@@ -16,7 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..utils import check_positive
+from ..utils import (
+    _cache,
+    check_positive,
+    get_optional_network_params,
+    get_required_network_params,
+    get_required_results,
+)
 
 
 def _external_drive(KJ_ext: np.ndarray, nu_ext) -> np.ndarray:
@@ -78,3 +84,19 @@ def _std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
     var = nu @ (np.asarray(K) * J**2).T
     var = var + _external_drive(np.asarray(K_ext) * J_ext**2, nu_ext)
     return np.sqrt(np.asarray(tau_m) * var)
+
+
+def _input_dict(J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> dict:
+    """The input statistics as the fixed-point solver needs them (functions of nu)."""
+    common = {"J": J, "K": K, "tau_m": tau_m, "J_ext": J_ext, "K_ext": K_ext, "nu_ext": nu_ext}
+    return {"mu": {"func": _mean_input, "params": {**common, "I_ext": I_ext, "C": C}},
+            "sigma": {"func": _std_input, "params": common}}
+
+
+def _input_calc(network, prefix: str, func, name: str, unit: str):
+    """Network level: ``func`` (mean or std of the input) at the rates stored under
+    ``prefix + 'firing_rates'``, cached as ``prefix + name``."""
+    params = get_required_network_params(network, func, exclude=["nu"])
+    params.update(get_optional_network_params(network, func))
+    params["nu"] = get_required_results(network, ["nu"], [prefix + "firing_rates"])["nu"]
+    return _cache(network, func, params, prefix + name, unit)

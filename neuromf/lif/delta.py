@@ -76,10 +76,7 @@ def _firing_rates(J, K, V_0_rel, V_th_rel, tau_m, tau_r, J_ext, K_ext, nu_ext,
     """
     check_neuron_params(V_0_rel, V_th_rel, tau_m, tau_r)
     _check_network_inputs(J, K, J_ext, K_ext, nu_ext)
-    common = {"J": J, "K": K, "tau_m": tau_m, "J_ext": J_ext, "K_ext": K_ext, "nu_ext": nu_ext}
-    input_dict = {"mu": {"func": _general._mean_input,
-                         "params": {**common, "I_ext": I_ext, "C": C}},
-                  "sigma": {"func": _general._std_input, "params": common}}
+    input_dict = _general._input_dict(J, K, tau_m, J_ext, K_ext, nu_ext, I_ext, C)
     rate_params = {"V_0_rel": V_0_rel, "V_th_rel": V_th_rel, "tau_m": tau_m, "tau_r": tau_r}
     return _solvers._firing_rate_integration(_firing_rates_for_given_input, rate_params,
                                              input_dict, **kwargs)
@@ -95,21 +92,14 @@ def _firing_rates_for_given_input(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r) ->
     return _siegert.delta_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r)
 
 
-def _input_network_function(network: Any, func, name: str, unit: str):
-    params = get_required_network_params(network, func, exclude=["nu"])
-    params.update(get_optional_network_params(network, func))
-    params["nu"] = get_required_results(network, ["nu"], [_prefix + "firing_rates"])["nu"]
-    return _cache(network, func, params, _prefix + name, unit)
-
-
 def mean_input(network: Any) -> np.ndarray:
     """Mean input (V) at the computed rates; cached as ``'lif.delta.mean_input'``."""
-    return _input_network_function(network, _mean_input, "mean_input", "volt")
+    return _general._input_calc(network, _prefix, _mean_input, "mean_input", "volt")
 
 
 def std_input(network: Any) -> np.ndarray:
     """Std of the input (V) at the computed rates; ``'lif.delta.std_input'``."""
-    return _input_network_function(network, _std_input, "std_input", "volt")
+    return _general._input_calc(network, _prefix, _std_input, "std_input", "volt")
 
 
 def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np.ndarray:

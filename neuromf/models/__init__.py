@@ -13,11 +13,11 @@ from ._builtin import available
 from .basic import Basic
 from .brunel import Brunel2000
 from .microcircuit import Microcircuit, indegrees_from_connection_probabilities, psc_from_psp
-from .network import Network
+from .network import Network, synapse_type
 from .plain import Plain
 
 __all__ = ["Network", "Plain", "Basic", "Microcircuit", "Brunel2000", "available", "load_model",
-           "psc_from_psp", "indegrees_from_connection_probabilities"]
+           "synapse_type", "psc_from_psp", "indegrees_from_connection_probabilities"]
 
 
 def load_model(name_or_path, analysis_params=None) -> Network:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import input_output as io
-from ..utils import from_si, invalidate_stale_results, to_si
+from ..utils import check_choice, from_si, invalidate_stale_results, to_si
 from . import _builtin
 
 
@@ -253,6 +253,14 @@ class Network:
         n = len(pops) if pops is not None else "?"
         label = self.network_params.get("label", "")
         return f"<{type(self).__name__} {label!s} with {n} populations>"
+
+
+def synapse_type(network_params: dict) -> str:
+    """'exp' or 'delta': ``synapse_type`` if given, else 'exp' when ``tau_s`` is present."""
+    kind = network_params.get("synapse_type")
+    if kind is None:
+        return "exp" if "tau_s" in network_params else "delta"
+    return check_choice("synapse_type", kind, ("exp", "delta"))
 
 
 def _omegas(analysis_params: dict) -> dict:

@@ -131,11 +131,10 @@ class BuiltNetwork:
 # ---------------------------------------------------------------------------
 
 def synapse_type_of(network_params: dict) -> str:
-    """'exp' or 'delta': ``synapse_type`` if given, else 'exp' when ``tau_s`` is present."""
-    stype = network_params.get("synapse_type")
-    if stype is None:
-        return "exp" if "tau_s" in network_params else "delta"
-    return check_choice("synapse_type", stype, ("exp", "delta"))
+    """'exp' or 'delta'; see :func:`neuromf.models.synapse_type`."""
+    from neuromf.models import synapse_type
+
+    return synapse_type(network_params)
 
 
 def _vector(params: dict, name: str, n: int, unit: str, factor: float = 1.0) -> np.ndarray:
