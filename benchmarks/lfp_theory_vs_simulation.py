@@ -105,41 +105,20 @@ def peak_frequency(f: np.ndarray, S: np.ndarray, band=BROAD, prominence: float =
 
 
 def static_feedback(net) -> dict:
-    """Zero-frequency effective connectivity with and without the variance channel.
-
-    The theory's ``M`` (NNMT convention) propagates rate changes through the mean input
-    only: ``M^mu_ab = tau_m K_ab J_ab dnu_a/dmu``.  A rate change also changes the
-    input variance ``sigma_a^2 = tau_m sum_b K_ab J_ab^2 nu_b`` (Brunel & Hakim 1999,
-    J Comput Neurosci 11: 1621), adding ``M^sigma_ab = tau_m K_ab J_ab^2
-    dnu_a/dsigma_a^2`` at omega = 0.  Derivatives of the shifted Siegert formula by
-    central differences.  Returns the leading eigenvalue of both matrices.
-    """
+    """Leading eigenvalue of the effective connectivity at the lowest analysis frequency,
+    with the mean channel only (NNMT's convention) and with the variance channel."""
+    from neuromf import linear_response
     from neuromf.lif import exp as lif
-    from neuromf.special import shift_firing_rate
 
-    p = net.network_params
-    wp = lif.working_point(net)
-    mu, sigma = np.asarray(wp["mean_input"]), np.asarray(wp["std_input"])
-    n = mu.size
-    args = [np.broadcast_to(np.asarray(p[k], float), (n,))
-            for k in ("V_0_rel", "V_th_rel", "tau_m", "tau_r", "tau_s")]
-
-    def rate(m, s2):
-        return np.asarray(shift_firing_rate(m, np.sqrt(s2), *args), float)
-
-    h_mu, h_s2 = 1e-3 * sigma, 1e-3 * sigma ** 2
-    d_mu = (rate(mu + h_mu, sigma ** 2) - rate(mu - h_mu, sigma ** 2)) / (2 * h_mu)
-    d_s2 = (rate(mu, sigma ** 2 + h_s2) - rate(mu, sigma ** 2 - h_s2)) / (2 * h_s2)
-    tau = args[2][:, None]
-    K, J = np.asarray(p["K"], float), np.asarray(p["J"], float)
-    M_mu = tau * K * J * d_mu[:, None]
-    M_sigma = tau * K * J ** 2 * d_s2[:, None]
-
-    def lead(M):
+    work = net.copy()
+    lif.transfer_function(work)
+    lif.transfer_function_variance(work)
+    out = {}
+    for key, var in (("lambda0_mean_only", False), ("lambda0_with_variance", True)):
+        M = np.asarray(linear_response.effective_connectivity(work, variance_channel=var))[0]
         ev = np.linalg.eigvals(M)
-        return complex(ev[np.argmax(np.abs(ev))])
-
-    return {"lambda0_mean_only": lead(M_mu), "lambda0_with_variance": lead(M_mu + M_sigma)}
+        out[key] = complex(ev[np.argmax(np.abs(ev))])
+    return out
 
 
 def simulated_cross_spectra(result, N: np.ndarray, dt: float, nperseg: int
@@ -164,6 +143,13 @@ def simulated_cross_spectra(result, N: np.ndarray, dt: float, nperseg: int
         C[-1] *= 2.0
     C = 0.5 * (C + np.conj(np.swapaxes(C, 1, 2)))
     return 2 * np.pi * f, C
+
+
+#: Networks compared: 'peaked' (inhibition-dominated, delay 3 ms: a damped oscillation
+#: at ~50 Hz, the case where the peak frequency can be checked) and 'asynchronous' (the
+#: weakly coupled E-I network of tests/simulation/sim_models.py, no spectral peak).
+NETWORKS = {"peaked": {"g": 8.0, "nu_ext": 10.0, "delay": 3e-3},
+            "asynchronous": {}}
 
 
 def run(t_sim: float = 10.0, threads: int = 2, seed: int = 12, t_seg: float = 0.5,
@@ -199,12 +185,18 @@ def run(t_sim: float = 10.0, threads: int = 2, seed: int = 12, t_seg: float = 0.
     out["timings"]["kernels"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    theory = {}
+    theory, theory_mean = {}, {}
+    mean_only = net.copy()
     for probe, k in kernels.items():
         omegas, theory[probe] = LN.theory_spectrum(net, k)
+        _, theory_mean[probe] = LN.theory_spectrum(mean_only, k, variance_channel=False)
     rate_theory = np.asarray(linear_response.power_spectra(net))
+    rate_theory_mean = np.asarray(linear_response.power_spectra(mean_only))
     nu_theory = np.asarray(net.results["lif.exp.firing_rates"], float)
     out["feedback"] = static_feedback(net)
+    out["unstable_modes"] = {
+        "with_variance": linear_response.unstable_modes(net, variance_channel=True)["count"],
+        "mean_only": linear_response.unstable_modes(net)["count"]}
     out["timings"]["theory"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -247,14 +239,23 @@ def run(t_sim: float = 10.0, threads: int = 2, seed: int = 12, t_seg: float = 0.
             agreement[probe]["ratio_sim_over_kernels_x_sim_cross_spectra"] = [
                 (band_mean(f_th, sim[probe], b) / band_mean(f_th, semi[probe], b)).tolist()
                 for b in (BROAD,) + BANDS]
-        for key, spectra in (("peak_hz_theory", theory), ("peak_hz_simulation", sim)):
+        agreement[probe]["ratio_sim_over_theory_mean_only"] = np.array(
+            [band_mean(f_th, sim[probe], b) / band_mean(f_th, theory_mean[probe], b)
+             for b in (BROAD,) + BANDS]).tolist()
+        for key, spectra in (("peak_hz_theory", theory), ("peak_hz_simulation", sim),
+                             ("peak_hz_theory_mean_only", theory_mean)):
             peaks = [peak_frequency(f_th, s) for s in spectra[probe]]
             agreement[probe][key] = [None if p is None else round(p, 1) for p in peaks]
     agreement["rates"] = {"ratio_sim_over_theory": [
         (band_mean(f_th, rate_sim, b) / band_mean(f_th, rate_theory.T, b)).tolist()
         for b in (BROAD,) + BANDS]}
+    agreement["rates"]["peak_hz"] = {
+        key: [peak_frequency(f_th, s) for s in spectra]
+        for key, spectra in (("theory", rate_theory.T), ("simulation", rate_sim),
+                             ("theory_mean_only", rate_theory_mean.T))}
     out.update(
-        f=f_th, theory=theory, simulation=sim, semi=semi, rate_theory=rate_theory.T,
+        f=f_th, theory=theory, theory_mean=theory_mean, rate_theory_mean=rate_theory_mean.T,
+        simulation=sim, semi=semi, rate_theory=rate_theory.T,
         rate_simulation=rate_sim, nu_theory=nu_theory, nu_simulation=np.asarray(res.rates),
         cv_simulation=np.asarray(res.cv), corr_simulation=np.asarray(res.correlations),
         channels=kernels["lfp"].channels, agreement=agreement, N=N, populations=pops,
@@ -286,11 +287,19 @@ def report(out: dict) -> str:
         lines.append("simulated signal / (kernels x simulated rate cross-spectra), "
                      f"{names[0]}: CDM {c[0]:.3f}, LFP {lf[0].min():.3f}-{lf[0].max():.3f}")
     fb = out["feedback"]
-    lines.append("leading eigenvalue of the effective connectivity at f = 0: mean channel "
-                 f"(theory) {fb['lambda0_mean_only'].real:.2f}, with the variance channel "
-                 f"{fb['lambda0_with_variance'].real:.2f}")
+    lines.append("leading eigenvalue of the effective connectivity at the lowest frequency: "
+                 f"with the variance channel {fb['lambda0_with_variance'].real:.2f}, mean "
+                 f"channel only {fb['lambda0_mean_only'].real:.2f}; unstable modes "
+                 f"{out['unstable_modes']}")
+    rp = a["rates"]["peak_hz"]
+    lines.append(f"rate peaks (E, I; Hz): theory {rp['theory']}, simulation "
+                 f"{rp['simulation']}, theory mean channel only {rp['theory_mean_only']}")
     lines.append(f"CDM peak: theory {a['cdm']['peak_hz_theory'][0]} Hz, simulation "
-                 f"{a['cdm']['peak_hz_simulation'][0]} Hz (None: no peak)")
+                 f"{a['cdm']['peak_hz_simulation'][0]} Hz, theory mean channel only "
+                 f"{a['cdm']['peak_hz_theory_mean_only'][0]} Hz (None: no peak)")
+    mo = np.array(a["cdm"]["ratio_sim_over_theory_mean_only"])[:, 0]
+    lines.append("CDM simulation / theory with mean channel only, per band: "
+                 + ", ".join(f"{n} {v:.2f}" for n, v in zip(names, mo, strict=True)))
     pt, ps = a["lfp"]["peak_hz_theory"], a["lfp"]["peak_hz_simulation"]
     lines.append("LFP peaks (theory/simulation, Hz) per channel: "
                  + ", ".join(f"{t}/{s}" for t, s in zip(pt, ps, strict=True)))
@@ -315,6 +324,8 @@ def plot(out: dict, path: str | Path, lfp_channels=(0, 4, 8, 12)) -> None:
                  label=f"{name} simulation")
         a.loglog(f, out["rate_theory"][i], color=colors[i], lw=2, ls="--",
                  label=f"{name} theory")
+        a.loglog(f, out["rate_theory_mean"][i], color=colors[i], lw=0.8, ls=":",
+                 label=f"{name} theory, mean channel only")
     a.set_title("population-rate spectra", fontsize=9)
     a.set_ylabel("PSD (1/s)")
     a = ax[0, 1]
@@ -323,6 +334,8 @@ def plot(out: dict, path: str | Path, lfp_channels=(0, 4, 8, 12)) -> None:
         a.loglog(f, out["semi"]["cdm"][0], color="C1", lw=0.7,
                  label="kernels x simulated rate cross-spectra")
     a.loglog(f, out["theory"]["cdm"][0], color="k", lw=2, ls="--", label="theory")
+    a.loglog(f, out["theory_mean"]["cdm"][0], color="k", lw=0.8, ls=":",
+             label="theory, mean channel only")
     a.set_title("current dipole moment p_z", fontsize=9)
     a.set_ylabel("PSD ((A m)^2/Hz)")
     a = ax[1, 0]
@@ -366,8 +379,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--out", default="lfp_theory_vs_simulation.png", help="figure (PNG)")
     ap.add_argument("--json", default=None, help="write the agreement numbers here")
+    ap.add_argument("--network", choices=sorted(NETWORKS), default="peaked")
     args = ap.parse_args()
-    out = run(t_sim=args.t_sim, threads=args.threads, seed=args.seed)
+    out = run(t_sim=args.t_sim, threads=args.threads, seed=args.seed,
+              network_kwargs=NETWORKS[args.network])
     print(report(out))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     plot(out, args.out)
@@ -375,7 +390,8 @@ def main() -> None:
     if args.json:
         Path(args.json).write_text(json.dumps(_jsonable(
             {k: out[k] for k in ("agreement", "nu_theory", "nu_simulation", "cv_simulation",
-                                 "corr_simulation", "timings", "t_sim", "df")}
+                                 "corr_simulation", "timings", "t_sim", "df",
+                                 "unstable_modes")}
             | {"feedback": {k: [v.real, v.imag] for k, v in out["feedback"].items()}}),
             indent=1))
 

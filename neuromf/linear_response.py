@@ -55,6 +55,7 @@ __all__ = [
     "pairwise_effective_connectivity", "_pairwise_effective_connectivity",
     "spectral_bound", "_spectral_bound",
     "pairwise_covariances", "_pairwise_covariances",
+    "unstable_modes", "_unstable_mode_count",
 ]
 
 #: Result-key prefix of the neuron model whose transfer function is used: 'lif.exp.'
@@ -113,12 +114,23 @@ def _population_matrix(name: str, value: Any, n: int, unit: str,
 # ---------------------------------------------------------------------------
 
 def _effective_connectivity(transfer_function: Any, D: Any, J: Any, K: Any,
-                            tau_m: Any) -> np.ndarray:
+                            tau_m: Any, transfer_function_variance: Any = None
+                            ) -> np.ndarray:
     """Effective connectivity ``M_ab(omega) = tau_m,a K_ab J_ab H_a(omega) D_ab(omega)``.
 
     Bos et al. 2016, Eq. 12 ff.: a rate modulation of population b changes the mean
     input of population a by ``tau_m,a K_ab J_ab``, delayed by ``D_ab``, and population
     a responds with its transfer function ``H_a``.
+
+    With ``transfer_function_variance`` (``H^var``, Hz/V²) the modulation of the input
+    variance ``sigma_a^2 = tau_m,a sum_b K_ab J_ab^2 nu_b`` is included as well (Brunel &
+    Hakim 1999, the two terms of their linearised Fokker-Planck boundary condition)::
+
+        M_ab = tau_m,a K_ab (J_ab H_a + J_ab^2 H^var_a) D_ab.
+
+    It matters where single synapses are strong compared with sigma (inhibition-dominated
+    networks with large ``g J``): there the variance channel partly cancels the
+    inhibitory mean feedback at low frequencies and dominates at high ones.
 
     Parameters
     ----------
@@ -135,6 +147,10 @@ def _effective_connectivity(transfer_function: Any, D: Any, J: Any, K: Any,
     tau_m : float or array_like
         Membrane time constant(s) in s; a vector is indexed by the *target*
         population.
+    transfer_function_variance : array_like, optional
+        Responses to the input variance in Hz/V², shape of ``transfer_function``
+        (:func:`neuromf.lif.exp.transfer_function_variance`); ``None`` (NNMT's and Bos
+        et al.'s convention) leaves the variance channel out.
 
     Returns
     -------
@@ -174,6 +190,14 @@ def _effective_connectivity(transfer_function: Any, D: Any, J: Any, K: Any,
                          f"got {n_h} frequencies in transfer_function and {D.shape[0]} "
                          "in D")
     coupling = tau_m[:, None] * K * J
+    if transfer_function_variance is not None:
+        H_var = np.asarray(check_finite("transfer_function_variance",
+                                        transfer_function_variance, "Hz/V^2"))
+        if H_var.shape != H.shape:
+            raise ValueError(f"transfer_function_variance must have the shape of "
+                             f"transfer_function {H.shape}, got {H_var.shape}")
+        gain = coupling * H[..., :, None] + (tau_m[:, None] * K * J**2) * H_var[..., :, None]
+        return D * gain
     M = np.multiply(D, coupling, dtype=complex)
     if M.ndim == H.ndim + 1:          # D per frequency: scale in place (saves a copy)
         M *= H[..., :, None]
@@ -758,6 +782,74 @@ def _pairwise_covariances(J_eff: Any, nu: Any, cvs: Any,
 
 
 # ---------------------------------------------------------------------------
+# linear stability of the working point (Nyquist criterion)
+# ---------------------------------------------------------------------------
+
+#: Largest phase step of det(1 - M) between neighbouring frequencies that still
+#: resolves the winding unambiguously.
+_MAX_PHASE_STEP = 0.5 * np.pi
+
+
+def _unstable_mode_count(effective_connectivity: Any, omegas: Any) -> dict:
+    r"""Number of linearly unstable modes of the working point (generalized Nyquist).
+
+    Rate fluctuations grow as :math:`e^{st}` with :math:`\mathrm{Re}\,s > 0` where
+    :math:`\det(1 - M(s)) = 0`.  :math:`M` is analytic in the right half-plane (causal
+    transfer functions and delays), so by the argument principle along the imaginary axis
+    (Nyquist; generalized to matrices by MacFarlane & Postlethwaite 1977) the number of
+    such zeros, counted with multiplicity, is
+
+    .. math::
+
+        Z = \frac{\varphi(0) - \varphi(\infty)}{\pi},\qquad
+        \varphi(\omega) = \arg\det\big(1 - M(\omega)\big)\ \text{(continuous)},
+
+    using :math:`M(-\omega) = \overline{M(\omega)}`.  Beyond the last frequency the
+    spectral radius of :math:`M` must stay below 1 (then the tail cannot wind around 0
+    and :math:`\varphi(\infty) = \varphi(\omega_{max}) - \mathrm{Arg}\det(1-M(\omega_{max}))`).
+    Power spectra and covariances of linear-response theory describe the stationary
+    state only for :math:`Z = 0`.
+
+    Parameters
+    ----------
+    effective_connectivity : array_like
+        :math:`M` on the grid, shape ``(n_freq, n, n)``.
+    omegas : array_like
+        Increasing angular frequencies in rad/s, shape ``(n_freq,)``; the first one
+        should be 0 (or so small that :math:`\det(1-M)` has not turned yet).
+
+    Returns
+    -------
+    dict
+        ``'count'`` (int, Z), ``'closed'`` (bool: spectral radius < 1 at the last
+        frequency and the grid resolves the phase, so the count is exact),
+        ``'spectral_radius_at_f_max'``, ``'max_phase_step'`` (rad).
+    """
+    M = _as_square_stack("effective_connectivity", effective_connectivity)
+    omegas = np.asarray(check_finite("omegas", omegas, "rad/s"), dtype=float)
+    if omegas.ndim != 1 or omegas.size != M.shape[0] or omegas.size < 2:
+        raise ValueError(f"omegas must be 1d with one value per matrix of M (got shape "
+                         f"{omegas.shape} for {M.shape[0]} matrices; at least 2)")
+    if np.any(np.diff(omegas) <= 0) or omegas[0] < 0:
+        raise ValueError("omegas must be non-negative and strictly increasing")
+    n = M.shape[-1]
+    det = np.linalg.det(np.eye(n) - M)
+    if np.any(det == 0):
+        raise ValueError("det(1 - M) vanishes on the grid: the working point is exactly "
+                         "marginal")
+    step = np.angle(det[1:] / det[:-1])
+    lam_end = np.linalg.eigvals(M[-1])
+    radius = float(np.abs(lam_end).max())
+    # phi(inf) - phi(0) = sum of the steps, then the tail back to arg 1 = 0: each factor
+    # 1 - lambda_i stays in the right half-plane there (|lambda_i| < 1)
+    tail = -float(np.angle(1.0 - lam_end).sum())
+    count = int(round(-(step.sum() + tail) / np.pi))
+    max_step = float(np.abs(step).max())
+    return {"count": count, "closed": bool(radius < 1.0 and max_step < _MAX_PHASE_STEP),
+            "spectral_radius_at_f_max": radius, "max_phase_step": max_step}
+
+
+# ---------------------------------------------------------------------------
 # network-level wrappers
 # ---------------------------------------------------------------------------
 
@@ -765,7 +857,8 @@ def _result(network: Any, name: str, key: str) -> dict:
     return get_required_results(network, [name], [key])
 
 
-def effective_connectivity(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:
+def effective_connectivity(network: Any, *, prefix: str = _PREFIX,
+                           variance_channel: bool = False) -> np.ndarray:
     """Effective connectivity of a network; see :func:`_effective_connectivity`.
 
     Needs ``'lif.exp.transfer_function'`` and ``'network_properties.delay_dist_matrix'``
@@ -773,11 +866,20 @@ def effective_connectivity(network: Any, *, prefix: str = _PREFIX) -> np.ndarray
     ``'lif.exp.effective_connectivity'``.  With ``prefix='lif.delta.'`` (as the
     network functions of :mod:`neuromf.lif.delta` do) the δ-synapse results are used
     and stored instead; the same holds for all network-level functions below.
+
+    ``variance_channel=True`` adds the response to the modulated input variance and then
+    also needs ``'lif.exp.transfer_function_variance'``
+    (:func:`neuromf.lif.exp.transfer_function_variance`).  The default (False) is NNMT's
+    and Bos et al. 2016's convention; with strong synapses the variance channel is
+    needed to predict simulated spectra (``docs/simulation.md``).
     """
     params = get_required_network_params(network, _effective_connectivity,
                                          exclude=["transfer_function", "D"])
     params.update(get_required_results(network, ["transfer_function", "D"],
                                        [prefix + "transfer_function", _DELAY_KEY]))
+    if variance_channel:
+        params.update(get_required_results(network, ["transfer_function_variance"],
+                                           [prefix + "transfer_function_variance"]))
     return _cache(network, _effective_connectivity, params,
                   prefix + "effective_connectivity", "dimensionless")
 
@@ -820,6 +922,85 @@ def power_spectra(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:
     """
     return _cache(network, _power_spectra, _spectrum_params(network, _power_spectra, prefix),
                   prefix + "power_spectra", "hertz")
+
+
+def unstable_modes(network: Any, *, prefix: str = _PREFIX, f_max: float | None = None,
+                   variance_channel: bool = False, **transfer_function_kwargs: Any) -> dict:
+    """Number of linearly unstable modes of the network's working point (Nyquist).
+
+    Evaluates the effective connectivity on its own frequency grid, from 0 Hz in steps
+    of at most 2 Hz and 1/16 of the longest delay's period, up to the first power of
+    two times 1 kHz (at least 2 kHz, at most 128 kHz) beyond which the spectral radius
+    of ``M`` is below 1, and counts the zeros of det(1 - M) in the right half-plane with
+    :func:`_unstable_mode_count`.  A count above 0 means the asynchronous state is
+    unstable (the network oscillates, e.g. Brunel & Hakim 1999; Brunel 2000): power
+    spectra and covariances of the linear theory then describe no stationary state.
+
+    The network's cached results are not changed (the grid is evaluated on a copy).
+
+    Parameters
+    ----------
+    network : Network
+        With the working point computed (``prefix + 'mean_input'``, ``'std_input'``).
+    prefix : {'lif.exp.', 'lif.delta.'}
+        Neuron model whose transfer function is used.
+    f_max : float, optional
+        Highest frequency (Hz) of the grid; default chosen as described above.
+    variance_channel : bool
+        Include the response to the input variance (:func:`effective_connectivity`).
+    **transfer_function_kwargs
+        Passed to the model's ``transfer_function`` (e.g. ``method='taylor'``,
+        ``synaptic_filter``, ``refractory_phase``), so that the stability belongs to
+        the same linear response as the spectra.
+
+    Returns
+    -------
+    dict
+        ``count``, ``closed``, ``spectral_radius_at_f_max``, ``max_phase_step`` as in
+        :func:`_unstable_mode_count`, plus ``f_max`` and ``df`` (Hz).
+
+    Raises
+    ------
+    RuntimeError
+        If the spectral radius of ``M`` is still >= 1 at 128 kHz (or at ``f_max``), so
+        that the count cannot be closed.
+    """
+    from . import network_properties
+    from .lif import delta, exp
+
+    check_choice("prefix", prefix, ("lif.exp.", "lif.delta."))
+    model = exp if prefix == "lif.exp." else delta
+    params = network.network_params
+    delays = np.asarray(params.get("Delay", params.get("D_mean", 0.0)), dtype=float)
+    spread = params.get("Delay_sd", params.get("D_std"))
+    spread = np.zeros(1) if spread is None else np.asarray(spread, dtype=float)
+    longest = float(np.max(delays + 3 * spread)) if np.size(delays) else 0.0
+    df = 2.0 if longest <= 0 else min(2.0, 1.0 / (16.0 * longest))
+    work = network.copy()
+    candidates = ([float(check_positive("f_max", f_max, "Hz", allow_zero=False))]
+                  if f_max is not None else [1e3 * 2**k for k in range(1, 8)])
+    for f_hi in candidates:
+        for _ in range(4):
+            freqs = np.arange(0.0, f_hi + 0.5 * df, df)
+            model.transfer_function(work, freqs=freqs, **transfer_function_kwargs)
+            if variance_channel:
+                options = {k: v for k, v in transfer_function_kwargs.items()
+                           if k in ("synaptic_filter", "refractory_phase")}
+                model.transfer_function_variance(work, freqs=freqs, **options)
+            network_properties.delay_dist_matrix(work, freqs=freqs)
+            M = effective_connectivity(work, prefix=prefix, variance_channel=variance_channel)
+            result = _unstable_mode_count(M, 2 * np.pi * freqs)
+            if result["max_phase_step"] < _MAX_PHASE_STEP:
+                break
+            df /= 4.0
+        if result["spectral_radius_at_f_max"] < 1.0:
+            result.update(f_max=float(freqs[-1]), df=df)
+            return result
+    raise RuntimeError(
+        f"the spectral radius of the effective connectivity is still "
+        f"{result['spectral_radius_at_f_max']:.3g} >= 1 at {freqs[-1]:.0f} Hz: the "
+        "number of unstable modes cannot be counted on a finite grid (strong coupling "
+        "with δ synapses?); give a larger f_max")
 
 
 def eigen_spectra(network: Any, quantity: str = "MH", return_vectors: bool = False, *,

@@ -22,22 +22,27 @@ def nnmt_file(name: str) -> str:
     return str(path)
 
 
-def mp_siegert(mu, sigma, V_0, V_th, tau_m, tau_r, dps: int = 30) -> float:
-    """Siegert rate (Brunel 2000, Eq. 21) by mpmath quadrature, arguments SI floats."""
+def mp_siegert(mu, sigma, V_0, V_th, tau_m, tau_r, dps: int = 30, exact: bool = False):
+    """Siegert rate (Brunel 2000, Eq. 21) by mpmath quadrature, arguments SI floats.
+
+    Returns a float, or the mpmath number itself with ``exact=True`` (for mp.diff).
+    """
     import mpmath as mp
 
     with mp.workdps(dps):
         y_th = (mp.mpf(V_th) - mu) / sigma
         y_r = (mp.mpf(V_0) - mu) / sigma
         integral = mp.quad(lambda u: mp.exp(u**2) * (1 + mp.erf(u)), [y_r, y_th])
-        return float(1 / (tau_r + tau_m * mp.sqrt(mp.pi) * integral))
+        rate = 1 / (tau_r + tau_m * mp.sqrt(mp.pi) * integral)
+        return rate if exact else float(rate)
 
 
-def mp_shift_rate(mu, sigma, V_0, V_th, tau_m, tau_r, tau_s, dps: int = 30) -> float:
+def mp_shift_rate(mu, sigma, V_0, V_th, tau_m, tau_r, tau_s, dps: int = 30,
+                  exact: bool = False):
     """Fourcaud & Brunel 2002 shifted-boundary rate by mpmath quadrature."""
     import mpmath as mp
 
     with mp.workdps(dps):
         alpha = mp.sqrt(2) * abs(mp.zeta(0.5))
         shift = sigma * alpha / 2 * mp.sqrt(mp.mpf(tau_s) / tau_m)
-        return mp_siegert(mu, sigma, V_0 + shift, V_th + shift, tau_m, tau_r, dps)
+        return mp_siegert(mu, sigma, V_0 + shift, V_th + shift, tau_m, tau_r, dps, exact)

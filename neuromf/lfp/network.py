@@ -230,13 +230,27 @@ def spectrum_from_cross_spectra(kernels: SpikeSignalKernels, cross_spectra, N, o
     return signal_spectrum(h_hat, cross_spectra, N=N)
 
 
-def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "shift"
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "shift",
+                    variance_channel: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Signal power spectrum predicted by mean-field theory (exp-synapse networks).
 
-    Computes the working point, transfer function, delay distribution, effective
+    Computes the working point, transfer function(s), delay distribution, effective
     connectivity and rate cross-spectra of the network (Bos et al. 2016, Eq. 18) and
     combines them with the kernels (:func:`spectrum_from_cross_spectra`).
+
+    Parameters
+    ----------
+    network : Network
+        Exp-synapse model with analysis frequencies.
+    kernels : SpikeSignalKernels
+        From :func:`network_kernels`.
+    method : {'shift', 'taylor'}
+        Working point and transfer function method.
+    variance_channel : bool
+        Include the response to the modulated input variance in the effective
+        connectivity (Brunel & Hakim 1999; :func:`neuromf.linear_response.effective_connectivity`).
+        Default True: the mean-only response misplaces the spectral peak of networks
+        with strong synapses (docs/lfp.md).  Available for ``method='shift'``.
 
     Returns
     -------
@@ -244,18 +258,35 @@ def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "sh
         The network's analysis frequencies (rad/s).
     S : ndarray, shape (n_channels, n_freqs)
         Two-sided power spectral density (unit^2 s).
+
+    Warns
+    -----
+    UserWarning
+        If the working point is linearly unstable
+        (:func:`neuromf.linear_response.unstable_modes`): the network oscillates and the
+        linear theory's spectrum describes no stationary state.
     """
     from .. import linear_response, network_properties
     from ..lif import exp as lif
 
-    if not hasattr(lif, "transfer_function"):
-        raise RuntimeError("theory spectra need neuromf.lif.exp.transfer_function, which "
-                           "this installation of neuromf does not provide")
+    check_choice("method", method, ("shift", "taylor"))
+    if variance_channel and method != "shift":
+        raise ValueError("the variance channel is available for method='shift' only; "
+                         "pass variance_channel=False for method='taylor'")
     lif.working_point(network, method=method)
     lif.transfer_function(network, method=method)
+    if variance_channel:
+        lif.transfer_function_variance(network)
     network_properties.delay_dist_matrix(network)
-    linear_response.effective_connectivity(network)
+    linear_response.effective_connectivity(network, variance_channel=variance_channel)
     C = np.asarray(linear_response.cross_spectral_matrix(network))
+    stability = linear_response.unstable_modes(network, variance_channel=variance_channel,
+                                               method=method)
+    if stability["count"] > 0:
+        warnings.warn(
+            f"the working point is linearly unstable ({stability['count']} modes with "
+            "positive growth rate, Nyquist criterion): the network oscillates and the "
+            "predicted spectrum describes no stationary state", stacklevel=2)
     omegas = np.asarray(network.analysis_params["omegas"], dtype=float)
     names = [str(x) for x in network.network_params["populations"]]
     N = np.asarray(network.network_params["N"], dtype=float)

@@ -78,6 +78,8 @@ __all__ = [
     "_transfer_function_shift",
     "_transfer_function_taylor",
     "_transfer_function_delta",
+    "_transfer_function_variance_delta",
+    "_transfer_function_variance_shift",
     "_synaptic_filter",
     "_derivative_of_firing_rates_wrt_input_rate",
 ]
@@ -330,6 +332,107 @@ def _transfer_function(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel, omegas
     func = _transfer_function_shift if method == "shift" else _transfer_function_taylor
     return func(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel, omegas, synaptic_filter,
                 refractory_phase=refractory_phase)
+
+
+# ---------------------------------------------------------------------------
+# variance channel: rate response to a modulation of the input variance sigma^2
+# ---------------------------------------------------------------------------
+
+def _white_noise_variance_response(nu, mu, sigma, tau_m, tau_r, V_th, V_0, omegas,
+                                   refractory_phase):
+    """nu a2 / (sigma^2 (2 + i omega tau_m)) (Hz/V^2) and the mean response (Hz/V)."""
+    h_mu, _, a2 = _white_noise_response(nu, mu, sigma, tau_m, tau_r, V_th, V_0, omegas,
+                                        refractory_phase)
+    h_var = nu * a2 / (sigma**2 * (2.0 + 1j * np.outer(omegas, tau_m)))
+    return h_var, h_mu
+
+
+def _transfer_function_variance_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,
+                                      refractory_phase: bool = True) -> np.ndarray:
+    r"""Rate response of a white-noise (δ-synapse) LIF neuron to modulated input variance.
+
+    With :math:`\sigma^2(t) = \sigma^2 + \delta\sigma^2 e^{i\omega t}` the rate responds as
+    :math:`\nu(\omega) = H_{\sigma^2}(\omega)\,\delta\sigma^2`,
+
+    .. math::
+
+        H_{\sigma^2}(\omega) = \frac{\nu_0}{\sigma^2 (2 + i\omega\tau_m)}
+        \frac{\Psi''(z, x_\theta) - \Psi''(z, x_r)}
+             {\Psi(z, x_\theta) - e^{-i\omega\tau_r}\Psi(z, x_r)}
+
+    (notation of the module docstring).  This is the noise-intensity response of Lindner &
+    Schimansky-Geier 2001 (their Eq. 6 with :math:`D = \sigma^2/2`, written with
+    :math:`e^{x^2/4}D_{\nu-2} = \Psi''/(\nu(\nu-1))`), the second input channel of Brunel
+    & Hakim 1999: in a network a rate change of a presynaptic population modulates the
+    variance :math:`\sigma^2 = \tau_m\sum K J^2\nu` by :math:`\tau_m K J^2\,\delta\nu`.
+    :math:`H_{\sigma^2}(0) = \partial\nu_0/\partial(\sigma^2)`; for :math:`\omega\to\infty`
+    it tends to the real constant :math:`\nu_0/\sigma^2` (the rate follows the noise
+    intensity instantaneously, Lindner & Schimansky-Geier 2001), whereas the mean response
+    decays as :math:`\omega^{-1/2}`.
+
+    Parameters and returns as in :func:`_transfer_function_delta`, but in Hz/V².
+    """
+    p = _as_populations(mu=mu, sigma=sigma, tau_m=tau_m, tau_r=tau_r, V_th_rel=V_th_rel,
+                        V_0_rel=V_0_rel)
+    omegas = _check_common(p, omegas)
+    args = (p["mu"], p["sigma"], p["V_0_rel"], p["V_th_rel"], p["tau_m"], p["tau_r"])
+    nu = _quiet(_siegert.delta_firing_rate, *args)
+    result, _ = _white_noise_variance_response(nu, p["mu"], p["sigma"], p["tau_m"],
+                                               p["tau_r"], p["V_th_rel"], p["V_0_rel"],
+                                               omegas, refractory_phase)
+    zero = omegas == 0
+    if np.any(zero):
+        result[zero] = _quiet(_siegert.d_delta_firing_rate_d_sigma, *args) / (2 * p["sigma"])
+    return result
+
+
+def _transfer_function_variance_shift(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel,
+                                      omegas, synaptic_filter=True, *,
+                                      refractory_phase: bool = True) -> np.ndarray:
+    r"""Rate response to modulated input variance with exponential synapses ('shift'), Hz/V².
+
+    In the 'shift' approximation (Fourcaud & Brunel 2002; Schuecker et al. 2015) threshold
+    and reset move with :math:`\sigma` by :math:`s = \sigma\frac{\alpha}{2}k`,
+    :math:`k = \sqrt{\tau_s/\tau_m}`.  Moving both bounds by :math:`s` is moving the mean
+    by :math:`-s`, so a modulation :math:`\delta\sigma^2` acts through the white-noise
+    variance response at the shifted bounds plus a mean modulation
+    :math:`-\frac{\alpha k}{4\sigma}\delta\sigma^2`:
+
+    .. math::
+
+        H_{\sigma^2}(\omega) = \Big[H^{w}_{\sigma^2}(\omega)
+        - \frac{\alpha k}{4\sigma} H^{w}_{\mu}(\omega)\Big]\,\frac{1}{1 + i\omega\tau_s},
+
+    with :math:`H^w` the white-noise responses (:func:`_transfer_function_variance_delta`,
+    :func:`_transfer_function_delta`) at the shifted bounds and the shifted rate.  Mean and
+    noise intensity of the synaptic current both pass the synaptic low pass
+    (``synaptic_filter``; to first order in :math:`\tau_s`).  The :math:`\omega\to0`
+    limit is exactly :math:`\partial\nu_{shift}/\partial(\sigma^2)`.
+
+    Parameters and returns as in :func:`_transfer_function_shift`, but in Hz/V².
+    """
+    p = _as_populations(mu=mu, sigma=sigma, tau_m=tau_m, tau_s=tau_s, tau_r=tau_r,
+                        V_th_rel=V_th_rel, V_0_rel=V_0_rel)
+    omegas = _check_common(p, omegas)
+    _check_fast_synapses(omegas, p["tau_m"], p["tau_s"])
+    k = np.sqrt(p["tau_s"] / p["tau_m"])
+    shift = p["sigma"] * _siegert.ALPHA_SHIFT / 2 * k
+    V_th = p["V_th_rel"] + shift
+    V_0 = p["V_0_rel"] + shift
+    args = (p["mu"], p["sigma"], V_0, V_th, p["tau_m"], p["tau_r"])
+    nu = _quiet(_siegert.delta_firing_rate, *args)
+    h_var, h_mu = _white_noise_variance_response(nu, p["mu"], p["sigma"], p["tau_m"],
+                                                 p["tau_r"], V_th, V_0, omegas,
+                                                 refractory_phase)
+    mean_shift = _siegert.ALPHA_SHIFT * k / (4 * p["sigma"])   # d(-s)/d(sigma^2), 1/V
+    result = h_var - mean_shift * h_mu
+    zero = omegas == 0
+    if np.any(zero):
+        result[zero] = (_quiet(_siegert.d_delta_firing_rate_d_sigma, *args) / (2 * p["sigma"])
+                        - mean_shift * _quiet(_siegert.d_delta_firing_rate_d_mu, *args))
+    if synaptic_filter:
+        result *= _synaptic_filter(omegas, p["tau_s"])
+    return result
 
 
 def _derivative_of_firing_rates_wrt_input_rate(mu, sigma, tau_m, tau_s, tau_r, V_th_rel,

@@ -22,7 +22,7 @@ from ..utils import (
     get_required_results,
 )
 from . import _general
-from ._transfer import _transfer_function_delta
+from ._transfer import _transfer_function_delta, _transfer_function_variance_delta
 from .exp import _check_network_inputs, check_neuron_params
 
 _prefix = "lif.delta."
@@ -39,7 +39,9 @@ __all__ = [
     "_derivative_of_firing_rates_wrt_mean_input",
     "cvs",
     "transfer_function",
+    "transfer_function_variance",
     "effective_connectivity",
+    "unstable_modes",
     "propagator",
     "cross_spectral_matrix",
     "power_spectra",
@@ -154,6 +156,27 @@ def transfer_function(network: Any, freqs=None, *, refractory_phase: bool = True
                   "hertz / volt")
 
 
+def transfer_function_variance(network: Any, freqs=None, *,
+                               refractory_phase: bool = True) -> np.ndarray:
+    """Rate response of δ-synapse LIF neurons to modulated input variance σ² (Hz/V²).
+
+    Lindner & Schimansky-Geier 2001; the variance channel of Brunel & Hakim 1999 (used by
+    :func:`effective_connectivity` with ``variance_channel=True``).  Needs the working
+    point.  Cached as ``'lif.delta.transfer_function_variance'``; see
+    :func:`neuromf.lif._transfer._transfer_function_variance_delta`.
+    """
+    from .exp import _omegas_for
+
+    params = get_required_network_params(network, _transfer_function_variance_delta,
+                                         exclude=["mu", "sigma", "omegas"])
+    params.update(get_required_results(network, ["mu", "sigma"],
+                                       [_prefix + "mean_input", _prefix + "std_input"]))
+    params["omegas"] = _omegas_for(network, freqs)
+    params["refractory_phase"] = bool(refractory_phase)
+    return _cache(network, _transfer_function_variance_delta, params,
+                  _prefix + "transfer_function_variance", "hertz / volt ** 2")
+
+
 def _transfer_function(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,
                        refractory_phase: bool = True) -> np.ndarray:
     """δ-synapse transfer function (Hz/V), shape (len(omegas), n_pop); see
@@ -167,10 +190,20 @@ def _transfer_function(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,
 # Eqs. 12-18, with H from Brunel & Hakim 1999); results under 'lif.delta.<name>'
 # ---------------------------------------------------------------------------
 
-def effective_connectivity(network: Any) -> np.ndarray:
-    """Effective connectivity with the δ-synapse transfer function; see
+def effective_connectivity(network: Any, *, variance_channel: bool = False) -> np.ndarray:
+    """Effective connectivity with the δ-synapse transfer function(s); see
     :func:`neuromf.linear_response.effective_connectivity`."""
-    return _linear_response.effective_connectivity(network, prefix=_prefix)
+    return _linear_response.effective_connectivity(network, prefix=_prefix,
+                                                   variance_channel=variance_channel)
+
+
+def unstable_modes(network: Any, *, f_max: float | None = None,
+                   variance_channel: bool = False, **transfer_function_kwargs: Any) -> dict:
+    """Number of linearly unstable modes of the working point; see
+    :func:`neuromf.linear_response.unstable_modes`."""
+    return _linear_response.unstable_modes(network, prefix=_prefix, f_max=f_max,
+                                           variance_channel=variance_channel,
+                                           **transfer_function_kwargs)
 
 
 def propagator(network: Any) -> np.ndarray:

@@ -41,6 +41,7 @@ from ..linear_response import (  # noqa: F401  (NNMT's names in nnmt.lif.exp)
     sensitivity_measure,
     sensitivity_measure_all_eigenmodes,
     spectral_bound,
+    unstable_modes,
 )
 from ..rate_mapping import (  # noqa: F401  (Senk et al. 2020 rate mapping, NNMT's names)
     _external_rates_for_fixed_input,
@@ -66,6 +67,7 @@ from ._transfer import (  # noqa: F401  (parameter-level transfer functions, NNM
     _transfer_function,
     _transfer_function_shift,
     _transfer_function_taylor,
+    _transfer_function_variance_shift,
 )
 
 _prefix = "lif.exp."
@@ -88,6 +90,9 @@ __all__ = [
     "_transfer_function",
     "_transfer_function_shift",
     "_transfer_function_taylor",
+    "transfer_function_variance",
+    "_transfer_function_variance_shift",
+    "unstable_modes",
     "cvs",
     "_cvs",
     "effective_connectivity",
@@ -382,6 +387,27 @@ def transfer_function(network: Any, freqs=None, method: str = "shift",
     params["refractory_phase"] = bool(refractory_phase)
     func = _transfer_function_shift if method == "shift" else _transfer_function_taylor
     return _cache(network, func, params, _prefix + "transfer_function", "hertz / volt")
+
+
+def transfer_function_variance(network: Any, freqs=None, synaptic_filter: bool = True, *,
+                               refractory_phase: bool = True) -> np.ndarray:
+    """Rate response to modulated input *variance* σ², per population (Hz/V²).
+
+    The second input channel of the network linear response (Brunel & Hakim 1999), used by
+    :func:`effective_connectivity` with ``variance_channel=True``.  'shift' method only.
+    Needs the working point; ``freqs`` (Hz) default to the analysis frequencies.  Cached as
+    ``'lif.exp.transfer_function_variance'``; see
+    :func:`neuromf.lif._transfer._transfer_function_variance_shift`.
+    """
+    params = get_required_network_params(network, _transfer_function_variance_shift,
+                                         exclude=["mu", "sigma", "omegas"])
+    params.update(get_required_results(network, ["mu", "sigma"],
+                                       [_prefix + "mean_input", _prefix + "std_input"]))
+    params["omegas"] = _omegas_for(network, freqs)
+    params["synaptic_filter"] = synaptic_filter
+    params["refractory_phase"] = bool(refractory_phase)
+    return _cache(network, _transfer_function_variance_shift, params,
+                  _prefix + "transfer_function_variance", "hertz / volt ** 2")
 
 
 def cvs(network: Any) -> np.ndarray:
