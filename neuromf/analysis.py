@@ -20,6 +20,12 @@ from .plotting import (
 )
 
 
+def _at_frequencies(freqs: list[float] | None) -> str:
+    if not freqs:
+        return ""
+    return ", eigenvalues cross right of 1 at " + ", ".join(f"{f:.0f}" for f in freqs) + " Hz"
+
+
 def dominant_eigenmode(eigenvalues: np.ndarray, freqs: np.ndarray) -> dict:
     """The eigenvalue of M closest to the instability point 1 over all frequencies.
 
@@ -33,12 +39,16 @@ def dominant_eigenmode(eigenvalues: np.ndarray, freqs: np.ndarray) -> dict:
 
 
 def linear_response_report(net: Any, method: str, out: Path, progress: bool = True,
-                           print_summary: bool = True, synapse_type: str = "exp"
-                           ) -> list[Path]:
+                           print_summary: bool = True, synapse_type: str = "exp",
+                           variance_channel: bool = False) -> list[Path]:
     """Compute the linear response of a network and write figures.
 
     ``synapse_type`` 'exp' (``method`` 'shift' or 'taylor') or 'delta' (white-noise
-    transfer function, Brunel & Hakim 1999).
+    transfer function, Brunel & Hakim 1999).  ``variance_channel`` adds the response to
+    the modulated input variance to the effective connectivity
+    (:func:`neuromf.linear_response.effective_connectivity`; 'shift' or 'delta' only).
+    The number of linearly unstable modes (:func:`neuromf.linear_response.unstable_modes`)
+    is stored as ``'analysis.unstable_modes'`` and printed.
 
     Results are stored in ``net.results`` (saved by the caller); returns the written
     figure paths.
@@ -46,18 +56,27 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
     out = Path(out)
     pops = [str(p) for p in net.network_params["populations"]]
     freqs = net.analysis_params["omegas"] / (2 * np.pi)
-    steps = ["transfer function", "delays", "effective connectivity", "power spectra",
-             "eigenvalues", "sensitivity"]
+    steps = ["transfer function", "delays", "effective connectivity", "stability",
+             "power spectra", "eigenvalues", "sensitivity"]
     prefix = "lif.delta." if synapse_type == "delta" else "lif.exp."
+    model = delta if synapse_type == "delta" else exp
+    tf_kwargs = {} if synapse_type == "delta" else {"method": method}
+    if variance_channel and tf_kwargs.get("method", "shift") != "shift":
+        raise ValueError("the variance channel is available for method='shift' and δ "
+                         "synapses only")
     with ProgressBar(len(steps), label="linear response", enabled=progress) as bar:
-        if synapse_type == "delta":
-            transfer = delta.transfer_function(net)
-        else:
-            transfer = exp.transfer_function(net, method=method)
+        transfer = model.transfer_function(net, **tf_kwargs)
+        if variance_channel:
+            model.transfer_function_variance(net)
         bar.update()
         network_properties.delay_dist_matrix(net)
         bar.update()
-        linear_response.effective_connectivity(net, prefix=prefix)
+        linear_response.effective_connectivity(net, prefix=prefix,
+                                               variance_channel=variance_channel)
+        bar.update()
+        stability = linear_response.unstable_modes(net, prefix=prefix,
+                                                   variance_channel=variance_channel,
+                                                   **tf_kwargs)
         bar.update()
         spectra = linear_response.power_spectra(net, prefix=prefix)
         bar.update()
@@ -68,7 +87,16 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
                                                           prefix=prefix)
         bar.update()
     net.results["analysis.dominant_eigenmode"] = mode
+    net.results["analysis.unstable_modes"] = int(stability["count"])
     if print_summary:
+        if stability["count"]:
+            print(f"WARNING: the working point is linearly unstable ({stability['count']} "
+                  "unstable modes, Nyquist criterion"
+                  + _at_frequencies(stability.get("crossing_frequencies")) + "): the "
+                  "linear theory predicts growing oscillations, and its power spectra "
+                  "describe no stationary state")
+        else:
+            print("working point linearly stable (Nyquist criterion, 0 unstable modes)")
         amp = np.asarray(sensitivity["sensitivity_amp"])
         order = np.argsort(-np.abs(amp), axis=None)[:3]
         print(f"dominant eigenmode: λ = {mode['eigenvalue']:.4f} at "

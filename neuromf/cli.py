@@ -89,7 +89,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     _print_table(pops, {"rate (Hz)": (wp["firing_rates"], ".4f"),
                         "mu (mV)": (1e3 * wp["mean_input"], ".4f"),
                         "sigma (mV)": (1e3 * wp["std_input"], ".4f")})
-    extra = _linear_response(net, kind, args.method, out)
+    extra = _linear_response(net, kind, args.method, out,
+                             getattr(args, "variance_channel", False))
     net.save_results(out / "results.h5")
     fig = plot_working_point(pops, wp["firing_rates"], wp["mean_input"], wp["std_input"],
                              title=f"{name}: working point")
@@ -98,14 +99,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _linear_response(net, kind: str, method: str, out: Path) -> list[Path]:
+def _linear_response(net, kind: str, method: str, out: Path,
+                     variance_channel: bool = False) -> list[Path]:
     """Transfer functions, spectra and dominant eigenmode, with figures."""
     from .analysis import linear_response_report
 
     if "omegas" not in net.analysis_params or not len(net.analysis_params["omegas"]):
         print("no analysis frequencies: skipping the linear response (give --freqs)")
         return []
-    return linear_response_report(net, method, out, synapse_type=kind)
+    return linear_response_report(net, method, out, synapse_type=kind,
+                                  variance_channel=variance_channel)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["shift", "taylor"], default="shift",
                    help="colored-noise approximation for exp synapses (default: shift)")
     p.add_argument("--freqs", help="analysis frequencies f_min:f_max:df in Hz")
+    p.add_argument("--variance-channel", action="store_true",
+                   help="include the response to the modulated input variance in the "
+                        "effective connectivity (Brunel & Hakim 1999; NNMT and the default "
+                        "use the mean channel only)")
     p.add_argument("--out", default="neuromf_out", help="output directory")
     p.set_defaults(func=cmd_analyze)
 

@@ -823,7 +823,10 @@ def _unstable_mode_count(effective_connectivity: Any, omegas: Any) -> dict:
     dict
         ``'count'`` (int, Z), ``'closed'`` (bool: spectral radius < 1 at the last
         frequency and the grid resolves the phase, so the count is exact),
-        ``'spectral_radius_at_f_max'``, ``'max_phase_step'`` (rad).
+        ``'spectral_radius_at_f_max'``, ``'max_phase_step'`` (rad) and
+        ``'crossing_frequencies'`` (Hz, where an eigenvalue crosses the real axis
+        right of 1: approximately the frequencies of the unstable oscillations; None for
+        more than 64 populations).
     """
     M = _as_square_stack("effective_connectivity", effective_connectivity)
     omegas = np.asarray(check_finite("omegas", omegas, "rad/s"), dtype=float)
@@ -840,13 +843,45 @@ def _unstable_mode_count(effective_connectivity: Any, omegas: Any) -> dict:
     step = np.angle(det[1:] / det[:-1])
     lam_end = np.linalg.eigvals(M[-1])
     radius = float(np.abs(lam_end).max())
+    crossings = _crossings_right_of_one(M, omegas) if n <= _MAX_N_CROSSINGS else None
     # phi(inf) - phi(0) = sum of the steps, then the tail back to arg 1 = 0: each factor
     # 1 - lambda_i stays in the right half-plane there (|lambda_i| < 1)
     tail = -float(np.angle(1.0 - lam_end).sum())
     count = int(round(-(step.sum() + tail) / np.pi))
     max_step = float(np.abs(step).max())
     return {"count": count, "closed": bool(radius < 1.0 and max_step < _MAX_PHASE_STEP),
-            "spectral_radius_at_f_max": radius, "max_phase_step": max_step}
+            "spectral_radius_at_f_max": radius, "max_phase_step": max_step,
+            "crossing_frequencies": crossings}
+
+
+#: Largest number of populations for which eigenvalue crossings are located.
+_MAX_N_CROSSINGS = 64
+
+
+def _crossings_right_of_one(M: np.ndarray, omegas: np.ndarray) -> list[float]:
+    """Frequencies (Hz) where an eigenvalue of M crosses the real axis right of 1.
+
+    Each such crossing is one encirclement of the critical point 1 by an eigenvalue
+    locus (generalized Nyquist); its frequency approximates the oscillation frequency of
+    the unstable mode.  Eigenvalues of neighbouring frequencies are paired by minimum
+    total distance.  Linear interpolation between the grid points.
+    """
+    lam = np.linalg.eigvals(M)
+    right = lam.real > 1.0
+    up, down = right & (lam.imag >= 0), right & (lam.imag < 0)
+    candidates = np.nonzero((up[:-1].any(1) & down[1:].any(1))
+                            | (down[:-1].any(1) & up[1:].any(1)))[0]
+    found = []
+    for k in candidates:
+        a, b = lam[k], lam[k + 1]
+        rows, cols = linear_sum_assignment(np.abs(a[:, None] - b[None, :]))
+        for i, j in zip(rows, cols, strict=True):
+            if a[i].imag * b[j].imag < 0 or (a[i].imag == 0 and b[j].imag != 0):
+                t = a[i].imag / (a[i].imag - b[j].imag)
+                if (1 - t) * a[i].real + t * b[j].real > 1.0:
+                    found.append(float((omegas[k] + t * (omegas[k + 1] - omegas[k]))
+                                       / (2 * np.pi)))
+    return sorted(found)
 
 
 # ---------------------------------------------------------------------------

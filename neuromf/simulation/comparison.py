@@ -198,9 +198,11 @@ def default_theory(model: Any, method: str = "shift", spectra: bool = True
     Exponential synapses: ``neuromf.lif.exp.working_point(model, method=method)``;
     δ synapses: ``neuromf.lif.delta.working_point(model)``.  CVs from the module's
     ``cvs(model)`` if it has one, else from :func:`theory_cv`.  With ``spectra`` the
-    power spectra (Bos et al. 2016, Eq. 18) via transfer function, delay distribution
-    and effective connectivity; a failure there is reported (key 'spectra_error')
-    rather than raised.
+    power spectra (Bos et al. 2016, Eq. 18) via transfer functions, delay distribution
+    and effective connectivity with the mean and variance channel (Brunel & Hakim 1999;
+    the variance channel for exp synapses needs ``method='shift'``), and the number of
+    linearly unstable modes (key 'unstable_modes', with a warning if > 0); a failure
+    there is reported (key 'spectra_error') rather than raised.
 
     Returns
     -------
@@ -230,15 +232,32 @@ def default_theory(model: Any, method: str = "shift", spectra: bool = True
         out[key] = np.asarray(wp[key], dtype=float)
     out["cv"] = np.asarray(lif.cvs(model), dtype=float)
     out["cv_source"] = f"neuromf.lif.{stype}.cvs (Brunel 2000, App. A.1)"
-    if spectra and stype == "exp":
+    if spectra:
         try:
             from neuromf import network_properties  # noqa: PLC0415
 
-            lif.transfer_function(model, method=method)
+            tf_kwargs = {"method": method} if stype == "exp" else {}
+            variance = stype == "delta" or method == "shift"
+            lif.transfer_function(model, **tf_kwargs)
+            if variance:
+                lif.transfer_function_variance(model)
             network_properties.delay_dist_matrix(model)
-            lif.effective_connectivity(model)
+            lif.effective_connectivity(model, variance_channel=variance)
             out["power_spectra"] = np.asarray(lif.power_spectra(model), dtype=float)
             out["frequencies"] = np.asarray(model.analysis_params["omegas"]) / (2 * np.pi)
+            out["spectra_source"] = (f"neuromf.lif.{stype}.power_spectra, effective "
+                                     "connectivity with " + ("mean and variance channel"
+                                                             if variance else
+                                                             "mean channel only"))
+            stability = lif.unstable_modes(model, variance_channel=variance, **tf_kwargs)
+            out["unstable_modes"] = int(stability["count"])
+            if stability["count"] > 0:
+                warnings.warn(
+                    f"the theory's working point is linearly unstable "
+                    f"({stability['count']} unstable modes; eigenvalues cross right of 1 "
+                    f"at {stability['crossing_frequencies']} Hz): the network oscillates "
+                    "and the theory's power spectra describe no stationary state",
+                    stacklevel=2)
         except Exception as err:  # noqa: BLE001 - reported in the output, not hidden
             out["spectra_error"] = f"{type(err).__name__}: {err}"
             warnings.warn(f"theory power spectra unavailable ({out['spectra_error']}); "
@@ -541,6 +560,13 @@ def _report_markdown(res: ComparisonResult, model: Any) -> str:
         lines += ["Notes: " + "; ".join(spec.notes) + ".", ""]
     if "spectra_error" in th:
         lines += [f"Theory spectra unavailable: {th['spectra_error']}", ""]
+    if "spectra_source" in th:
+        lines += [f"Theory spectra: {th['spectra_source']}.", ""]
+    if th.get("unstable_modes", 0) > 0:
+        lines += [f"**The theory's working point is linearly unstable** "
+                  f"({th['unstable_modes']} unstable modes, Nyquist criterion): the "
+                  "network oscillates, the theory's spectra describe no stationary state "
+                  "and its rates need not match.", ""]
     figs = [("rates_comparison", "Rates"), ("spectra_comparison", "Power spectra"),
             ("raster", "Raster"), ("rates_boxplot", "Per-neuron rates")]
     for key, title in figs:
@@ -569,7 +595,9 @@ def _write_comparison_files(res: ComparisonResult, model: Any, out: str) -> None
     analysis.plot_spectra(sim.freqs, sim.spectra, sim.populations,
                           files["spectra_comparison"], th_freqs, th_psd)
     summary = {"simulation": sim.summary(), "table": res.table,
-               "theory_source": th.get("source"), "cv_source": th.get("cv_source")}
+               "theory_source": th.get("source"), "cv_source": th.get("cv_source"),
+               "theory_spectra_source": th.get("spectra_source"),
+               "theory_unstable_modes": th.get("unstable_modes")}
     files["comparison_json"] = os.path.join(out, "comparison.json")
     _write_json(files["comparison_json"], summary)
     files["report"] = os.path.join(out, "comparison.md")

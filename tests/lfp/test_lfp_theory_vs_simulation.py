@@ -183,36 +183,46 @@ def test_cross_spectrum_orientation_against_monte_carlo():
     assert np.max(np.abs(wrong / closed - 1)) > 0.3  # the test can tell the two apart
 
 
-def _ei_network():
-    """Brunel-type E-I network with exponential synapses (the network of
-    benchmarks/lfp_theory_vs_simulation.py and tests/simulation/sim_models.ei_params):
-    asynchronous irregular at ~10 spikes/s."""
+def _ei_network(g: float = 8.0, nu_ext: float = 10.0, delay: float = 3e-3):
+    """Brunel-type E-I network with exponential synapses (the 'peaked' network of
+    benchmarks/lfp_theory_vs_simulation.py): inhibition-dominated, asynchronous irregular
+    at ~16 spikes/s with a damped oscillation near 55 Hz."""
     from neuromf.models import Basic
 
-    w, g = 87.8e-12, 5.0
+    w = 87.8e-12
     params = {"populations": ["E", "I"], "N": np.array([1600.0, 400.0]),
               "K": np.array([[160.0, 40.0], [160.0, 40.0]]), "C": 250e-12, "tau_m": 10e-3,
               "tau_r": 2e-3, "tau_s": 0.5e-3, "V_0_abs": -65e-3, "V_th_abs": -50e-3,
               "E_L": -65e-3, "W": np.array([[w, -g * w], [w, -g * w]]),
               "K_ext": np.array([300.0, 300.0]), "W_ext": np.array([263.4e-12, 263.4e-12]),
-              "nu_ext": 7.8, "Delay": np.full((2, 2), 1.5e-3), "Delay_sd": np.zeros((2, 2)),
+              "nu_ext": nu_ext, "Delay": np.full((2, 2), delay), "Delay_sd": np.zeros((2, 2)),
               "delay_dist": "none", "synapse_type": "exp"}
     return Basic(params, {"f_min": 2.0, "f_max": 500.0, "df": 2.0})
+
+
+def _peak(f, S, smooth_hz=10.0):
+    """Frequency of the maximum of the running mean (smooth_hz wide) of S over 10-400 Hz."""
+    sel = (f >= 10) & (f <= 400)
+    n = int(round(smooth_hz / (f[1] - f[0])))
+    s = np.convolve(S[sel], np.ones(n) / n, mode="same")
+    return f[sel][n:-n][np.argmax(s[n:-n])]
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not (HAVE_LFP and HAVE_NEST), reason="extras 'lfp' and 'sim'")
 def test_cdm_spectrum_theory_vs_nest_simulation():
-    """2 s of NEST simulation of the E-I network against the theory.
+    """5 s of NEST simulation of the E-I network against the theory.
 
-    Reference (benchmarks/lfp_theory_vs_simulation.py, 10 s): the simulated CDM power
-    over 2-400 Hz is 1.30 x the theory's; seeds 1-3 at 2 s give 1.18-1.37.  The bounds
-    [0.75, 1.8] hold that with margin and exclude a factor-2 normalisation error (0.65
-    or 2.6).  Per band (2-20, 20-60, 60-150, 150-400 Hz) the measured ratios are
-    0.68-2.25 (the theory's Poisson approximation of single-neuron spectra and its
-    mean-input-only linear response, see docs/lfp.md): bounds [1/3, 3].  Independently
-    of the theory, the simulated signal's spectrum must equal the kernels combined with
-    the simulated rate cross-spectra (scipy.signal.csd) within 2 %.
+    Reference (benchmarks/lfp_theory_vs_simulation.py --network peaked): theory CDM peak
+    56 Hz; the simulated spectrum averaged over 6 seeds x 10 s peaks at 54 Hz, single
+    10-s runs at 54-66 Hz (the simulated resonance is broader, half maximum 44-84 Hz
+    against 46-66 Hz).  The mean-channel-only theory (NNMT's convention) puts the peak at
+    100 Hz, so the peak test can fail: the simulated peak (10-Hz running mean) must lie
+    within 14 Hz of the theory's.  Simulated/theory CDM power over 2-400 Hz: 0.62-0.77
+    for seeds 1-6 -> bounds [0.5, 1.5] (excludes a factor-2 normalisation error); per
+    band (2-20, 20-60, 60-150, 150-400 Hz) 0.36-1.41 -> [1/4, 3].  Independently of the
+    theory, the simulated signal's spectrum must equal the kernels combined with the
+    simulated rate cross-spectra (scipy.signal.csd) within 2 %.
     """
     from scipy import signal as sps
 
@@ -221,7 +231,8 @@ def test_cdm_spectrum_theory_vs_nest_simulation():
     net = _ei_network()
     k = LN.network_kernels(net, "cdm")
     omegas, S_th = LN.theory_spectrum(net, k)
-    res = simulate(net, scale=1.0, t_sim=2.0, threads=2, seed=3, t_presim=0.3,
+    _, S_mean_only = LN.theory_spectrum(net.copy(), k, variance_channel=False)
+    res = simulate(net, scale=1.0, t_sim=5.0, threads=2, seed=3, t_presim=0.3,
                    progress=False, plots=False)
     assert np.all(np.abs(res.rates / net.results["lif.exp.firing_rates"] - 1) < 0.1)
     _, v = LN.simulated_signal(res, k)
@@ -234,11 +245,14 @@ def test_cdm_spectrum_theory_vs_nest_simulation():
     def band(S, lo, hi):
         return S[..., (f >= lo) & (f <= hi)].mean(-1)
 
+    f_theory, f_sim = _peak(f, S_th[0]), _peak(f, S_sim)
+    assert abs(f_sim - f_theory) <= 14.0, (f_theory, f_sim)
+    assert abs(_peak(f, S_mean_only[0]) - f_sim) > 20.0   # the test discriminates
     broad = band(S_sim, 2, 400) / band(S_th[0], 2, 400)
-    assert 0.75 < broad < 1.8, broad
+    assert 0.5 < broad < 1.5, broad
     for lo, hi in ((2, 20), (20, 60), (60, 150), (150, 400)):
         r = band(S_sim, lo, hi) / band(S_th[0], lo, hi)
-        assert 1 / 3 < r < 3, (lo, hi, r)
+        assert 1 / 4 < r < 3, (lo, hi, r)
 
     # kernels x simulated cross-spectra (population-averaged rates)
     N = net.network_params["N"]

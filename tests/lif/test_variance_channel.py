@@ -181,9 +181,66 @@ def test_unstable_mode_count_matches_lambert_w(a, d):
     assert result["count"] == _lambert_unstable_count(a, tau, d)
 
 
+def test_crossing_frequency_near_onset_is_oscillation_frequency():
+    """Just above the Hopf point the unstable root s = eps + i w0 has w0 close to the
+    frequency where the Nyquist locus crosses the real axis right of 1."""
+    tau, d = 10e-3, 2e-3
+    # onset: w0 d + arctan(w0 tau) = pi, a_c = sqrt(1 + (w0 tau)^2)
+    from scipy.optimize import brentq
+
+    w0 = brentq(lambda w: w * d + np.arctan(w * tau) - np.pi, 1.0, np.pi / d)
+    a = 1.01 * np.hypot(1.0, w0 * tau)
+    f = np.arange(0.0, 5e4, 0.5)
+    om = 2 * np.pi * f
+    M = (-a * np.exp(-1j * om * d) / (1 + 1j * om * tau))[:, None, None]
+    result = LR._unstable_mode_count(M, om)
+    z = -(a * d / tau) * np.exp(d / tau)
+    roots = [lambertw(z, k) / d - 1 / tau for k in (-1, 0)]
+    unstable = [s for s in roots if s.real > 0]
+    assert result["count"] == len(unstable) == 2
+    assert result["crossing_frequencies"] == pytest.approx(
+        [abs(unstable[0].imag) / (2 * np.pi)], rel=0.02)
+
+
 def test_unstable_mode_count_rejects_bad_grids():
     M = np.zeros((3, 1, 1), complex)
     with pytest.raises(ValueError, match="increasing"):
         LR._unstable_mode_count(M, [0.0, 2.0, 1.0])
     with pytest.raises(ValueError, match="one value per matrix"):
         LR._unstable_mode_count(M, [0.0, 1.0])
+
+
+def _inhibitory_delta_network(J_mV, nu_ext, d_ms):
+    """One inhibitory δ-synapse population (N = 5000, K = 500, 1000 external inputs of
+    0.1 mV), as in docs/simulation.md."""
+    from neuromf.models import Basic
+
+    params = {"populations": ["I"], "N": np.array([5000.0]), "tau_m": 20e-3, "tau_r": 2e-3,
+              "V_0_abs": 10e-3, "V_th_abs": 20e-3, "E_L": 0.0, "C": 250e-12,
+              "K": np.array([[500.0]]), "J": np.array([[J_mV * 1e-3]]),
+              "K_ext": np.array([1000.0]), "J_ext": np.array([0.1e-3]), "nu_ext": nu_ext,
+              "Delay": np.array([[d_ms * 1e-3]]), "Delay_sd": np.array([[0.0]]),
+              "delay_dist": "none", "synapse_type": "delta"}
+    return Basic(params, {"f_min": 2.0, "f_max": 500.0, "df": 2.0})
+
+
+@pytest.mark.parametrize("J_mV, nu_ext, d_ms, stable", [(-0.2, 25.0, 2.0, False),
+                                                         (-0.1, 10.0, 4.0, True)])
+def test_network_unstable_modes(J_mV, nu_ext, d_ms, stable):
+    """NEST (docs/simulation.md): the first network oscillates (peak 10^5 x the
+    low-frequency power), the second is asynchronous with a damped 80-Hz resonance.
+    The count from the phase of det(1 - M) must equal twice the number of eigenvalue
+    crossings right of 1 (a different computation), and the cached results stay."""
+    from neuromf.lif import delta
+
+    net = _inhibitory_delta_network(J_mV, nu_ext, d_ms)
+    delta.working_point(net)
+    before = set(net.results)
+    for variance in (False, True):
+        r = delta.unstable_modes(net, variance_channel=variance)
+        assert r["closed"]
+        assert (r["count"] == 0) == stable
+        assert r["count"] == 2 * len(r["crossing_frequencies"])
+    assert set(net.results) == before
+    with pytest.raises(ValueError, match="prefix"):
+        LR.unstable_modes(net, prefix="lif.gauss.")
