@@ -98,6 +98,30 @@ def _most_unstable_eigenvalue(net, method):
     return np.asarray(stability_analysis(net, method=method)["eigenvalue"])
 
 
+def _unstable_mode_count(net, method, variance_channel):
+    from . import linear_response
+
+    _working_point(net, method)
+    if _synapse_type(net) == "delta":
+        result = linear_response.unstable_modes(net, prefix="lif.delta.",
+                                                variance_channel=variance_channel)
+    else:
+        result = linear_response.unstable_modes(net, method=method,
+                                                variance_channel=variance_channel)
+    return np.asarray(result["count"])
+
+
+def _unstable_modes(net, method):
+    """Number of linearly unstable modes (Nyquist criterion), mean channel only
+    (:func:`neuromf.linear_response.unstable_modes`)."""
+    return _unstable_mode_count(net, method, False)
+
+
+def _unstable_modes_with_variance(net, method):
+    """As ``unstable_modes``, with the variance channel (exp synapses: 'shift' only)."""
+    return _unstable_mode_count(net, method, True)
+
+
 def _tau_rate(net, method):
     """Time constant (s) of the low-pass fit of the transfer function, Senk 2020."""
     from .lif import exp
@@ -115,6 +139,8 @@ QUANTITIES: dict[str, tuple[Callable, str]] = {
     "peak_frequency": (_peak_frequency, "hertz"),
     "peak_power": (_peak_power, "hertz"),
     "most_unstable_eigenvalue": (_most_unstable_eigenvalue, "1 / second"),
+    "unstable_modes": (_unstable_modes, "dimensionless"),
+    "unstable_modes_with_variance": (_unstable_modes_with_variance, "dimensionless"),
     "tau_rate": (_tau_rate, "second"),
 }
 

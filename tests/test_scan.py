@@ -129,6 +129,22 @@ def test_linear_response_and_stability_quantities():
     np.testing.assert_array_equal(peak.data[0], freqs[np.argmax(spectra, axis=0)])
 
 
+def test_unstable_modes_quantity():
+    """The scan's unstable-mode count equals twice the number of eigenvalue crossings
+    right of 1 (located from the eigenvalues, not from the phase of det(1 - M)) for the
+    same parameters."""
+    from neuromf import linear_response
+
+    res = scan("brunel2000_A", {"g": [3.0, 6.0]}, quantity="unstable_modes",
+               progress=False)
+    for g, count in zip([3.0, 6.0], res.data, strict=True):
+        net = neuromf.models.load_model("brunel2000_A")
+        net.change_parameters({"g": g * neuromf.ureg.dimensionless}, overwrite=True)
+        neuromf.lif.delta.working_point(net)
+        r = linear_response.unstable_modes(net, prefix="lif.delta.")
+        assert count == r["count"] == 2 * len(r["crossing_frequencies"])
+
+
 def test_batched_working_points_equal_one_by_one():
     """The vectorized solver (all grid points in one Newton iteration) must find the same
     stable fixed points as the default solver applied to each network."""

@@ -244,3 +244,28 @@ def test_network_unstable_modes(J_mV, nu_ext, d_ms, stable):
     assert set(net.results) == before
     with pytest.raises(ValueError, match="prefix"):
         LR.unstable_modes(net, prefix="lif.gauss.")
+
+
+def test_brunel2000_states_from_linear_stability():
+    """Brunel 2000 (J Comput Neurosci 8: 183, Figs. 2 and 8): state A is synchronous
+    regular, B synchronous irregular with a fast global oscillation (frequency set by the
+    delay, well above 100 Hz), C asynchronous irregular, D synchronous irregular with a
+    slow oscillation (set by the membrane time constant, tens of Hz).  Brunel's analysis
+    includes the variance channel; with it the Nyquist count reproduces all four states.
+    The mean channel alone (NNMT's convention) misses the slow instability of D."""
+    from neuromf.lif import delta
+    from neuromf.models import load_model
+
+    result = {}
+    for state in "ABCD":
+        net = load_model(f"brunel2000_{state}")
+        delta.working_point(net)
+        result[state] = delta.unstable_modes(net, variance_channel=True)
+        if state == "D":
+            assert delta.unstable_modes(net)["count"] == 0
+    assert result["A"]["count"] > 0
+    assert result["B"]["count"] > 0
+    assert all(100 < f < 300 for f in result["B"]["crossing_frequencies"])
+    assert result["C"]["count"] == 0
+    assert result["D"]["count"] > 0
+    assert all(5 < f < 50 for f in result["D"]["crossing_frequencies"])
