@@ -231,7 +231,7 @@ def spectrum_from_cross_spectra(kernels: SpikeSignalKernels, cross_spectra, N, o
 
 
 def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "shift",
-                    variance_channel: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                    variance_channel: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Signal power spectrum predicted by mean-field theory (exp-synapse networks).
 
     Computes the working point, transfer function(s), delay distribution, effective
@@ -246,11 +246,12 @@ def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "sh
         From :func:`network_kernels`.
     method : {'shift', 'taylor'}
         Working point and transfer function method.
-    variance_channel : bool
+    variance_channel : bool, optional
         Include the response to the modulated input variance in the effective
-        connectivity (Brunel & Hakim 1999; :func:`neuromf.linear_response.effective_connectivity`).
-        Default True: the mean-only response misplaces the spectral peak of networks
-        with strong synapses (docs/lfp.md).  Available for ``method='shift'``.
+        connectivity (Brunel & Hakim 1999;
+        :func:`neuromf.linear_response.effective_connectivity`).  Available for
+        ``method='shift'``, where it is the default (None): the mean-only response
+        misplaces the spectral peak of networks with strong synapses (docs/lfp.md).
 
     Returns
     -------
@@ -270,6 +271,8 @@ def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "sh
     from ..lif import exp as lif
 
     check_choice("method", method, ("shift", "taylor"))
+    if variance_channel is None:
+        variance_channel = method == "shift"
     if variance_channel and method != "shift":
         raise ValueError("the variance channel is available for method='shift' only; "
                          "pass variance_channel=False for method='taylor'")
