@@ -20,12 +20,6 @@ from .plotting import (
 )
 
 
-def _at_frequencies(freqs: list[float] | None) -> str:
-    if not freqs:
-        return ""
-    return ", eigenvalues cross right of 1 at " + ", ".join(f"{f:.0f}" for f in freqs) + " Hz"
-
-
 def dominant_eigenmode(eigenvalues: np.ndarray, freqs: np.ndarray) -> dict:
     """The eigenvalue of M closest to the instability point 1 over all frequencies.
 
@@ -90,11 +84,7 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
     net.results["analysis.unstable_modes"] = int(stability["count"])
     if print_summary:
         if stability["count"]:
-            print(f"WARNING: the working point is linearly unstable ({stability['count']} "
-                  "unstable modes, Nyquist criterion"
-                  + _at_frequencies(stability.get("crossing_frequencies")) + "): the "
-                  "linear theory predicts growing oscillations, and its power spectra "
-                  "describe no stationary state")
+            print("WARNING: " + linear_response.describe_instability(stability))
         else:
             print("working point linearly stable (Nyquist criterion, 0 unstable modes)")
         amp = np.asarray(sensitivity["sensitivity_amp"])

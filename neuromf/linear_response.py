@@ -55,7 +55,7 @@ __all__ = [
     "pairwise_effective_connectivity", "_pairwise_effective_connectivity",
     "spectral_bound", "_spectral_bound",
     "pairwise_covariances", "_pairwise_covariances",
-    "unstable_modes", "_unstable_mode_count",
+    "unstable_modes", "_unstable_mode_count", "describe_instability",
 ]
 
 #: Result-key prefix of the neuron model whose transfer function is used: 'lif.exp.'
@@ -852,6 +852,18 @@ def _unstable_mode_count(effective_connectivity: Any, omegas: Any) -> dict:
     return {"count": count, "closed": bool(radius < 1.0 and max_step < _MAX_PHASE_STEP),
             "spectral_radius_at_f_max": radius, "max_phase_step": max_step,
             "crossing_frequencies": crossings}
+
+
+def describe_instability(result: dict) -> str:
+    """One line for a result of :func:`unstable_modes` with ``count > 0``."""
+    text = (f"the working point is linearly unstable ({result['count']} unstable modes, "
+            "Nyquist criterion")
+    freqs = result.get("crossing_frequencies")
+    if freqs:
+        text += "; eigenvalues cross right of 1 at " + ", ".join(f"{f:.0f}" for f in freqs)
+        text += " Hz"
+    return text + ("): the linear theory predicts growing oscillations, and its power "
+                   "spectra describe no stationary state")
 
 
 #: Largest number of populations for which eigenvalue crossings are located.

@@ -286,12 +286,7 @@ def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "sh
     stability = linear_response.unstable_modes(network, variance_channel=variance_channel,
                                                method=method)
     if stability["count"] > 0:
-        warnings.warn(
-            f"the working point is linearly unstable ({stability['count']} modes with "
-            "positive growth rate, Nyquist criterion; eigenvalues cross right of 1 at "
-            f"{stability['crossing_frequencies']} Hz): the linear theory predicts growing "
-            "oscillations, and the predicted spectrum describes no stationary state",
-            stacklevel=2)
+        warnings.warn(linear_response.describe_instability(stability), stacklevel=2)
     omegas = np.asarray(network.analysis_params["omegas"], dtype=float)
     names = [str(x) for x in network.network_params["populations"]]
     N = np.asarray(network.network_params["N"], dtype=float)

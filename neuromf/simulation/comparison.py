@@ -252,12 +252,9 @@ def default_theory(model: Any, method: str = "shift", spectra: bool = True
             stability = lif.unstable_modes(model, variance_channel=variance, **tf_kwargs)
             out["unstable_modes"] = int(stability["count"])
             if stability["count"] > 0:
-                warnings.warn(
-                    f"the theory's working point is linearly unstable "
-                    f"({stability['count']} unstable modes; eigenvalues cross right of 1 "
-                    f"at {stability['crossing_frequencies']} Hz): the network oscillates "
-                    "and the theory's power spectra describe no stationary state",
-                    stacklevel=2)
+                from neuromf.linear_response import describe_instability  # noqa: PLC0415
+
+                warnings.warn(describe_instability(stability), stacklevel=2)
         except Exception as err:  # noqa: BLE001 - reported in the output, not hidden
             out["spectra_error"] = f"{type(err).__name__}: {err}"
             warnings.warn(f"theory power spectra unavailable ({out['spectra_error']}); "
