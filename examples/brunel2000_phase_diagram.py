@@ -14,7 +14,9 @@ at strong drive and strong inhibition, SI slow below threshold (nu_ext/nu_thr < 
 Usage::
 
     python examples/brunel2000_phase_diagram.py [--out brunel2000_phase_diagram.png]
-        [--variance-channel/--no-variance-channel] [--workers 2]
+        [--variance-channel/--no-variance-channel] [--workers 2] [--quick]
+
+``--quick`` evaluates a 4 x 3 grid through the four states only (a few seconds).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from neuromf.lif import delta
 from neuromf.scan import register_quantity, scan
 
 NU_THR = 10.0   # Hz: theta / (j K_E tau_m) of the built-in model (20 mV / (0.1 mV 1000 20 ms))
+STATES = {"A": (3.0, 2.0), "B": (6.0, 4.0), "C": (5.0, 2.0), "D": (4.5, 0.9)}   # Fig. 8
 
 
 def _stability(net, variance_channel: bool) -> np.ndarray:
@@ -44,16 +47,23 @@ def main() -> None:
     ap.add_argument("--variance-channel", action=argparse.BooleanOptionalAction,
                     default=True)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--quick", action="store_true", help="coarse grid through A-D only")
     args = ap.parse_args()
 
     register_quantity("stability",
                       lambda net, method: _stability(net, args.variance_channel),
                       "dimensionless")
-    g = np.arange(2.0, 8.01, 0.25)
-    eta = np.arange(0.5, 4.01, 0.125)
+    if args.quick:
+        g, eta = np.array([3.0, 4.5, 5.0, 6.0]), np.array([0.9, 2.0, 4.0])
+    else:
+        g, eta = np.arange(2.0, 8.01, 0.25), np.arange(0.5, 4.01, 0.125)
     res = scan("brunel2000_C", {"g": g, "nu_ext": eta * NU_THR}, quantity="stability",
-               workers=args.workers)
+               workers=args.workers, progress=not args.quick)
     count, f_cross = res.data[..., 0], res.data[..., 1]
+    for label, (gx, ex) in STATES.items():
+        i, j = np.argmin(abs(g - gx)), np.argmin(abs(eta - ex))
+        print(f"state {label} (g = {g[i]:g}, nu_ext/nu_thr = {eta[j]:g}): "
+              f"{int(count[i, j])} unstable modes, lowest crossing {f_cross[i, j]:.0f} Hz")
 
     import matplotlib
 
@@ -67,7 +77,7 @@ def main() -> None:
                          norm=matplotlib.colors.LogNorm(vmin=10, vmax=1000))
     ax.contour(g, eta, stable.T.astype(float), levels=[0.5], colors="k", linewidths=1.5)
     fig.colorbar(mesh, ax=ax, label="frequency of the unstable mode (Hz)")
-    for label, (gx, ex) in {"A": (3, 2), "B": (6, 4), "C": (5, 2), "D": (4.5, 0.9)}.items():
+    for label, (gx, ex) in STATES.items():
         ax.plot(gx, ex, "wo", mec="k")
         ax.annotate(label, (gx, ex), xytext=(4, 4), textcoords="offset points")
     ax.text(6.5, 1.7, "AI\n(stable)", ha="center")

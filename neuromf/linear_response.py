@@ -1024,30 +1024,57 @@ def unstable_modes(network: Any, *, prefix: str = _PREFIX, f_max: float | None =
     longest = float(np.max(delays + 3 * spread)) if np.size(delays) else 0.0
     df = 2.0 if longest <= 0 else min(2.0, 1.0 / (16.0 * longest))
     work = network.copy()
+    options = {k: v for k, v in transfer_function_kwargs.items()
+               if k in ("synaptic_filter", "refractory_phase")}
+
+    def connectivity_at(freqs: np.ndarray) -> np.ndarray:
+        model.transfer_function(work, freqs=freqs, **transfer_function_kwargs)
+        if variance_channel:
+            model.transfer_function_variance(work, freqs=freqs, **options)
+        network_properties.delay_dist_matrix(work, freqs=freqs)
+        return np.array(effective_connectivity(work, prefix=prefix,
+                                               variance_channel=variance_channel))
+
     candidates = ([float(check_positive("f_max", f_max, "Hz", allow_zero=False))]
                   if f_max is not None else [1e3 * 2**k for k in range(1, 8)])
+    freqs = np.zeros(0)
+    M = np.zeros((0,) + np.shape(params["K"]), dtype=complex)
     for f_hi in candidates:
-        for _ in range(4):
-            freqs = np.arange(0.0, f_hi + 0.5 * df, df)
-            model.transfer_function(work, freqs=freqs, **transfer_function_kwargs)
-            if variance_channel:
-                options = {k: v for k, v in transfer_function_kwargs.items()
-                           if k in ("synaptic_filter", "refractory_phase")}
-                model.transfer_function_variance(work, freqs=freqs, **options)
-            network_properties.delay_dist_matrix(work, freqs=freqs)
-            M = effective_connectivity(work, prefix=prefix, variance_channel=variance_channel)
-            result = _unstable_mode_count(M, 2 * np.pi * freqs)
-            if result["max_phase_step"] < _MAX_PHASE_STEP:
-                break
-            df /= 4.0
+        start = freqs[-1] + df if freqs.size else 0.0
+        extension = np.arange(start, f_hi + 0.5 * df, df)
+        if extension.size:
+            freqs = np.concatenate([freqs, extension])
+            M = np.concatenate([M, connectivity_at(extension)])
+        freqs, M = _refine_where_phase_jumps(freqs, M, connectivity_at)
+        result = _unstable_mode_count(M, 2 * np.pi * freqs)
         if result["spectral_radius_at_f_max"] < 1.0:
-            result.update(f_max=float(freqs[-1]), df=df)
+            result.update(f_max=float(freqs[-1]), df=df, n_frequencies=int(freqs.size))
             return result
     raise RuntimeError(
         f"the spectral radius of the effective connectivity is still "
         f"{result['spectral_radius_at_f_max']:.3g} >= 1 at {freqs[-1]:.0f} Hz: the "
         "number of unstable modes cannot be counted on a finite grid (strong coupling "
         "with δ synapses?); give a larger f_max")
+
+
+def _refine_where_phase_jumps(freqs: np.ndarray, M: np.ndarray, connectivity_at: Any,
+                              rounds: int = 6, points: int = 8
+                              ) -> tuple[np.ndarray, np.ndarray]:
+    """Insert ``points`` frequencies into every interval where arg det(1 - M) jumps by
+    more than pi/2, up to ``rounds`` times (sharp resonances, e.g. of mean-driven
+    neurons, need a finer grid only there)."""
+    eye = np.eye(M.shape[-1])
+    for _ in range(rounds):
+        det = np.linalg.det(eye - M)
+        jumps = np.nonzero(np.abs(np.angle(det[1:] / det[:-1])) >= _MAX_PHASE_STEP)[0]
+        if jumps.size == 0:
+            break
+        frac = np.arange(1, points + 1) / (points + 1)
+        new = (freqs[jumps, None] + (freqs[jumps + 1] - freqs[jumps])[:, None] * frac).ravel()
+        order = np.argsort(np.concatenate([freqs, new]), kind="stable")
+        freqs = np.concatenate([freqs, new])[order]
+        M = np.concatenate([M, connectivity_at(new)])[order]
+    return freqs, M
 
 
 def eigen_spectra(network: Any, quantity: str = "MH", return_vectors: bool = False, *,

@@ -45,3 +45,20 @@ def test_spatial_patterns_quick(tmp_path, monkeypatch, capsys):
     assert most and start
     assert float(start.group(1)) == pytest.approx(float(most.group(1)), rel=1e-4)
     assert float(start.group(2)) == pytest.approx(float(most.group(2)), rel=1e-4)
+
+
+def test_brunel2000_phase_diagram_quick(tmp_path, monkeypatch, capsys):
+    """States of Brunel 2000, Fig. 8, from the Nyquist count with the variance channel:
+    A and B unstable (B fast, frequency set by the delay), C stable (AI), D unstable with
+    a slow oscillation."""
+    out = tmp_path / "phase.png"
+    monkeypatch.setattr(sys, "argv", ["brunel2000_phase_diagram.py", "--out", str(out),
+                                      "--quick"])
+    runpy.run_path(str(EXAMPLES / "brunel2000_phase_diagram.py"), run_name="__main__")
+    text = capsys.readouterr().out
+    assert out.read_bytes()[:8] == PNG_MAGIC
+    states = {m.group(1): (int(m.group(2)), float(m.group(3))) for m in re.finditer(
+        rf"state (\w) .*?: (\d+) unstable modes, lowest crossing ({_NUM}|nan) Hz", text)}
+    assert states["A"][0] > 0 and states["B"][0] > 0 and states["D"][0] > 0
+    assert states["C"][0] == 0
+    assert 100 < states["B"][1] < 300 and 5 < states["D"][1] < 50
