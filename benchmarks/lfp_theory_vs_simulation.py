@@ -4,9 +4,11 @@ One network object -- a Brunel-type E-I network of leaky integrate-and-fire neur
 with exponential synaptic currents in the asynchronous irregular state -- is used
 for both sides:
 
-* **theory**: working point, transfer function, delays and effective connectivity
-  give the rate cross-spectra ``C(omega) = (1 - M)^-1 diag(nu/N) (1 - M)^-dagger``
-  (Bos et al. 2016, Eq. 18); with the Fourier-transformed spike-signal kernels ``H^``
+* **theory**: working point, transfer functions (mean and variance channel), delays and
+  effective connectivity give the rate cross-spectra
+  ``C(omega) = (1 - M)^-1 diag(S/N) (1 - M)^-dagger`` (Bos et al. 2016, Eq. 18, with the
+  neurons' renewal spike-train spectra S in place of nu; NNMT's convention -- mean channel,
+  Poisson noise -- is shown for reference); with the Fourier-transformed kernels ``H^``
   (Hagen et al. 2022) the signal spectrum is
   ``S(omega) = sum_XX' N_X N_X' H^_X C_XX' H^_X'^*``
   (:func:`neuromf.lfp.network.theory_spectrum`);
@@ -189,8 +191,9 @@ def run(t_sim: float = 10.0, threads: int = 2, seed: int = 12, t_seg: float = 0.
     mean_only = net.copy()
     for probe, k in kernels.items():
         omegas, theory[probe] = LN.theory_spectrum(net, k)
-        _, theory_mean[probe] = LN.theory_spectrum(mean_only, k, variance_channel=False)
-    rate_theory = np.asarray(linear_response.power_spectra(net))
+        _, theory_mean[probe] = LN.theory_spectrum(mean_only, k, variance_channel=False,
+                                                   renewal=False)
+    rate_theory = np.asarray(linear_response.power_spectra(net, renewal=True))
     rate_theory_mean = np.asarray(linear_response.power_spectra(mean_only))
     nu_theory = np.asarray(net.results["lif.exp.firing_rates"], float)
     out["feedback"] = static_feedback(net)
@@ -293,12 +296,13 @@ def report(out: dict) -> str:
                  f"{out['unstable_modes']}")
     rp = a["rates"]["peak_hz"]
     lines.append(f"rate peaks (E, I; Hz): theory {rp['theory']}, simulation "
-                 f"{rp['simulation']}, theory mean channel only {rp['theory_mean_only']}")
+                 f"{rp['simulation']}, NNMT convention {rp['theory_mean_only']}")
     lines.append(f"CDM peak: theory {a['cdm']['peak_hz_theory'][0]} Hz, simulation "
-                 f"{a['cdm']['peak_hz_simulation'][0]} Hz, theory mean channel only "
+                 f"{a['cdm']['peak_hz_simulation'][0]} Hz, NNMT convention "
                  f"{a['cdm']['peak_hz_theory_mean_only'][0]} Hz (None: no peak)")
     mo = np.array(a["cdm"]["ratio_sim_over_theory_mean_only"])[:, 0]
-    lines.append("CDM simulation / theory with mean channel only, per band: "
+    lines.append("CDM simulation / theory in NNMT's convention (mean channel, Poisson "
+                 "noise), per band: "
                  + ", ".join(f"{n} {v:.2f}" for n, v in zip(names, mo, strict=True)))
     pt, ps = a["lfp"]["peak_hz_theory"], a["lfp"]["peak_hz_simulation"]
     lines.append("LFP peaks (theory/simulation, Hz) per channel: "
@@ -325,7 +329,7 @@ def plot(out: dict, path: str | Path, lfp_channels=(0, 4, 8, 12)) -> None:
         a.loglog(f, out["rate_theory"][i], color=colors[i], lw=2, ls="--",
                  label=f"{name} theory")
         a.loglog(f, out["rate_theory_mean"][i], color=colors[i], lw=0.8, ls=":",
-                 label=f"{name} theory, mean channel only")
+                 label=f"{name} theory, NNMT convention")
     a.set_title("population-rate spectra", fontsize=9)
     a.set_ylabel("PSD (1/s)")
     a = ax[0, 1]
@@ -335,7 +339,7 @@ def plot(out: dict, path: str | Path, lfp_channels=(0, 4, 8, 12)) -> None:
                  label="kernels x simulated rate cross-spectra")
     a.loglog(f, out["theory"]["cdm"][0], color="k", lw=2, ls="--", label="theory")
     a.loglog(f, out["theory_mean"]["cdm"][0], color="k", lw=0.8, ls=":",
-             label="theory, mean channel only")
+             label="theory, NNMT convention")
     a.set_title("current dipole moment p_z", fontsize=9)
     a.set_ylabel("PSD ((A m)^2/Hz)")
     a = ax[1, 0]

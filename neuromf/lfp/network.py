@@ -231,7 +231,8 @@ def spectrum_from_cross_spectra(kernels: SpikeSignalKernels, cross_spectra, N, o
 
 
 def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "shift",
-                    variance_channel: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    variance_channel: bool | None = None, renewal: bool = True
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Signal power spectrum predicted by mean-field theory (exp-synapse networks).
 
     Computes the working point, transfer function(s), delay distribution, effective
@@ -252,6 +253,11 @@ def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "sh
         :func:`neuromf.linear_response.effective_connectivity`).  Available for
         ``method='shift'``, where it is the default (None): the mean-only response
         misplaces the spectral peak of networks with strong synapses (docs/lfp.md).
+    renewal : bool
+        Use the neurons' spike-train spectra (renewal processes, Lindner et al. 2002;
+        :func:`neuromf.lif.exp.spike_train_power_spectra`) instead of Poisson noise as the
+        source of the rate fluctuations (default): regular neurons (CV < 1) have less
+        power at low frequencies than Poisson ones.
 
     Returns
     -------
@@ -282,7 +288,9 @@ def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "sh
         lif.transfer_function_variance(network)
     network_properties.delay_dist_matrix(network)
     linear_response.effective_connectivity(network, variance_channel=variance_channel)
-    C = np.asarray(linear_response.cross_spectral_matrix(network))
+    if renewal:
+        lif.spike_train_power_spectra(network)
+    C = np.asarray(linear_response.cross_spectral_matrix(network, renewal=renewal))
     stability = linear_response.unstable_modes(network, variance_channel=variance_channel,
                                                method=method)
     if stability["count"] > 0:

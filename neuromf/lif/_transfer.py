@@ -80,6 +80,8 @@ __all__ = [
     "_transfer_function_delta",
     "_transfer_function_variance_delta",
     "_transfer_function_variance_shift",
+    "_spike_train_power_spectrum_delta",
+    "_spike_train_power_spectrum_shift",
     "_synaptic_filter",
     "_derivative_of_firing_rates_wrt_input_rate",
 ]
@@ -433,6 +435,91 @@ def _transfer_function_variance_shift(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, 
     if synaptic_filter:
         result *= _synaptic_filter(omegas, p["tau_s"])
     return result
+
+
+# ---------------------------------------------------------------------------
+# power spectrum of the unperturbed spike train (renewal process of the LIF neuron)
+# ---------------------------------------------------------------------------
+
+_OMEGA_TAU_ZERO = 1e-4     # below: the exact limit nu CV^2 (the formula is 0/0 at 0)
+
+
+def _spike_train_spectrum(nu, cv, mu, sigma, tau_m, tau_r, V_th, V_0, omegas):
+    """nu (|Psi_th|^2 - |Psi_r|^2) / |Psi_th - e^{-i w tau_r} Psi_r|^2 on the grid."""
+    om = np.outer(omegas, tau_m)
+    x_th = np.broadcast_to(_SQRT2 * (V_th - mu) / sigma, om.shape)
+    x_r = np.broadcast_to(_SQRT2 * (V_0 - mu) / sigma, om.shape)
+    s_th, v_th = _pcf.psi(x_th, om)
+    s_r, v_r = _pcf.psi(x_r, om)
+    top = np.maximum(s_th[0], s_r[0])
+    with np.errstate(under="ignore"):
+        a = np.exp(s_th[0] - top) * v_th[0]
+        b = np.exp(s_r[0] - top) * v_r[0]
+    reset = np.exp(-1j * np.outer(omegas, tau_r)) * b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result = nu * (np.abs(a) ** 2 - np.abs(b) ** 2) / np.abs(a - reset) ** 2
+    small = np.abs(om) < _OMEGA_TAU_ZERO
+    return np.where(small, np.broadcast_to(nu * cv**2, om.shape), result)
+
+
+def _spike_train_power_spectrum_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel,
+                                      omegas) -> np.ndarray:
+    r"""Power spectrum of the spike train of a white-noise-driven LIF neuron, in Hz.
+
+    Lindner, Schimansky-Geier & Longtin 2002 (Phys Rev E 66: 031916) for the stationary
+    renewal process of the LIF neuron with refractory period:
+
+    .. math::
+
+        S(\omega) = \nu_0\,\frac{|\Psi(z, x_\theta)|^2 - |\Psi(z, x_r)|^2}
+                              {|\Psi(z, x_\theta) - e^{-i\omega\tau_r}\Psi(z, x_r)|^2}
+
+    (notation of the module docstring).  :math:`S(0) = \nu_0\,\mathrm{CV}^2`
+    (:func:`neuromf.special._siegert.delta_cv`) and :math:`S(\omega\to\infty) = \nu_0`
+    (the Poisson value that Bos et al. 2016, Eq. 18 use at all frequencies).  Used as
+    the noise source of the rate cross-spectra with ``renewal=True``
+    (:func:`neuromf.linear_response._cross_spectral_matrix`).
+
+    Parameters
+    ----------
+    mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas
+        As in :func:`_transfer_function_delta` (V, s, rad/s).
+
+    Returns
+    -------
+    numpy.ndarray
+        Real, shape (len(omegas), n_pop), Hz; even in omega.
+    """
+    p = _as_populations(mu=mu, sigma=sigma, tau_m=tau_m, tau_r=tau_r, V_th_rel=V_th_rel,
+                        V_0_rel=V_0_rel)
+    omegas = _check_common(p, omegas)
+    args = (p["mu"], p["sigma"], p["V_0_rel"], p["V_th_rel"], p["tau_m"], p["tau_r"])
+    nu = _quiet(_siegert.delta_firing_rate, *args)
+    cv = _quiet(_siegert.delta_cv, *args)
+    return _spike_train_spectrum(nu, cv, p["mu"], p["sigma"], p["tau_m"], p["tau_r"],
+                                 p["V_th_rel"], p["V_0_rel"], omegas)
+
+
+def _spike_train_power_spectrum_shift(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel,
+                                      omegas) -> np.ndarray:
+    r"""Spike-train power spectrum with exponential synapses, 'shift' approximation (Hz).
+
+    :func:`_spike_train_power_spectrum_delta` at threshold and reset shifted by
+    :math:`\sigma\frac{\alpha}{2}\sqrt{\tau_s/\tau_m}` (Fourcaud & Brunel 2002), with the
+    shifted rate; :math:`S(0) = \nu\,\mathrm{CV}^2` with the CV at the shifted bounds.
+    Assumes :math:`\tau_s \ll \tau_m` like the 'shift' transfer function.
+    """
+    p = _as_populations(mu=mu, sigma=sigma, tau_m=tau_m, tau_s=tau_s, tau_r=tau_r,
+                        V_th_rel=V_th_rel, V_0_rel=V_0_rel)
+    omegas = _check_common(p, omegas)
+    _check_fast_synapses(omegas, p["tau_m"], p["tau_s"])
+    shift = p["sigma"] * _siegert.ALPHA_SHIFT / 2 * np.sqrt(p["tau_s"] / p["tau_m"])
+    V_th, V_0 = p["V_th_rel"] + shift, p["V_0_rel"] + shift
+    args = (p["mu"], p["sigma"], V_0, V_th, p["tau_m"], p["tau_r"])
+    nu = _quiet(_siegert.delta_firing_rate, *args)
+    cv = _quiet(_siegert.delta_cv, *args)
+    return _spike_train_spectrum(nu, cv, p["mu"], p["sigma"], p["tau_m"], p["tau_r"], V_th,
+                                 V_0, omegas)
 
 
 def _derivative_of_firing_rates_wrt_input_rate(mu, sigma, tau_m, tau_s, tau_r, V_th_rel,

@@ -22,7 +22,11 @@ from ..utils import (
     get_required_results,
 )
 from . import _general
-from ._transfer import _transfer_function_delta, _transfer_function_variance_delta
+from ._transfer import (
+    _spike_train_power_spectrum_delta,
+    _transfer_function_delta,
+    _transfer_function_variance_delta,
+)
 from .exp import _check_network_inputs, check_neuron_params
 
 _prefix = "lif.delta."
@@ -40,6 +44,7 @@ __all__ = [
     "cvs",
     "transfer_function",
     "transfer_function_variance",
+    "spike_train_power_spectra",
     "effective_connectivity",
     "unstable_modes",
     "propagator",
@@ -177,6 +182,25 @@ def transfer_function_variance(network: Any, freqs=None, *,
                   _prefix + "transfer_function_variance", "hertz / volt ** 2")
 
 
+def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
+    """Power spectra of the neurons' unperturbed spike trains (Hz), per population.
+
+    Lindner, Schimansky-Geier & Longtin 2002; used by :func:`power_spectra` /
+    :func:`cross_spectral_matrix` with ``renewal=True``.  Needs the working point.
+    Cached as ``'lif.delta.spike_train_power_spectra'``; see
+    :func:`neuromf.lif._transfer._spike_train_power_spectrum_delta`.
+    """
+    from .exp import _omegas_for
+
+    params = get_required_network_params(network, _spike_train_power_spectrum_delta,
+                                         exclude=["mu", "sigma", "omegas"])
+    params.update(get_required_results(network, ["mu", "sigma"],
+                                       [_prefix + "mean_input", _prefix + "std_input"]))
+    params["omegas"] = _omegas_for(network, freqs)
+    return _cache(network, _spike_train_power_spectrum_delta, params,
+                  _prefix + "spike_train_power_spectra", "hertz")
+
+
 def _transfer_function(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,
                        refractory_phase: bool = True) -> np.ndarray:
     """δ-synapse transfer function (Hz/V), shape (len(omegas), n_pop); see
@@ -211,14 +235,15 @@ def propagator(network: Any) -> np.ndarray:
     return _linear_response.propagator(network, prefix=_prefix)
 
 
-def cross_spectral_matrix(network: Any) -> np.ndarray:
+def cross_spectral_matrix(network: Any, *, renewal: bool = False) -> np.ndarray:
     """Rate cross-spectral matrix; see :func:`neuromf.linear_response.cross_spectral_matrix`."""
-    return _linear_response.cross_spectral_matrix(network, prefix=_prefix)
+    return _linear_response.cross_spectral_matrix(network, prefix=_prefix, renewal=renewal)
 
 
-def power_spectra(network: Any) -> np.ndarray:
-    """Rate power spectra (Bos et al. 2016, Eq. 18) of a δ-synapse network."""
-    return _linear_response.power_spectra(network, prefix=_prefix)
+def power_spectra(network: Any, *, renewal: bool = False) -> np.ndarray:
+    """Rate power spectra (Bos et al. 2016, Eq. 18) of a δ-synapse network; see
+    :func:`neuromf.linear_response.power_spectra`."""
+    return _linear_response.power_spectra(network, prefix=_prefix, renewal=renewal)
 
 
 def eigen_spectra(network: Any, quantity: str = "MH", return_vectors: bool = False):

@@ -63,6 +63,7 @@ from ..utils import (
 from . import _general
 from ._transfer import (  # noqa: F401  (parameter-level transfer functions, NNMT's names)
     _derivative_of_firing_rates_wrt_input_rate,
+    _spike_train_power_spectrum_shift,
     _synaptic_filter,
     _transfer_function,
     _transfer_function_shift,
@@ -92,6 +93,8 @@ __all__ = [
     "_transfer_function_taylor",
     "transfer_function_variance",
     "_transfer_function_variance_shift",
+    "spike_train_power_spectra",
+    "_spike_train_power_spectrum_shift",
     "unstable_modes",
     "cvs",
     "_cvs",
@@ -408,6 +411,25 @@ def transfer_function_variance(network: Any, freqs=None, synaptic_filter: bool =
     params["refractory_phase"] = bool(refractory_phase)
     return _cache(network, _transfer_function_variance_shift, params,
                   _prefix + "transfer_function_variance", "hertz / volt ** 2")
+
+
+def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
+    """Power spectra of the neurons' unperturbed spike trains, per population (Hz).
+
+    The renewal-process spectrum of the LIF neuron ('shift' approximation; Lindner et al.
+    2002), used by :func:`power_spectra` / :func:`cross_spectral_matrix` with
+    ``renewal=True`` in place of the Poisson value ν.  Needs the working point; ``freqs``
+    (Hz) default to the analysis frequencies.  Cached as
+    ``'lif.exp.spike_train_power_spectra'``; see
+    :func:`neuromf.lif._transfer._spike_train_power_spectrum_shift`.
+    """
+    params = get_required_network_params(network, _spike_train_power_spectrum_shift,
+                                         exclude=["mu", "sigma", "omegas"])
+    params.update(get_required_results(network, ["mu", "sigma"],
+                                       [_prefix + "mean_input", _prefix + "std_input"]))
+    params["omegas"] = _omegas_for(network, freqs)
+    return _cache(network, _spike_train_power_spectrum_shift, params,
+                  _prefix + "spike_train_power_spectra", "hertz")
 
 
 def cvs(network: Any) -> np.ndarray:

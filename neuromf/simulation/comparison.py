@@ -200,7 +200,8 @@ def default_theory(model: Any, method: str = "shift", spectra: bool = True
     ``cvs(model)`` if it has one, else from :func:`theory_cv`.  With ``spectra`` the
     power spectra (Bos et al. 2016, Eq. 18) via transfer functions, delay distribution
     and effective connectivity with the mean and variance channel (Brunel & Hakim 1999;
-    the variance channel for exp synapses needs ``method='shift'``), and the number of
+    the variance channel for exp synapses needs ``method='shift'``) and the neurons'
+    spike-train spectra as noise (``renewal=True``), and the number of
     linearly unstable modes (key 'unstable_modes', with a warning if > 0); a failure
     there is reported (key 'spectra_error') rather than raised.
 
@@ -243,12 +244,15 @@ def default_theory(model: Any, method: str = "shift", spectra: bool = True
                 lif.transfer_function_variance(model)
             network_properties.delay_dist_matrix(model)
             lif.effective_connectivity(model, variance_channel=variance)
-            out["power_spectra"] = np.asarray(lif.power_spectra(model), dtype=float)
+            lif.spike_train_power_spectra(model)
+            out["power_spectra"] = np.asarray(lif.power_spectra(model, renewal=True),
+                                              dtype=float)
             out["frequencies"] = np.asarray(model.analysis_params["omegas"]) / (2 * np.pi)
             out["spectra_source"] = (f"neuromf.lif.{stype}.power_spectra, effective "
                                      "connectivity with " + ("mean and variance channel"
                                                              if variance else
-                                                             "mean channel only"))
+                                                             "mean channel only")
+                                     + ", renewal spike-train noise")
             stability = lif.unstable_modes(model, variance_channel=variance, **tf_kwargs)
             out["unstable_modes"] = int(stability["count"])
             if stability["count"] > 0:

@@ -103,7 +103,7 @@ def test_uncoupled_network_theory_is_shot_noise_of_independent_neurons():
     """K = 0: no effective connectivity, C = diag(nu/N), hence
     S = sum_X N_X^2 |H^_X|^2 nu_X/N_X = sum_X N_X nu_X |H^_X|^2."""
     net = _uncoupled_network()
-    omegas, S = LN.theory_spectrum(net, _kernels())
+    omegas, S = LN.theory_spectrum(net, _kernels(), renewal=False)
     p = net.network_params
     # rates: independent quadrature at mu = tau_m K_ext J_ext nu_ext and
     # sigma^2 = tau_m K_ext J_ext^2 nu_ext (diffusion approximation; sigma as in
@@ -117,6 +117,28 @@ def test_uncoupled_network_theory_is_shot_noise_of_independent_neurons():
     np.testing.assert_allclose(nu, nu_ref, rtol=1e-6)
     assert nu_ref[1] > 1.5 * nu_ref[0] > 0  # the two populations differ
     np.testing.assert_allclose(S, _shot_noise(p["N"], nu_ref, omegas), rtol=1e-5)
+
+
+def test_uncoupled_network_with_renewal_noise():
+    """K = 0 with renewal noise: S = sum_X N_X S_X(omega) |H^_X|^2, S_X the neurons'
+    spike-train spectra; S_X -> nu_X at high frequencies (Poisson limit) and
+    nu_X CV_X^2 < nu_X at low ones (CV from the independent Brunel 2000 formula via
+    lif.exp.cvs, itself tested against mpmath)."""
+    from neuromf.lif import exp
+
+    net = _uncoupled_network()
+    omegas, S = LN.theory_spectrum(net, _kernels())
+    single = np.asarray(net.results["lif.exp.spike_train_power_spectra"])
+    h = _kernel_fourier_closed_form(omegas)
+    expected = sum(net.network_params["N"][i] * single[:, i] * np.abs(h[x]) ** 2
+                   for i, x in enumerate(("E", "I")))
+    np.testing.assert_allclose(S, expected, rtol=1e-5)
+    nu = np.asarray(net.results["lif.exp.firing_rates"])
+    cv = np.asarray(exp.cvs(net))
+    # 0.05 Hz: the parabolic-cylinder formula itself (not its omega = 0 branch)
+    slow = exp.spike_train_power_spectra(net.copy(), freqs=[0.05])[0]
+    np.testing.assert_allclose(slow, nu * cv**2, rtol=1e-4)
+    assert np.all(np.abs(single[-1] / nu - 1) < 0.05)
 
 
 def test_shot_noise_formula_against_poisson_monte_carlo():
