@@ -34,15 +34,18 @@ def dominant_eigenmode(eigenvalues: np.ndarray, freqs: np.ndarray) -> dict:
 
 def linear_response_report(net: Any, method: str, out: Path, progress: bool = True,
                            print_summary: bool = True, synapse_type: str = "exp",
-                           variance_channel: bool = False) -> list[Path]:
+                           variance_channel: bool = False, renewal: bool = False
+                           ) -> list[Path]:
     """Compute the linear response of a network and write figures.
 
     ``synapse_type`` 'exp' (``method`` 'shift' or 'taylor') or 'delta' (white-noise
     transfer function, Brunel & Hakim 1999).  ``variance_channel`` adds the response to
     the modulated input variance to the effective connectivity
     (:func:`neuromf.linear_response.effective_connectivity`; 'shift' or 'delta' only).
-    The number of linearly unstable modes (:func:`neuromf.linear_response.unstable_modes`)
-    is stored as ``'analysis.unstable_modes'`` and printed.
+    ``renewal`` uses the neurons' spike-train spectra instead of Poisson noise in the power
+    spectra (:func:`neuromf.linear_response.power_spectra`).  The number of linearly
+    unstable modes (:func:`neuromf.linear_response.unstable_modes`) is stored as
+    ``'analysis.unstable_modes'`` and printed.
 
     Results are stored in ``net.results`` (saved by the caller); returns the written
     figure paths.
@@ -72,7 +75,9 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
                                                    variance_channel=variance_channel,
                                                    **tf_kwargs)
         bar.update()
-        spectra = linear_response.power_spectra(net, prefix=prefix)
+        if renewal:
+            model.spike_train_power_spectra(net)
+        spectra = linear_response.power_spectra(net, prefix=prefix, renewal=renewal)
         bar.update()
         eigenvalues = linear_response.eigen_spectra(net, quantity="MH", prefix=prefix)
         bar.update()

@@ -90,7 +90,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                         "mu (mV)": (1e3 * wp["mean_input"], ".4f"),
                         "sigma (mV)": (1e3 * wp["std_input"], ".4f")})
     extra = _linear_response(net, kind, args.method, out,
-                             getattr(args, "variance_channel", False))
+                             getattr(args, "variance_channel", False),
+                             getattr(args, "renewal", False))
     net.save_results(out / "results.h5")
     fig = plot_working_point(pops, wp["firing_rates"], wp["mean_input"], wp["std_input"],
                              title=f"{name}: working point")
@@ -100,7 +101,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _linear_response(net, kind: str, method: str, out: Path,
-                     variance_channel: bool = False) -> list[Path]:
+                     variance_channel: bool = False, renewal: bool = False) -> list[Path]:
     """Transfer functions, spectra and dominant eigenmode, with figures."""
     from .analysis import linear_response_report
 
@@ -108,7 +109,7 @@ def _linear_response(net, kind: str, method: str, out: Path,
         print("no analysis frequencies: skipping the linear response (give --freqs)")
         return []
     return linear_response_report(net, method, out, synapse_type=kind,
-                                  variance_channel=variance_channel)
+                                  variance_channel=variance_channel, renewal=renewal)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="include the response to the modulated input variance in the "
                         "effective connectivity (Brunel & Hakim 1999; NNMT and the default "
                         "use the mean channel only)")
+    p.add_argument("--renewal", action="store_true",
+                   help="power spectra with the neurons' spike-train spectra as noise "
+                        "instead of Poisson noise (Lindner et al. 2002)")
     p.add_argument("--out", default="neuromf_out", help="output directory")
     p.set_defaults(func=cmd_analyze)
 

@@ -52,6 +52,26 @@ def test_analyze_delta_model_and_taylor(tmp_path):
                  "--out", str(tmp_path / "t")]) == 0
 
 
+def test_analyze_stability_variance_channel_and_renewal(tmp_path, capsys):
+    """Brunel 2000 state D is a slow oscillation (SI slow): with --variance-channel the
+    report must say unstable; state C (AI) stable.  --renewal stores the spike-train
+    spectra and uses them (spectra then differ from the Poisson ones)."""
+    assert main(["analyze", "brunel2000_D", "--variance-channel", "--freqs", "1:400:1",
+                 "--out", str(tmp_path / "d")]) == 0
+    assert "linearly unstable" in capsys.readouterr().out
+    assert main(["analyze", "brunel2000_C", "--variance-channel", "--renewal", "--freqs",
+                 "1:400:1", "--out", str(tmp_path / "c")]) == 0
+    assert "linearly stable" in capsys.readouterr().out
+    saved = load_h5(tmp_path / "c" / "results.h5")["results"]
+    renewal = saved["lif.delta.power_spectra"]["val"]
+    assert "lif.delta.spike_train_power_spectra" in saved
+    assert main(["analyze", "brunel2000_C", "--variance-channel", "--freqs", "1:400:1",
+                 "--out", str(tmp_path / "p")]) == 0
+    poisson = load_h5(tmp_path / "p" / "results.h5")["results"]["lif.delta.power_spectra"]
+    assert np.all(renewal[0] < poisson["val"][0])          # CV < 1: less slow power
+    np.testing.assert_allclose(renewal[-1], poisson["val"][-1], rtol=0.05)
+
+
 def test_analyze_unknown_model_fails_cleanly():
     proc = subprocess.run([sys.executable, "-m", "neuromf", "analyze", "no_such_model"],
                           capture_output=True, text=True, timeout=120)
