@@ -447,19 +447,10 @@ _OMEGA_TAU_ZERO = 1e-4     # below: the exact limit nu CV^2 (the formula is 0/0 
 def _spike_train_spectrum(nu, cv, mu, sigma, tau_m, tau_r, V_th, V_0, omegas):
     """nu (|Psi_th|^2 - |Psi_r|^2) / |Psi_th - e^{-i w tau_r} Psi_r|^2 on the grid."""
     om = np.outer(omegas, tau_m)
-    x_th = np.broadcast_to(_SQRT2 * (V_th - mu) / sigma, om.shape)
-    x_r = np.broadcast_to(_SQRT2 * (V_0 - mu) / sigma, om.shape)
-    s_th, v_th = _pcf.psi(x_th, om)
-    s_r, v_r = _pcf.psi(x_r, om)
-    top = np.maximum(s_th[0], s_r[0])
-    with np.errstate(under="ignore"):
-        a = np.exp(s_th[0] - top) * v_th[0]
-        b = np.exp(s_r[0] - top) * v_r[0]
-    reset = np.exp(-1j * np.outer(omegas, tau_r)) * b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        result = nu * (np.abs(a) ** 2 - np.abs(b) ** 2) / np.abs(a - reset) ** 2
+    factor = _pcf.spike_train_spectrum_factor_grid(
+        _SQRT2 * (V_th - mu) / sigma, _SQRT2 * (V_0 - mu) / sigma, om, tau_r / tau_m)
     small = np.abs(om) < _OMEGA_TAU_ZERO
-    return np.where(small, np.broadcast_to(nu * cv**2, om.shape), result)
+    return np.where(small, np.broadcast_to(nu * cv**2, om.shape), nu * factor)
 
 
 def _spike_train_power_spectrum_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel,

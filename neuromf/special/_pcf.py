@@ -90,6 +90,7 @@ __all__ = [
     "psi",
     "psi_ratios",
     "psi_ratios_grid",
+    "spike_train_spectrum_factor_grid",
     "log_abs_psi",
     "X_MAX_VERIFIED",
     "OMEGA_MAX_VERIFIED",
@@ -377,6 +378,38 @@ def _combine(om, d, t_l, bt, br):
     return f1, f2
 
 
+def _combine_spectrum(om, d, t_l, bt, br):
+    r"""Renewal spectrum factor :math:`(|\Psi_\theta|^2 - |\Psi_r|^2) /
+    |\Psi_\theta - e^{-i\Omega d}\Psi_r|^2` from the basic quantities (om >= 0).
+
+    Both the numerator and the denominator vanish like :math:`\Omega^2` at
+    :math:`\Omega = 0`; in the Q form (:math:`\Gamma\Psi = T + i\Omega e^S Q`,
+    :math:`|T| = 1`) the factor :math:`\Omega^2` is divided out analytically.  The
+    remaining cancellation costs :math:`\epsilon/\Omega` relative accuracy, so callers
+    use the exact limit :math:`\mathrm{CV}^2` below :math:`\Omega = 10^{-4}`.
+    """
+    St, S0t, P0t, Qt, _, _ = bt
+    Sr, S0r, P0r, Qr, _, _ = br
+    big = np.maximum(St, Sr)
+    big0 = np.maximum(S0t, S0r)
+    eth = np.exp(-1j * om * d)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        # P form: |a|^2 - |b|^2 over |a - e^{-i theta} b|^2
+        a = P0t * np.exp(S0t - big0)
+        b = P0r * np.exp(S0r - big0)
+        p_form = (np.abs(a) ** 2 - np.abs(b) ** 2) / np.abs(a - eth * b) ** 2
+        # Q form, scaled by e^{-big}: G = T + i Om e^{big} q, q = Q e^{S - big}
+        qt, qr = Qt * np.exp(St - big), Qr * np.exp(Sr - big)
+        small = om * d < 1e-8
+        safe_om = np.where(om > 0, om, 1.0)
+        E = np.where(small, d * (1.0 - 0.5j * om * d), -np.expm1(-1j * om * d) / (1j * safe_om))
+        T = np.exp(1j * om * np.log(t_l))
+        den = T * E * np.exp(-big) + qt - eth * qr
+        cross = 2.0 * np.exp(-big) * np.real(1j * np.conj(T) * (qt - qr)) / safe_om
+        q_form = (cross + np.abs(qt) ** 2 - np.abs(qr) ** 2) / np.abs(den) ** 2
+    return (np.where(om <= _OM_REAL_ALL, q_form, p_form),)
+
+
 def _prepare(x, omega_tau, *more):
     arrays = np.broadcast_arrays(np.asarray(x, float), np.asarray(omega_tau, float),
                                  *[np.asarray(m, float) for m in more])
@@ -478,16 +511,23 @@ def psi_ratios(x_th, x_r, omega_tau, delay=0.0):
     other nothing special happens: all quantities carry a common real exponent.  Valid
     domain: as for :func:`psi`.
     """
+    return _pair(x_th, x_r, omega_tau, delay, _combine)
+
+
+def _pair(x_th, x_r, omega_tau, delay, combine):
+    """``combine`` of the basic quantities at x_th and x_r, evaluated directly."""
     shape, (xt, omf, xr, d) = _prepare(x_th, omega_tau, x_r, delay)
     if np.any(d < 0):
         raise ValueError(f"delay must be >= 0 (tau_r/tau_m), got {d[d < 0][0]!r}")
     om = np.abs(omf)
     t_l = _t_left(xt, xr)
-    f1, f2 = _combine(om, d, t_l, _basic_chunked(xt, om, t_l), _basic_chunked(xr, om, t_l))
+    out = combine(om, d, t_l, _basic_chunked(xt, om, t_l), _basic_chunked(xr, om, t_l))
     neg = omf < 0
-    f1[neg] = np.conj(f1[neg])
-    f2[neg] = np.conj(f2[neg])
-    return f1.reshape(shape), f2.reshape(shape)
+    result = []
+    for f in out:
+        f[neg] = np.conj(f[neg])
+        result.append(f.reshape(shape))
+    return tuple(result)
 
 
 # ---------------------------------------------------------------------------
@@ -568,16 +608,37 @@ def psi_ratios_grid(x_th, x_r, omega_tau, delay=0.0):
     nothing extra.  With fewer than 96 frequencies per population the functions are
     evaluated directly.
     """
+    return _grid(x_th, x_r, omega_tau, delay, _combine, 2)
+
+
+def spike_train_spectrum_factor_grid(x_th, x_r, omega_tau, delay=0.0):
+    r"""Renewal spectrum factor of the LIF spike train on a (frequency, population) grid.
+
+    .. math::
+
+        R = \frac{|\Psi(z, x_\theta)|^2 - |\Psi(z, x_r)|^2}
+                 {|\Psi(z, x_\theta) - e^{-i\Omega d}\Psi(z, x_r)|^2},
+
+    so that the spike-train power spectrum is :math:`\nu R` (Lindner, Schimansky-Geier &
+    Longtin 2002).  Arguments and interpolation as in :func:`psi_ratios_grid`; real,
+    shape (K, P).  Inaccurate (cancellation) for :math:`|\Omega| < 10^{-4}`, where the
+    limit is :math:`\mathrm{CV}^2`.
+    """
+    return _grid(x_th, x_r, omega_tau, delay, _combine_spectrum, 1)[0].real
+
+
+def _grid(x_th, x_r, omega_tau, delay, combine, n_out):
+    """``combine`` on the grid, from Chebyshev interpolants of the basic quantities."""
     x_th = np.atleast_1d(np.asarray(x_th, float))
     x_r = np.atleast_1d(np.asarray(x_r, float))
     om_in = np.asarray(omega_tau, float)
     if om_in.ndim != 2 or om_in.shape[1] != x_th.shape[0] or x_r.shape != x_th.shape:
-        raise ValueError(f"psi_ratios_grid needs omega_tau of shape (K, P) and x_th, x_r of "
-                         f"shape (P,); got {om_in.shape}, {x_th.shape}, {x_r.shape}")
+        raise ValueError(f"the grid functions need omega_tau of shape (K, P) and x_th, x_r "
+                         f"of shape (P,); got {om_in.shape}, {x_th.shape}, {x_r.shape}")
     d = np.broadcast_to(np.asarray(delay, float), x_th.shape)
     K, P = om_in.shape
     if K < _GRID_MIN:
-        return psi_ratios(x_th[None, :], x_r[None, :], om_in, d[None, :])
+        return _pair(x_th[None, :], x_r[None, :], om_in, d[None, :], combine)
     xs_all = np.concatenate([x_th, x_r])
     if not (np.all(np.isfinite(xs_all)) and np.all(np.isfinite(om_in))):
         raise ValueError("x_th, x_r and omega_tau must be finite")
@@ -630,8 +691,7 @@ def psi_ratios_grid(x_th, x_r, omega_tau, delay=0.0):
                 direct.append((a, b))
         pieces = nxt
 
-    f1 = np.empty((K, P), complex)
-    f2 = np.empty((K, P), complex)
+    outs = [np.empty((K, P), complex) for _ in range(n_out)]
     done = np.zeros((K, P), bool)
     # populations with identical frequency columns share the Chebyshev matrices
     groups = {}
@@ -658,17 +718,17 @@ def psi_ratios_grid(x_th, x_r, omega_tau, delay=0.0):
             sides = [(S[:, s], S[:, s], full[0, :, s], full[1, :, s], full[2, :, s],
                       full[3, :, s]) for s in (0, 1)]
             shp = (om.size, len(cols))
-            g1, g2 = _combine(np.broadcast_to(om[:, None], shp), np.broadcast_to(d[pc], shp),
-                              np.broadcast_to(t_l[pc], shp), *sides)
-            f1[np.ix_(sel, pc)] = g1
-            f2[np.ix_(sel, pc)] = g2
+            got = combine(np.broadcast_to(om[:, None], shp), np.broadcast_to(d[pc], shp),
+                          np.broadcast_to(t_l[pc], shp), *sides)
+            for f, g in zip(outs, got, strict=True):
+                f[np.ix_(sel, pc)] = g
             done[np.ix_(sel, pc)] = True
     if not np.all(done):
         kk, pp = np.nonzero(~done)
-        g1, g2 = psi_ratios(x_th[pp], x_r[pp], om_abs[kk, pp], d[pp])
-        f1[kk, pp] = g1
-        f2[kk, pp] = g2
+        got = _pair(x_th[pp], x_r[pp], om_abs[kk, pp], d[pp], combine)
+        for f, g in zip(outs, got, strict=True):
+            f[kk, pp] = g
     neg = om_in < 0
-    f1[neg] = np.conj(f1[neg])
-    f2[neg] = np.conj(f2[neg])
-    return f1, f2
+    for f in outs:
+        f[neg] = np.conj(f[neg])
+    return tuple(outs)

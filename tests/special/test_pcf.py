@@ -199,6 +199,34 @@ def test_grid_interpolation_matches_direct_evaluation():
     assert np.max(np.abs(g2 - f2) / np.abs(f2)) < 1e-11
 
 
+def test_spike_train_spectrum_factor_grid_matches_psi():
+    """R = (|Psi_th|^2 - |Psi_r|^2)/|Psi_th - e^{-i Om d} Psi_r|^2 on a grid (Chebyshev
+    interpolation of the basic quantities) against R formed from psi() itself (direct
+    evaluation, itself tested against mpmath above), for Om >= 1e-3 where the direct
+    formula has no cancellation problem; plus one mpmath point."""
+    rng = np.random.default_rng(11)
+    n_pop = 5
+    y_th = rng.uniform(-4, 10, n_pop)
+    y_r = y_th - rng.uniform(0.3, 6, n_pop)
+    x_th, x_r = SQRT2 * y_th, SQRT2 * y_r
+    tau_m = np.array([0.01, 0.02, 0.01, 0.005, 0.01])
+    omegas = 2 * np.pi * np.arange(0.2, 900, 0.53)
+    om = np.outer(omegas, tau_m)
+    d = 0.002 / tau_m
+    R = _pcf.spike_train_spectrum_factor_grid(x_th, x_r, om, d)
+    s_t, v_t = _pcf.psi(np.broadcast_to(x_th, om.shape), om)
+    s_r, v_r = _pcf.psi(np.broadcast_to(x_r, om.shape), om)
+    top = np.maximum(s_t[0], s_r[0])
+    a, b = np.exp(s_t[0] - top) * v_t[0], np.exp(s_r[0] - top) * v_r[0]
+    direct = (np.abs(a) ** 2 - np.abs(b) ** 2) / np.abs(a - np.exp(-1j * om * d) * b) ** 2
+    assert np.max(np.abs(R / direct - 1)) < 1e-9
+    with mp.workdps(40):
+        z = mp.mpc(-0.5, om[100, 0])
+        pt, pr = _mp_psi(z, mp.mpf(x_th[0])), _mp_psi(z, mp.mpf(x_r[0]))
+        ref = (abs(pt) ** 2 - abs(pr) ** 2) / abs(pt - mp.exp(-1j * om[100, 0] * d[0]) * pr) ** 2
+    assert R[100, 0] == pytest.approx(float(ref), rel=1e-10)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="delay"):
         _pcf.psi_ratios(1.0, 0.0, 1.0, -0.1)
