@@ -862,11 +862,11 @@ def _unstable_mode_count(effective_connectivity: Any, omegas: Any) -> dict:
     if np.any(np.diff(omegas) <= 0) or omegas[0] < 0:
         raise ValueError("omegas must be non-negative and strictly increasing")
     n = M.shape[-1]
-    det = np.linalg.det(np.eye(n) - M)
-    if np.any(det == 0):
+    phase, log_abs = np.linalg.slogdet(np.eye(n) - M)    # no overflow for large n
+    if np.any(np.isneginf(log_abs)):
         raise ValueError("det(1 - M) vanishes on the grid: the working point is exactly "
                          "marginal")
-    step = np.angle(det[1:] / det[:-1])
+    step = np.angle(phase[1:] / phase[:-1])
     lam_end = np.linalg.eigvals(M[-1])
     radius = float(np.abs(lam_end).max())
     crossings = _crossings_right_of_one(M, omegas) if n <= _MAX_N_CROSSINGS else None
@@ -1101,8 +1101,8 @@ def _refine_where_phase_jumps(freqs: np.ndarray, M: np.ndarray, connectivity_at:
     neurons, need a finer grid only there)."""
     eye = np.eye(M.shape[-1])
     for _ in range(rounds):
-        det = np.linalg.det(eye - M)
-        jumps = np.nonzero(np.abs(np.angle(det[1:] / det[:-1])) >= _MAX_PHASE_STEP)[0]
+        phase = np.linalg.slogdet(eye - M)[0]
+        jumps = np.nonzero(np.abs(np.angle(phase[1:] / phase[:-1])) >= _MAX_PHASE_STEP)[0]
         if jumps.size == 0:
             break
         frac = np.arange(1, points + 1) / (points + 1)
