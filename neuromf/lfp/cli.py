@@ -83,7 +83,7 @@ def plot_spectra(omegas: np.ndarray, spectra: dict, unit: str, path: Path,
 def run_lfp_cli(model_name: str, probe: str = "lfp", source: str = "theory",
                 out_dir: str | Path = "neuromf_lfp", *, tau: float = 50e-3,
                 dt: float = 2 ** -4 * 1e-3, method: str = "shift",
-                sim_kwargs: dict | None = None) -> dict:
+                sim_kwargs: dict | None = None, nnmt_convention: bool = False) -> dict:
     """Kernels plus predicted (theory) or simulated signals and spectra of a model.
 
     Parameters
@@ -103,6 +103,10 @@ def run_lfp_cli(model_name: str, probe: str = "lfp", source: str = "theory",
         Colored-noise approximation of the theory.
     sim_kwargs : dict, optional
         Passed to ``neuromf.simulation.simulate`` (scale, t_sim, threads, ...).
+    nnmt_convention : bool
+        Theory with the mean channel only and Poisson spike trains (NNMT's and Bos et
+        al. 2016's convention) instead of the defaults of
+        :func:`neuromf.lfp.network.theory_spectrum` (variance channel, renewal noise).
 
     Returns
     -------
@@ -122,7 +126,8 @@ def run_lfp_cli(model_name: str, probe: str = "lfp", source: str = "theory",
 
     if source == "theory":
         kernels = LN.network_kernels(net, probe, dt=dt, tau=tau)
-        omegas, S = LN.theory_spectrum(net, kernels, method=method)
+        options = {"variance_channel": False, "renewal": False} if nnmt_convention else {}
+        omegas, S = LN.theory_spectrum(net, kernels, method=method, **options)
         np.savez(out / f"spectrum_theory_{probe}.npz", omegas=omegas, psd=S,
                  channels=kernels.channels, unit=kernels.unit)
         files["spectrum"] = str(out / f"spectrum_theory_{probe}.npz")
@@ -168,11 +173,15 @@ def register_cli(sub: Any) -> None:
     p.add_argument("--from", dest="source", choices=["theory", "simulation"],
                    default="theory")
     p.add_argument("--out", default="neuromf_lfp", help="output directory")
+    p.add_argument("--nnmt-convention", action="store_true",
+                   help="theory with the mean channel only and Poisson spike trains "
+                        "(default: variance channel and renewal spike-train noise)")
     p.set_defaults(func=lambda args: _main(args))
 
 
 def _main(args: Any) -> int:
-    files = run_lfp_cli(args.model, probe=args.probe, source=args.source, out_dir=args.out)
+    files = run_lfp_cli(args.model, probe=args.probe, source=args.source, out_dir=args.out,
+                        nnmt_convention=args.nnmt_convention)
     for kind, path in files.items():
         print(f"{kind}: {path}")
     return 0

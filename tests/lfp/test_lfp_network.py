@@ -96,3 +96,8 @@ def test_cli_theory_microcircuit_cdm(tmp_path):
         assert np.all(np.isfinite(f["psd"])) and np.all(f["psd"] >= 0)
     k = SpikeSignalKernels.load(files["kernels"])
     assert k.values.shape[:2] == (8, 8)
+    # NNMT's convention gives another spectrum (mean channel only, Poisson noise)
+    nnmt = run_lfp_cli("microcircuit", probe="cdm", source="theory",
+                       out_dir=tmp_path / "nnmt", tau=30e-3, nnmt_convention=True)
+    with np.load(files["spectrum"]) as f, np.load(nnmt["spectrum"]) as g:
+        assert not np.allclose(f["psd"], g["psd"], rtol=0.05, atol=0)
