@@ -12,6 +12,10 @@ the LFP spectrum is predicted from mean-field theory (rate cross-spectra, Bos et
 2016, Eq. 18) and, unless ``--no-sim``, compared with the spectrum of the LFP of a
 NEST simulation (signal = population spike counts convolved with the kernels of the
 simulated realisation).
+
+The full-scale microcircuit's working point is linearly unstable (a gamma oscillation near
+80 Hz with the variance channel; docs/simulation.md): the theory warns, and its spectrum
+marks where the network resonates rather than the simulated power.
 """
 
 import argparse
@@ -19,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neuromf import models
+from neuromf import linear_response, models
 from neuromf.lfp import network as LN
 from neuromf.lfp.cli import plot_kernels, plot_spectra
 from neuromf.lfp.spectra import power_spectrum_estimate
@@ -42,6 +46,9 @@ def main() -> None:
     plot_kernels(kernels, out / "kernels_lfp.png")
     omegas, S_theory = LN.theory_spectrum(net, kernels)
     spectra = {"theory (full scale)": (omegas, S_theory)}
+    stability = linear_response.unstable_modes(net, variance_channel=True)
+    print(f"unstable modes of the working point: {stability['count']} (eigenvalues cross "
+          f"right of 1 at {np.round(stability['crossing_frequencies'], 1)} Hz)")
 
     if not args.no_sim:
         from neuromf.simulation import simulate
