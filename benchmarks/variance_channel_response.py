@@ -111,9 +111,10 @@ def simulate(n: int, t_sim: float, threads: int, seed: int = 1, t_presim: float 
     blocks = senders % 10
     om = 2 * np.pi * FREQS
     # Fourier component of the population rate r(t) = sum of deltas / n_block: (2/T) sum e^{-iwt}
-    comp = np.array([np.bincount(blocks, np.exp(-1j * w * times).real, minlength=10)
-                     - 1j * np.bincount(blocks, -np.exp(-1j * w * times).imag, minlength=10)
-                     for w in om]) * 2 / (t_sim * n / 10)
+    phasors = np.exp(-1j * om[:, None] * times)
+    comp = np.array([np.bincount(blocks, z.real, minlength=10)
+                     + 1j * np.bincount(blocks, z.imag, minlength=10)
+                     for z in phasors]) * 2 / (t_sim * n / 10)
     # input: a sin(w t) = Re[-i a e^{iwt}]
     gain = comp / (-1j * REL_AMPLITUDE * r_mod)
     return {"gain": gain.mean(1), "stderr": gain.std(1, ddof=1) / np.sqrt(10),

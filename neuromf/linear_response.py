@@ -284,10 +284,18 @@ def _check_spectrum_inputs(nu: Any, M: Any, N: Any) -> tuple[np.ndarray, ...]:
     return nu, M, N
 
 
+def _resolvent_and_noise(nu: Any, effective_connectivity: Any, N: Any,
+                         spike_train_spectra: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(1 - M)^-1`` and the power of the population-averaged spike-train noise
+    ``S_a / N_a``: shape (n,) for Poisson trains (S = nu), or (n_freq, n) for given
+    single-neuron spectra."""
+    nu, M, N = _check_spectrum_inputs(nu, effective_connectivity, N)
+    weights = _noise_weights(nu, N, M, spike_train_spectra)   # checked before the solve
+    return _resolvent(M), weights
+
+
 def _noise_weights(nu: np.ndarray, N: np.ndarray, M: np.ndarray,
                    spike_train_spectra: Any) -> np.ndarray:
-    """Power of the population-averaged spike-train noise, ``S_a / N_a``: shape (n,) for
-    Poisson trains (S = nu), or (n_freq, n) for given single-neuron spectra."""
     if spike_train_spectra is None:
         return nu / N
     S = np.asarray(check_finite("spike_train_spectra", spike_train_spectra, "Hz"), float)
@@ -332,9 +340,7 @@ def _cross_spectral_matrix(nu: Any, effective_connectivity: Any, J: Any, K: Any,
     np.ndarray
         Hermitian matrices in Hz, shape of ``M``.
     """
-    nu, M, N = _check_spectrum_inputs(nu, effective_connectivity, N)
-    weights = _noise_weights(nu, N, M, spike_train_spectra)
-    Q = _resolvent(M)
+    Q, weights = _resolvent_and_noise(nu, effective_connectivity, N, spike_train_spectra)
     return (Q * weights[..., None, :]) @ np.conj(np.swapaxes(Q, -1, -2))
 
 
@@ -364,9 +370,7 @@ def _power_spectra(nu: Any, effective_connectivity: Any, J: Any, K: Any, N: Any,
     np.ndarray
         Real array in Hz of shape ``(n_freq, n)`` (``(n,)`` for a single matrix).
     """
-    nu, M, N = _check_spectrum_inputs(nu, effective_connectivity, N)
-    weights = _noise_weights(nu, N, M, spike_train_spectra)
-    Q = _resolvent(M)
+    Q, weights = _resolvent_and_noise(nu, effective_connectivity, N, spike_train_spectra)
     return (np.einsum("...ab,...ab,...b->...a", Q.real, Q.real, weights)
             + np.einsum("...ab,...ab,...b->...a", Q.imag, Q.imag, weights))
 
@@ -1075,22 +1079,24 @@ def unstable_modes(network: Any, *, prefix: str = _PREFIX, f_max: float | None =
                   if f_max is not None else [1e3 * 2**k for k in range(1, 8)])
     freqs = np.zeros(0)
     M = np.zeros((0,) + np.shape(params["K"]), dtype=complex)
-    for f_hi in candidates:
+    for f_hi in candidates:   # extend the grid until the tail cannot wind around 0
         start = freqs[-1] + df if freqs.size else 0.0
         extension = np.arange(start, f_hi + 0.5 * df, df)
         if extension.size:
             freqs = np.concatenate([freqs, extension])
             M = np.concatenate([M, connectivity_at(extension)])
-        freqs, M = _refine_where_phase_jumps(freqs, M, connectivity_at)
-        result = _unstable_mode_count(M, 2 * np.pi * freqs)
-        if result["spectral_radius_at_f_max"] < 1.0:
-            result.update(f_max=float(freqs[-1]), df=df, n_frequencies=int(freqs.size))
-            return result
-    raise RuntimeError(
-        f"the spectral radius of the effective connectivity is still "
-        f"{result['spectral_radius_at_f_max']:.3g} >= 1 at {freqs[-1]:.0f} Hz: the "
-        "number of unstable modes cannot be counted on a finite grid (strong coupling "
-        "with δ synapses?); give a larger f_max")
+        radius = float(np.abs(np.linalg.eigvals(M[-1])).max())
+        if radius < 1.0:
+            break
+    else:
+        raise RuntimeError(
+            f"the spectral radius of the effective connectivity is still {radius:.3g} >= 1 "
+            f"at {freqs[-1]:.0f} Hz: the number of unstable modes cannot be counted on a "
+            "finite grid (strong coupling with δ synapses?); give a larger f_max")
+    freqs, M = _refine_where_phase_jumps(freqs, M, connectivity_at)
+    result = _unstable_mode_count(M, 2 * np.pi * freqs)
+    result.update(f_max=float(freqs[-1]), df=df, n_frequencies=int(freqs.size))
+    return result
 
 
 def _refine_where_phase_jumps(freqs: np.ndarray, M: np.ndarray, connectivity_at: Any,

@@ -14,10 +14,13 @@ fixed-point solver uses this to evaluate many candidate rate vectors at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..utils import (
     _cache,
+    check_finite,
     check_positive,
     get_optional_network_params,
     get_required_network_params,
@@ -99,4 +102,31 @@ def _input_calc(network, prefix: str, func, name: str, unit: str):
     params = get_required_network_params(network, func, exclude=["nu"])
     params.update(get_optional_network_params(network, func))
     params["nu"] = get_required_results(network, ["nu"], [prefix + "firing_rates"])["nu"]
+    return _cache(network, func, params, prefix + name, unit)
+
+
+def _omegas_for(network, freqs) -> np.ndarray:
+    """Angular frequencies (rad/s): ``2 pi freqs`` (Hz) if given, else the network's."""
+    if freqs is not None:
+        freqs = np.atleast_1d(np.asarray(freqs, dtype=float))
+        check_finite("freqs", freqs, "Hz")
+        return 2 * np.pi * freqs
+    try:
+        return network.analysis_params["omegas"]
+    except KeyError:
+        raise RuntimeError("no analysis frequencies: give freqs= or analysis parameters "
+                           "f_min, f_max, df") from None
+
+
+def _frequency_calc(network, prefix: str, func, name: str, unit: str, freqs,
+                    **options: Any):
+    """Network level: the frequency-resolved single-neuron quantity ``func`` (transfer
+    functions, spike-train spectra) at the working point stored under ``prefix``, at the
+    frequencies ``freqs`` (Hz; default: the analysis frequencies), with the keyword
+    ``options``; cached as ``prefix + name``."""
+    params = get_required_network_params(network, func, exclude=["mu", "sigma", "omegas"])
+    params.update(get_required_results(network, ["mu", "sigma"],
+                                       [prefix + "mean_input", prefix + "std_input"]))
+    params["omegas"] = _omegas_for(network, freqs)
+    params.update(options)
     return _cache(network, func, params, prefix + name, unit)

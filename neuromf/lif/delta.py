@@ -149,16 +149,9 @@ def transfer_function(network: Any, freqs=None, *, refractory_phase: bool = True
     cached as ``'lif.delta.transfer_function'``.  NNMT has no δ-synapse transfer
     function.
     """
-    from .exp import _omegas_for
-
-    params = get_required_network_params(network, _transfer_function,
-                                         exclude=["mu", "sigma", "omegas"])
-    params.update(get_required_results(network, ["mu", "sigma"],
-                                       [_prefix + "mean_input", _prefix + "std_input"]))
-    params["omegas"] = _omegas_for(network, freqs)
-    params["refractory_phase"] = bool(refractory_phase)
-    return _cache(network, _transfer_function, params, _prefix + "transfer_function",
-                  "hertz / volt")
+    return _general._frequency_calc(network, _prefix, _transfer_function,
+                                    "transfer_function", "hertz / volt", freqs,
+                                    refractory_phase=bool(refractory_phase))
 
 
 def transfer_function_variance(network: Any, freqs=None, *,
@@ -170,16 +163,9 @@ def transfer_function_variance(network: Any, freqs=None, *,
     point.  Cached as ``'lif.delta.transfer_function_variance'``; see
     :func:`neuromf.lif._transfer._transfer_function_variance_delta`.
     """
-    from .exp import _omegas_for
-
-    params = get_required_network_params(network, _transfer_function_variance_delta,
-                                         exclude=["mu", "sigma", "omegas"])
-    params.update(get_required_results(network, ["mu", "sigma"],
-                                       [_prefix + "mean_input", _prefix + "std_input"]))
-    params["omegas"] = _omegas_for(network, freqs)
-    params["refractory_phase"] = bool(refractory_phase)
-    return _cache(network, _transfer_function_variance_delta, params,
-                  _prefix + "transfer_function_variance", "hertz / volt ** 2")
+    return _general._frequency_calc(network, _prefix, _transfer_function_variance_delta,
+                                    "transfer_function_variance", "hertz / volt ** 2", freqs,
+                                    refractory_phase=bool(refractory_phase))
 
 
 def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
@@ -190,15 +176,8 @@ def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
     Cached as ``'lif.delta.spike_train_power_spectra'``; see
     :func:`neuromf.lif._transfer._spike_train_power_spectrum_delta`.
     """
-    from .exp import _omegas_for
-
-    params = get_required_network_params(network, _spike_train_power_spectrum_delta,
-                                         exclude=["mu", "sigma", "omegas"])
-    params.update(get_required_results(network, ["mu", "sigma"],
-                                       [_prefix + "mean_input", _prefix + "std_input"]))
-    params["omegas"] = _omegas_for(network, freqs)
-    return _cache(network, _spike_train_power_spectrum_delta, params,
-                  _prefix + "spike_train_power_spectra", "hertz")
+    return _general._frequency_calc(network, _prefix, _spike_train_power_spectrum_delta,
+                                    "spike_train_power_spectra", "hertz", freqs)
 
 
 def _transfer_function(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,

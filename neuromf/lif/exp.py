@@ -354,18 +354,6 @@ def _derivative_of_firing_rates_wrt_mean_input(mu, sigma, V_0_rel, V_th_rel, tau
 # neuromf.linear_response; the network-level versions for exp synapses are here)
 # ---------------------------------------------------------------------------
 
-def _omegas_for(network: Any, freqs) -> np.ndarray:
-    if freqs is not None:
-        freqs = np.atleast_1d(np.asarray(freqs, dtype=float))
-        check_finite("freqs", freqs, "Hz")
-        return 2 * np.pi * freqs
-    try:
-        return network.analysis_params["omegas"]
-    except KeyError:
-        raise RuntimeError("no analysis frequencies: give freqs= or analysis parameters "
-                           "f_min, f_max, df") from None
-
-
 def transfer_function(network: Any, freqs=None, method: str = "shift",
                       synaptic_filter: bool = True, *, refractory_phase: bool = True
                       ) -> np.ndarray:
@@ -381,15 +369,10 @@ def transfer_function(network: Any, freqs=None, method: str = "shift",
     the factor; ``refractory_phase=False`` reproduces its numbers.
     """
     check_choice("method", method, RATE_METHODS)
-    params = get_required_network_params(network, _transfer_function_shift,
-                                         exclude=["mu", "sigma", "omegas"])
-    params.update(get_required_results(network, ["mu", "sigma"],
-                                       [_prefix + "mean_input", _prefix + "std_input"]))
-    params["omegas"] = _omegas_for(network, freqs)
-    params["synaptic_filter"] = synaptic_filter
-    params["refractory_phase"] = bool(refractory_phase)
     func = _transfer_function_shift if method == "shift" else _transfer_function_taylor
-    return _cache(network, func, params, _prefix + "transfer_function", "hertz / volt")
+    return _general._frequency_calc(network, _prefix, func, "transfer_function",
+                                    "hertz / volt", freqs, synaptic_filter=synaptic_filter,
+                                    refractory_phase=bool(refractory_phase))
 
 
 def transfer_function_variance(network: Any, freqs=None, synaptic_filter: bool = True, *,
@@ -402,15 +385,10 @@ def transfer_function_variance(network: Any, freqs=None, synaptic_filter: bool =
     ``'lif.exp.transfer_function_variance'``; see
     :func:`neuromf.lif._transfer._transfer_function_variance_shift`.
     """
-    params = get_required_network_params(network, _transfer_function_variance_shift,
-                                         exclude=["mu", "sigma", "omegas"])
-    params.update(get_required_results(network, ["mu", "sigma"],
-                                       [_prefix + "mean_input", _prefix + "std_input"]))
-    params["omegas"] = _omegas_for(network, freqs)
-    params["synaptic_filter"] = synaptic_filter
-    params["refractory_phase"] = bool(refractory_phase)
-    return _cache(network, _transfer_function_variance_shift, params,
-                  _prefix + "transfer_function_variance", "hertz / volt ** 2")
+    return _general._frequency_calc(network, _prefix, _transfer_function_variance_shift,
+                                    "transfer_function_variance", "hertz / volt ** 2", freqs,
+                                    synaptic_filter=synaptic_filter,
+                                    refractory_phase=bool(refractory_phase))
 
 
 def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
@@ -423,13 +401,8 @@ def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
     ``'lif.exp.spike_train_power_spectra'``; see
     :func:`neuromf.lif._transfer._spike_train_power_spectrum_shift`.
     """
-    params = get_required_network_params(network, _spike_train_power_spectrum_shift,
-                                         exclude=["mu", "sigma", "omegas"])
-    params.update(get_required_results(network, ["mu", "sigma"],
-                                       [_prefix + "mean_input", _prefix + "std_input"]))
-    params["omegas"] = _omegas_for(network, freqs)
-    return _cache(network, _spike_train_power_spectrum_shift, params,
-                  _prefix + "spike_train_power_spectra", "hertz")
+    return _general._frequency_calc(network, _prefix, _spike_train_power_spectrum_shift,
+                                    "spike_train_power_spectra", "hertz", freqs)
 
 
 def cvs(network: Any) -> np.ndarray:
