@@ -32,10 +32,16 @@ from typing import Any
 
 import numpy as np
 from scipy.integrate import solve_ivp
-from scipy.special import lambertw
 
-from .spatial import _critical_eigenvalue, _effective_profile, _ft_spatial_profile
-from .utils import _cache, check_finite, check_positive, get_required_results
+from .spatial import (
+    _critical_eigenvalue,
+    _effective_profile,
+    _ft_spatial_profile,
+    _network_lookup,
+    _rate_model_params,
+)
+from .special._chareq import _branches, _lambertw_roots, _unique_value
+from .utils import _cache, check_finite, get_required_results
 
 __all__ = [
     "_solve_chareq_lambertw_constant_delay",
@@ -53,57 +59,6 @@ _prefix = "linear_stability."
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-
-def _unique_value(name: str, value: Any, unit: str) -> float:
-    """Return the single value of ``value``; ValueError if its entries differ or ≤ 0."""
-    arr = check_positive(name, np.asarray(value, dtype=float), unit)
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty")
-    first = float(arr.ravel()[0])
-    if not np.allclose(arr, first, rtol=1e-12, atol=0.0):
-        raise ValueError(
-            f"the Lambert W solution of the characteristic equation needs one common "
-            f"{name} for all populations and connections, got {name} = "
-            f"{np.array2string(arr, precision=6)} {unit}")
-    return first
-
-
-def _branches(branch_nr: Any) -> np.ndarray:
-    arr = np.asarray(branch_nr)
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(int)
-        else:
-            raise ValueError(f"branch_nr must be integer(s), got {branch_nr!r}")
-    return arr
-
-
-def _lambertw_polished(z: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Lambert W on branch k with one Newton step on w e^w = z (full double precision)."""
-    w = lambertw(z, k)
-    with np.errstate(all="ignore"):
-        ew = np.exp(w)
-        step = (w * ew - z) / (ew * (w + 1.0))
-    ok = np.isfinite(step) & (np.abs(w + 1.0) > 1e-6)
-    return np.where(ok, w - np.where(ok, step, 0.0), w)
-
-
-def _lambertw_roots(branch_nr: Any, c: np.ndarray, tau: float, delay: float) -> np.ndarray:
-    """λ = −1/τ + W_n(c d/τ e^{d/τ}) / d, shape ``shape(branch_nr) + shape(c)``."""
-    k = _branches(branch_nr)
-    c = np.asarray(c, dtype=complex)
-    scale = delay / tau
-    if scale > 700.0:
-        raise ValueError(f"delay / tau = {scale:g} is too large for the Lambert W solution "
-                         f"(e^(delay/tau) overflows); delay = {delay:g} s, tau = {tau:g} s")
-    z = c * (scale * np.exp(scale))
-    kk = k.reshape(k.shape + (1,) * c.ndim)
-    w = _lambertw_polished(z, kk)
-    with np.errstate(invalid="ignore"):
-        lam = -1.0 / tau + w / delay
-    # c = 0: only branch 0 has a root; W_k(0) = -inf on the other branches
-    return np.where((z == 0) & (kk != 0), complex(-np.inf, 0.0), lam)
-
 
 def _check_delay_distribution(network: Any) -> None:
     p = network.network_params
@@ -646,7 +601,6 @@ def _linear_interpolation_alpha(k_wavenumbers: Any, branches: Any, tau_rate: Any
 # ---------------------------------------------------------------------------
 
 def _rate_params(network: Any) -> dict:
-    from .spatial import _network_lookup, _rate_model_params
 
     _check_delay_distribution(network)
     rate = _rate_model_params(network)
@@ -680,7 +634,6 @@ def solve_chareq_rate_boxcar(network: Any, branch: int = 0, profile: str = "boxc
     numpy.ndarray
         λ(k) in 1/s, shape (n_k,).
     """
-    from .spatial import _network_lookup
 
     params = _rate_params(network)
     params.update(branch=int(branch),
@@ -699,7 +652,6 @@ def eigenvals_branches_rate(network: Any, branches: Any = None, profile: str = "
     under 'linear_stability.k_eig_max', '.idx_k_eig_max', '.eigenval_max' and
     '.eigenvals_rate'.
     """
-    from .spatial import _network_lookup
 
     params = _rate_params(network)
     params.update(k_wavenumbers=_network_lookup(network, "k_wavenumbers", "analysis_params"),
@@ -721,7 +673,6 @@ def linear_interpolation_alpha(network: Any, branches: Any = None, alphas: Any =
     'linear_stability.alphas', '.lambdas_chareq', '.lambdas_integral',
     '.k_eig_max', '.eigenval_max' and '.eigenvals_rate'.
     """
-    from .spatial import _network_lookup
 
     rate = _rate_params(network)
     wp = get_required_results(network, ["mu", "sigma"],

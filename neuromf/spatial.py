@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .special._chareq import _lambertw_roots, _unique_value
 from .utils import (
     _cache,
     check_choice,
@@ -292,8 +293,6 @@ def _compute_profile_characteristics(k_wavenumbers: Any, W_rate: Any, width: Any
         'k_f_max', 'tau_delay', 'lambda_min', 'lambda_max', 'lambda_f_min', 'speed'
         (SI units: 1/m, 1/s, Hz, m/s).
     """
-    from .linear_stability import _solve_chareq_rate_boxcar, _unique_value
-
     W_rate = np.asarray(W_rate, dtype=float)
     width = np.asarray(width, dtype=float)
     if W_rate.shape != (2, 2) or width.shape != (2,):
@@ -306,10 +305,11 @@ def _compute_profile_characteristics(k_wavenumbers: Any, W_rate: Any, width: Any
     if W_rate[0, 0] == 0:
         raise ValueError("W_rate[0, 0] (E -> E weight) must be non-zero to define eta")
     xi_min, xi_max, k_min, k_max = _xi_of_k(k_wavenumbers, W_rate, width, profile)
-    lambda_min = complex(_solve_chareq_rate_boxcar(0, k_min, tau, W_rate, width, d,
-                                                   profile=profile))
-    lambda_max = complex(_solve_chareq_rate_boxcar(0, k_max, tau, W_rate, width, d,
-                                                   profile=profile))
+    # principal-branch roots of (1 + λτ) e^{λd} = ξ(k) (Senk et al. 2020, Eq. 7)
+    lambda_min = complex(_lambertw_roots(0, _effective_profile(k_min, W_rate, width, profile),
+                                         tau, d))
+    lambda_max = complex(_lambertw_roots(0, _effective_profile(k_max, W_rate, width, profile),
+                                         tau, d))
     return {
         "rho": float(width[1] / width[0]),
         "eta": float(-W_rate[0, 1] / W_rate[0, 0]),

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _solvers
 from .. import linear_response as _linear_response
+from ..linear_response import NeuronModel, register_neuron_model
 from ..special import _siegert
 from ..utils import (
     _cache,
@@ -237,3 +238,11 @@ def sensitivity_measure(network: Any, frequency: float, resorted_eigenvalues_mas
     :func:`neuromf.linear_response.sensitivity_measure`."""
     return _linear_response.sensitivity_measure(network, frequency, resorted_eigenvalues_mask,
                                                 eigenvalue_index, prefix=_prefix)
+
+
+#: This model's interface to the network linear response (:mod:`neuromf.linear_response`).
+MODEL = register_neuron_model(NeuronModel(
+    prefix=_prefix, transfer_function=transfer_function,
+    transfer_function_variance=transfer_function_variance,
+    spike_train_power_spectra=spike_train_power_spectra,
+    shared_options=("refractory_phase",)))

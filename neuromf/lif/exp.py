@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _solvers
 from ..linear_response import (  # noqa: F401  (NNMT's names in nnmt.lif.exp)
+    NeuronModel,
     _cross_spectral_matrix,
     _effective_connectivity,
     _eigen_spectra,
@@ -38,6 +39,7 @@ from ..linear_response import (  # noqa: F401  (NNMT's names in nnmt.lif.exp)
     pairwise_effective_connectivity,
     power_spectra,
     propagator,
+    register_neuron_model,
     sensitivity_measure,
     sensitivity_measure_all_eigenmodes,
     spectral_bound,
@@ -437,3 +439,11 @@ def _cvs(nu, mu, sigma, V_0_rel, V_th_rel, tau_m, tau_s) -> np.ndarray:
     ratio = np.where((nu == 0) & (log_rate < np.log(np.finfo(float).tiny)), 1.0, ratio)
     cv = _siegert.delta_cv(mu, sigma, V_0, V_th, tau_m, 0.0) * ratio
     return cv if np.ndim(cv) else float(cv)
+
+
+#: This model's interface to the network linear response (:mod:`neuromf.linear_response`).
+MODEL = register_neuron_model(NeuronModel(
+    prefix=_prefix, transfer_function=transfer_function,
+    transfer_function_variance=transfer_function_variance,
+    spike_train_power_spectra=spike_train_power_spectra,
+    shared_options=("synaptic_filter", "refractory_phase")))

@@ -1,0 +1,91 @@
+"""The interface between single-neuron theory and the network linear response.
+
+The network linear response (Bos et al. 2016) is independent of the neuron model: it needs
+the populations' rate responses to modulated input, which a neuron model provides.  Each
+neuron model (:mod:`neuromf.lif.exp`, :mod:`neuromf.lif.delta`, or one of your own) registers
+a :class:`NeuronModel` under its result-key prefix; the network-level functions of
+:mod:`neuromf.linear_response` find the model's cached results under that prefix and, where
+they need the response on a frequency grid of their own (:func:`.stability.unstable_modes`),
+call the registered functions.  This package never imports a neuron model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from difflib import get_close_matches
+from typing import Any
+
+__all__ = ["NeuronModel", "register_neuron_model", "neuron_model", "registered_prefixes"]
+
+
+@dataclass(frozen=True)
+class NeuronModel:
+    """What a neuron model provides to the network linear response.
+
+    Attributes
+    ----------
+    prefix : str
+        Result-key prefix, ending in a dot (``'lif.exp.'``).  The model's network-level
+        functions cache the working point (``prefix + 'firing_rates'``, ``'mean_input'``,
+        ``'std_input'``) and the functions below under it.
+    transfer_function : callable
+        ``transfer_function(network, freqs=None, **options)``: rate response to modulated
+        mean input in Hz/V, shape (n_freq, n); cached under ``prefix +
+        'transfer_function'``.  ``freqs`` in Hz (default: the analysis frequencies).
+    transfer_function_variance : callable, optional
+        ``transfer_function_variance(network, freqs=None, **options)``: response to the
+        input variance in Hz/V², cached under ``prefix + 'transfer_function_variance'``
+        (needed for ``variance_channel=True``).
+    spike_train_power_spectra : callable, optional
+        ``spike_train_power_spectra(network, freqs=None)``: unperturbed single-neuron
+        spike-train spectra in Hz, cached under ``prefix + 'spike_train_power_spectra'``
+        (needed for ``renewal=True``).
+    shared_options : tuple of str
+        Keyword options of ``transfer_function`` that ``transfer_function_variance``
+        accepts as well (so that both belong to the same linear response).
+    """
+
+    prefix: str
+    transfer_function: Callable[..., Any]
+    transfer_function_variance: Callable[..., Any] | None = None
+    spike_train_power_spectra: Callable[..., Any] | None = None
+    shared_options: tuple[str, ...] = ()
+
+
+_REGISTRY: dict[str, NeuronModel] = {}
+
+
+def register_neuron_model(model: NeuronModel) -> NeuronModel:
+    """Register ``model`` under its prefix (replacing an earlier one) and return it."""
+    if not isinstance(model, NeuronModel):
+        raise TypeError(f"register_neuron_model needs a NeuronModel, got "
+                        f"{type(model).__name__}")
+    if not model.prefix.endswith("."):
+        raise ValueError(f"a neuron model's prefix must end in '.', got {model.prefix!r}")
+    _REGISTRY[model.prefix] = model
+    return model
+
+
+def registered_prefixes() -> tuple[str, ...]:
+    """The prefixes of the registered neuron models."""
+    return tuple(_REGISTRY)
+
+
+def neuron_model(prefix: str) -> NeuronModel:
+    """The neuron model registered under ``prefix``.
+
+    Raises
+    ------
+    ValueError
+        If no model is registered under ``prefix`` (with the closest registered one).
+    """
+    try:
+        return _REGISTRY[prefix]
+    except (KeyError, TypeError):
+        known = ", ".join(repr(p) for p in _REGISTRY) or "none"
+        close = get_close_matches(str(prefix), list(_REGISTRY), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"prefix must name a registered neuron model, got {prefix!r} "
+                         f"(registered: {known}{hint}); the models of neuromf.lif.exp and "
+                         "neuromf.lif.delta register themselves when imported") from None
