@@ -1,0 +1,111 @@
+"""The package's import structure (docs/architecture.md).
+
+The layers contract in pyproject.toml is checked by import-linter (`lint-imports`), and the
+import graph (grimp, which records module-level and function-level imports) must have no
+cycle.  A newcomer must be able to rely on both: a module never reaches up a layer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "neuromf"
+
+grimp = pytest.importorskip("grimp", reason="import-linter (extra 'test') is needed")
+
+
+def _strongly_connected_components(adjacency: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iteratively; components with more than one module are cycles."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components = []
+    counter = 0
+    for root in adjacency:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(adjacency[root])))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(adjacency[child]))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        components.append(sorted(component))
+    return components
+
+
+def test_cycle_finder_finds_a_known_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _strongly_connected_components(graph) == [["a", "b", "c"]]
+    assert _strongly_connected_components({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycles():
+    graph = grimp.build_graph("neuromf")
+    adjacency = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    cycles = _strongly_connected_components(adjacency)
+    assert cycles == [], f"import cycles between neuromf modules: {cycles}"
+
+
+def test_layers_contract_holds():
+    executable = shutil.which("lint-imports")
+    if executable is None:
+        pytest.skip("lint-imports (import-linter) is not installed")
+    run = subprocess.run([executable, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "broken" not in run.stdout.lower().split("contracts:")[-1]
+
+
+def test_linear_response_never_imports_a_neuron_model():
+    graph = grimp.build_graph("neuromf")
+    lif_modules = {m for m in graph.modules if m.startswith("neuromf.lif")}
+    for module in graph.find_descendants("neuromf.linear_response") | {"neuromf.linear_response"}:
+        assert not (graph.find_modules_directly_imported_by(module) & lif_modules), module
+
+
+def test_neuron_models_register_with_the_linear_response():
+    code = ("import neuromf.lif.exp, neuromf.lif.delta\n"
+            "from neuromf.linear_response import registered_prefixes, neuron_model\n"
+            "assert set(registered_prefixes()) >= {'lif.exp.', 'lif.delta.'}\n"
+            "import neuromf.lif.exp as e\n"
+            "assert neuron_model('lif.exp.').transfer_function is e.transfer_function\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+
+
+def test_unknown_neuron_model_prefix_is_a_clear_error():
+    from neuromf.linear_response import neuron_model
+
+    with pytest.raises(ValueError, match="did you mean 'lif.exp.'"):
+        neuron_model("lif.expp.")
