@@ -10,7 +10,8 @@ Parameter functions
 -------------------
 _ft_spatial_profile_boxcar, _ft_spatial_profile_exponential,
 _ft_spatial_profile_gaussian, _ft_spatial_profile, _effective_profile, _xi_of_k,
-_compute_profile_characteristics
+_solve_chareq_rate_boxcar, _eigenvals_branches_rate (eigenvalues of the spatial rate model,
+Senk et al. 2020, Eq. 7), _compute_profile_characteristics
 
 Network functions
 -----------------
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .special._chareq import _lambertw_roots, _unique_value
+from .special._chareq import _branches, _lambertw_roots, _unique_value
 from .utils import (
     _cache,
     check_choice,
@@ -325,6 +326,93 @@ def _compute_profile_characteristics(k_wavenumbers: Any, W_rate: Any, width: Any
         "lambda_f_min": lambda_min.imag / (2.0 * np.pi),
         "speed": lambda_min.imag / k_min if k_min != 0 else np.inf,
     }
+
+
+# ---------------------------------------------------------------------------
+# eigenvalues of the spatial rate model (Senk et al. 2020, Eq. 7)
+# ---------------------------------------------------------------------------
+
+def _solve_chareq_rate_boxcar(branch: Any, k: Any, tau: Any, W_rate: Any, width: Any,
+                              delay: Any, profile: str = "boxcar") -> Any:
+    """Eigenvalues of the spatial rate model with boxcar connectivity (Senk 2020, Eq. 7).
+
+    The characteristic equation (1 + λτ) e^{λd} = ξ(k), with ξ(k) the effective
+    spatial profile (eigenvalue of ``W_rate ∘ p̂(k)``, Eq. 5), is solved on the
+    given Lambert W branch(es).
+
+    Parameters
+    ----------
+    branch : int or array_like of int
+        Lambert W branch number(s).
+    k : float or array_like
+        Wavenumber(s) in 1/m.
+    tau : float or array_like
+        Rate-model time constant(s) in s (all equal).
+    W_rate : array_like
+        Rate-model weights [target, source] (dimensionless).
+    width : array_like
+        Widths of the spatial profiles of the source populations in m.
+    delay : float or array_like
+        Delay(s) in s (all equal).
+    profile : {'boxcar', 'exponential', 'gaussian'}
+        Shape of the profiles (the name follows lif_meanfield_tools; boxcar is the
+        default).
+
+    Returns
+    -------
+    complex or numpy.ndarray
+        λ in 1/s, shape ``shape(branch) + shape(k)``.
+    """
+    t = _unique_value("tau", tau, "s")
+    d = _unique_value("delay", delay, "s")
+    xi = _effective_profile(k, W_rate, width, profile)
+    out = _lambertw_roots(branch, xi, t, d)
+    return out[()] if out.ndim == 0 else out
+
+
+def _eigenvals_branches_rate(k_wavenumbers: Any, branches: Any, tau: Any, W_rate: Any,
+                             width: Any, delay: Any, profile: str = "boxcar"
+                             ) -> tuple[float, int, complex, np.ndarray]:
+    """Rate-model eigenvalues for several Lambert W branches over a wavenumber grid.
+
+    Senk et al. 2020, Eq. 7 and Fig. 6 (α = 0); lif_meanfield_tools
+    ``eigenvals_branches_rate``.
+
+    Parameters
+    ----------
+    k_wavenumbers : array_like
+        Wavenumbers in 1/m, shape (n_k,).
+    branches : array_like of int
+        Lambert W branches, shape (n_b,).
+    tau, W_rate, width, delay, profile
+        See :func:`_solve_chareq_rate_boxcar`.
+
+    Returns
+    -------
+    k_eig_max : float
+        Wavenumber (1/m) of the eigenvalue with the largest real part.
+    idx_k_eig_max : int
+        Its index in ``k_wavenumbers``.
+    eigenval_max : complex
+        That eigenvalue (1/s).  Where branches 0 and −1 tie (complex-conjugate pair
+        for real ξ), the branch-0 member (non-negative imaginary part) is returned.
+    eigenvals : numpy.ndarray
+        All eigenvalues, shape (n_b, n_k).
+    """
+    ks = np.atleast_1d(np.asarray(k_wavenumbers, dtype=float))
+    br = np.atleast_1d(_branches(branches))
+    if ks.ndim != 1 or br.ndim != 1 or ks.size == 0 or br.size == 0:
+        raise ValueError("k_wavenumbers and branches must be non-empty 1-d arrays")
+    eigenvals = np.asarray(_solve_chareq_rate_boxcar(br, ks, tau, W_rate, width, delay,
+                                                     profile), dtype=complex)
+    re = np.where(np.isfinite(eigenvals.real), eigenvals.real, -np.inf)
+    i_b, i_k = np.unravel_index(int(np.argmax(re)), re.shape)
+    best = re[i_b, i_k]
+    ties = np.flatnonzero(np.isclose(re[:, i_k], best, rtol=1e-12,
+                                     atol=1e-12 * abs(best)))
+    if (br[ties] == 0).any():
+        i_b = int(ties[np.flatnonzero(br[ties] == 0)[0]])
+    return float(ks[i_k]), int(i_k), complex(eigenvals[i_b, i_k]), eigenvals
 
 
 _CHARACTERISTICS_KEYS = ("rho", "eta", "xi_min", "xi_max", "k_min", "k_f_min", "k_max",

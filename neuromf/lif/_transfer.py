@@ -52,7 +52,7 @@ No overflow or NaN anywhere in :math:`|y| \le 30`, :math:`|\omega\tau_m| \le 650
 sub-threshold input gives correctly tiny responses, not NaN); :math:`\omega = 0` is exact
 (no 0/0); :math:`H(-\omega) = \overline{H(\omega)}` for every method.  For many
 frequencies the parabolic-cylinder ratios are interpolated in frequency
-(:func:`neuromf.special._pcf.psi_ratios_grid`), relative error :math:`\lesssim 10^{-12}`.
+(:func:`neuromf.special._pcf_grid.psi_ratios_grid`), relative error :math:`\lesssim 10^{-12}`.
 
 Validity
 --------
@@ -70,7 +70,7 @@ import warnings
 import numpy as np
 from scipy.special import log_ndtr
 
-from ..special import _pcf, _siegert
+from ..special import _pcf_grid, _siegert
 from ..utils import check_choice, check_finite, check_positive
 
 __all__ = [
@@ -158,7 +158,7 @@ def _quiet(func, *args):
 def _ratios(x_th, x_r, omegas, tau_m, delay):
     """F1, F2 of :func:`neuromf.special._pcf.psi_ratios` on the (omega, population) grid."""
     om = np.outer(omegas, tau_m)
-    return _pcf.psi_ratios_grid(x_th, x_r, om, delay)
+    return _pcf_grid.psi_ratios_grid(x_th, x_r, om, delay)
 
 
 def _white_noise_response(nu, mu, sigma, tau_m, tau_r, V_th, V_0, omegas, refractory_phase):
@@ -447,7 +447,7 @@ _OMEGA_TAU_ZERO = 1e-4     # below: the exact limit nu CV^2 (the formula is 0/0 
 def _spike_train_spectrum(nu, cv, mu, sigma, tau_m, tau_r, V_th, V_0, omegas):
     """nu (|Psi_th|^2 - |Psi_r|^2) / |Psi_th - e^{-i w tau_r} Psi_r|^2 on the grid."""
     om = np.outer(omegas, tau_m)
-    factor = _pcf.spike_train_spectrum_factor_grid(
+    factor = _pcf_grid.spike_train_spectrum_factor_grid(
         _SQRT2 * (V_th - mu) / sigma, _SQRT2 * (V_0 - mu) / sigma, om, tau_r / tau_m)
     small = np.abs(om) < _OMEGA_TAU_ZERO
     return np.where(small, np.broadcast_to(nu * cv**2, om.shape), nu * factor)

@@ -14,7 +14,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from neuromf.special import _pcf
+from neuromf.special import _pcf, _pcf_grid
 
 TAU = 0.01
 SQRT2 = math.sqrt(2.0)
@@ -193,7 +193,7 @@ def test_grid_interpolation_matches_direct_evaluation():
     om = np.outer(omegas, tau_m)
     om[5] *= -1                    # a negative frequency in the middle
     d = 0.002 / tau_m
-    g1, g2 = _pcf.psi_ratios_grid(x_th, x_r, om, d)
+    g1, g2 = _pcf_grid.psi_ratios_grid(x_th, x_r, om, d)
     f1, f2 = _pcf.psi_ratios(x_th[None, :], x_r[None, :], om, d[None, :])
     assert np.max(np.abs(g1 - f1) / np.abs(f1)) < 1e-11
     assert np.max(np.abs(g2 - f2) / np.abs(f2)) < 1e-11
@@ -213,7 +213,7 @@ def test_spike_train_spectrum_factor_grid_matches_psi():
     omegas = 2 * np.pi * np.arange(0.2, 900, 0.53)
     om = np.outer(omegas, tau_m)
     d = 0.002 / tau_m
-    R = _pcf.spike_train_spectrum_factor_grid(x_th, x_r, om, d)
+    R = _pcf_grid.spike_train_spectrum_factor_grid(x_th, x_r, om, d)
     s_t, v_t = _pcf.psi(np.broadcast_to(x_th, om.shape), om)
     s_r, v_r = _pcf.psi(np.broadcast_to(x_r, om.shape), om)
     top = np.maximum(s_t[0], s_r[0])
@@ -235,6 +235,6 @@ def test_bad_input():
     with pytest.raises(ValueError, match="omega_tau"):
         _pcf.psi(1.0, np.inf)
     with pytest.raises(ValueError, match="shape"):
-        _pcf.psi_ratios_grid([1.0, 2.0], [0.0, 0.0], np.ones((200, 3)))
+        _pcf_grid.psi_ratios_grid([1.0, 2.0], [0.0, 0.0], np.ones((200, 3)))
     with pytest.warns(UserWarning, match="verified domain"):
         _pcf.psi(80.0, 1.0)
