@@ -318,6 +318,12 @@ def _warning_printer(command: str) -> Callable[..., None]:
     return show
 
 
+def _full_warning_printer(message, category, filename, lineno, file=None, line=None) -> None:
+    stream = sys.stderr if file is None else file
+    with contextlib.suppress(OSError, ValueError):
+        stream.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def run_command(command: str, func: Callable[[argparse.Namespace], int],
                 args: argparse.Namespace) -> int:
     """Run ``func(args)``: user errors -> one line and 2, Ctrl-C -> one line and 130.
@@ -328,8 +334,7 @@ def run_command(command: str, func: Callable[[argparse.Namespace], int],
     """
     verbose = bool(getattr(args, "verbose", False))
     with warnings.catch_warnings():
-        if not verbose:
-            warnings.showwarning = _warning_printer(command)
+        warnings.showwarning = _full_warning_printer if verbose else _warning_printer(command)
         try:
             return int(func(args) or 0)
         except KeyboardInterrupt:

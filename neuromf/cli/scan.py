@@ -34,10 +34,10 @@ from ._common import (
 
 #: at most this many grid points per axis
 MAX_AXIS_POINTS = 100_000
-#: the quantities of neuromf.scan.QUANTITIES at the time of writing (for --help only)
-_QUANTITY_HELP = ("rates, mean_input, std_input, power_spectra, peak_frequency, "
-                  "peak_power, most_unstable_eigenvalue, unstable_modes, "
-                  "unstable_modes_with_variance, tau_rate")
+#: some of neuromf.scan.QUANTITIES (for --help, without importing neuromf.scan)
+_QUANTITY_HELP = ("rates, mean_input, std_input, peak_frequency, peak_power, "
+                  "most_unstable_eigenvalue, unstable_modes, unstable_modes_with_variance, "
+                  "tau_rate")
 
 
 def register_cli(sub: Any) -> None:
@@ -56,7 +56,8 @@ def register_cli(sub: Any) -> None:
                         "values in the model's unit for NAME, or append a unit of the same "
                         "dimension: 'tau_m=5:20:5 ms'; repeat for more axes")
     p.add_argument("--quantity", default="rates",
-                   help=f"quantity to evaluate: {_QUANTITY_HELP} (default: %(default)s)")
+                   help=f"quantity to evaluate, e.g. {_QUANTITY_HELP}; a wrong name lists all "
+                        f"(default: %(default)s)")
     p.add_argument("--method", default="shift", choices=METHODS,
                    help="colored-noise approximation for exp synapses (default: %(default)s)")
     p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
