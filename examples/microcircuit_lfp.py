@@ -25,7 +25,7 @@ import numpy as np
 
 from neuromf import linear_response, models
 from neuromf.lfp import network as LN
-from neuromf.lfp.cli import plot_kernels, plot_spectra
+from neuromf.lfp.plotting import plot_kernels, plot_spectra
 from neuromf.lfp.spectra import power_spectrum_estimate
 
 

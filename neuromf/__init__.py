@@ -3,15 +3,36 @@
 A drop-in, faster and more correct successor of NNMT: ``import neuromf as nnmt``
 runs NNMT 1.3 scripts.  All internal computation is in SI units on plain numpy
 arrays; pint quantities (``neuromf.ureg``) appear only at the user boundary.
+
+The submodules are imported lazily (PEP 562) on first attribute access, so that
+``import neuromf`` and the ``neuromf`` command start fast: ``neuromf.lif.exp``,
+``neuromf.models.Microcircuit()`` or ``neuromf.ureg`` import what they need when used.
 ``neuromf.simulation`` (NEST) and ``neuromf.lfp`` (LFPy/NEURON) are imported on demand.
 """
 
-from .utils import ureg  # noqa: I001  (the registry must exist before the submodules)
+from __future__ import annotations
 
-from . import utils, input_output, models, network_properties, linear_response, lif
-from . import binary, linear_stability, spatial, rate_mapping
+import importlib
+from typing import Any
 
-__version__ = "0.1.0"
+from ._version import __version__
+
+#: submodules reachable as attributes of the package (imported on first access)
+_SUBMODULES = ("utils", "input_output", "models", "network_properties", "linear_response",
+               "lif", "binary", "linear_stability", "spatial", "rate_mapping", "special",
+               "scan", "analysis", "stability_report", "plotting", "simulation", "lfp", "cli")
 
 __all__ = ["ureg", "utils", "input_output", "models", "network_properties", "linear_response",
            "lif", "binary", "linear_stability", "spatial", "rate_mapping", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ureg":
+        return importlib.import_module(".utils", __name__).ureg
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SUBMODULES) | {"ureg"})

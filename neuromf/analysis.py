@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from . import linear_response, network_properties
-from ._progress import ProgressBar
 from .lif import delta, exp
 from .plotting import (
     plot_eigenvalue_trajectories,
@@ -61,7 +61,8 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
     if variance_channel and tf_kwargs.get("method", "shift") != "shift":
         raise ValueError("the variance channel is available for method='shift' and δ "
                          "synapses only")
-    with ProgressBar(len(steps), label="linear response", enabled=progress) as bar:
+    with tqdm(total=len(steps), desc="linear response", delay=1.0,
+              disable=None if progress else True) as bar:  # None: off unless a tty
         transfer = model.transfer_function(net, **tf_kwargs)
         if variance_channel:
             model.transfer_function_variance(net)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from numbers import Number
@@ -77,12 +78,35 @@ class atomic_write:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
             try:
-                os.remove(self.tmp)
-            except FileNotFoundError:
-                pass
+                # mkstemp creates 0600: give the file the mode of the file it replaces, or
+                # the mode a new file gets (0666 minus the umask, usually 0644)
+                os.chmod(self.tmp, file_mode(self.path))
+                os.replace(self.tmp, self.path)
+                return
+            except BaseException:
+                _remove_quietly(self.tmp)
+                raise
+        _remove_quietly(self.tmp)
+
+
+def _remove_quietly(path: str | os.PathLike) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def file_mode(path: str | os.PathLike) -> int:
+    """Permission bits for (re)writing ``path``: those of the existing file, else
+    ``0o666`` minus the process umask (what ``open(path, 'w')`` would give)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        pass
+    umask = os.umask(0o022)   # reading the umask means setting it; restore at once
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 # ---------------------------------------------------------------------------

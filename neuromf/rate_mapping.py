@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import nnls
 from scipy.special import erf, erfcx
+from tqdm import tqdm
 
-from ._progress import ProgressBar
 from .special._siegert import ALPHA_SHIFT, shift_firing_rate, taylor_firing_rate
 from .utils import (
     _cache,
@@ -515,7 +515,8 @@ def _scan_fit_transfer_function_mean_std_input(
     n_pts = mu_flat.size
     H = np.empty((w.size, n_pts), dtype=complex)
     starts = range(0, n_pts, int(chunk_size))
-    with ProgressBar(len(starts), "transfer function scan", enabled=progress) as bar:
+    with tqdm(total=len(starts), desc="transfer function scan", delay=1.0,
+              disable=None if progress else True) as bar:  # None: off unless a tty
         for s in starts:
             sl = slice(s, min(s + int(chunk_size), n_pts))
             H[:, sl] = np.asarray(transfer_function(mu_flat[sl], sig_flat[sl], w)).reshape(

@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -30,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from . import input_output as io
-from ._progress import ProgressBar
 from .utils import check_choice, fingerprint, from_si, is_quantity, to_si, ureg
 
 __all__ = ["scan", "ScanResult", "QUANTITIES", "register_quantity"]
@@ -93,7 +92,7 @@ def _peak_power(net, method):
 
 def _most_unstable_eigenvalue(net, method):
     """Eigenvalue of the spatial rate model with the largest real part (1/s), Senk 2020."""
-    from .stability_cli import stability_analysis
+    from .stability_report import stability_analysis
 
     return np.asarray(stability_analysis(net, method=method)["eigenvalue"])
 
@@ -413,7 +412,8 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
         return [tuple(values[d][i] for d, i in enumerate(idx)) for idx in batch]
 
     last_save = time.perf_counter()
-    with ProgressBar(len(grid), label=f"scan {quantity}", enabled=progress) as bar:
+    with tqdm(total=len(grid), desc=f"scan {quantity}", delay=1.0,
+              disable=None if progress else True) as bar:  # None: off unless a tty
         bar.update(len(grid) - len(todo))
 
         def finished(batch, outputs):
@@ -464,60 +464,3 @@ def _run_dask(scheduler, network, batches, points_of, args, units, quantity, met
     finally:
         if client is not scheduler:
             client.close()
-
-
-# ---------------------------------------------------------------------------
-# command line
-# ---------------------------------------------------------------------------
-
-def _parse_axis(text: str) -> tuple[str, Any]:
-    """'g=3:8:0.5' (start:stop:step, stop excluded), 'g=3,4,5' or with a unit 'tau_m=5:20:5 ms'."""
-    try:
-        name, spec = text.split("=", 1)
-    except ValueError:
-        raise ValueError(f"--param needs NAME=START:STOP:STEP or NAME=V1,V2,..., got "
-                         f"{text!r}") from None
-    spec, _, unit = spec.strip().partition(" ")
-    if ":" in spec:
-        start, stop, step = (float(x) for x in spec.split(":"))
-        if step <= 0 or stop <= start:
-            raise ValueError(f"--param {name}: need STOP > START and STEP > 0, got {spec!r}")
-        values = np.arange(start, stop, step)
-    else:
-        values = np.array([float(x) for x in spec.split(",")])
-    return name.strip(), ureg.Quantity(values, unit.strip()) if unit.strip() else values
-
-
-def register_cli(sub) -> None:
-    p = sub.add_parser("scan", help="evaluate a quantity over a grid of model parameters")
-    p.add_argument("model", help="built-in model name or network YAML file")
-    p.add_argument("--param", action="append", required=True,
-                   help="axis NAME=START:STOP:STEP (stop excluded) or NAME=V1,V2,...; "
-                        "values in the model's unit for NAME, or append a unit: "
-                        "'tau_m=5:20:5 ms'")
-    p.add_argument("--quantity", default="rates", help="quantity to evaluate "
-                   "(default: %(default)s; see neuromf.scan.QUANTITIES)")
-    p.add_argument("--method", default="shift", choices=["shift", "taylor"])
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--scheduler", help="Dask scheduler address (extra 'dask')")
-    p.add_argument("--out", default="scan.h5", help="HDF5 result / checkpoint file")
-    p.set_defaults(func=_cli)
-
-
-def _cli(args) -> int:
-    import sys
-
-    try:
-        axes = dict(_parse_axis(text) for text in args.param)
-        result = scan(args.model, axes, quantity=args.quantity, method=args.method,
-                      out=args.out, workers=args.workers, scheduler=args.scheduler)
-    except (ValueError, FileNotFoundError) as err:
-        print(f"neuromf scan: {err}", file=sys.stderr)
-        return 2
-    grid = " x ".join(str(len(v)) for v in result.axis_values)
-    print(f"{result.quantity} ({result.unit}) on a {grid} grid of "
-          f"{', '.join(result.axis_names)}: wrote {args.out}")
-    finite = result.data[np.isfinite(result.data)] if result.data.dtype.kind == "f" else result.data
-    if finite.size:
-        print(f"range: {np.min(finite):.6g} .. {np.max(finite):.6g} {result.unit}")
-    return 0

@@ -11,7 +11,8 @@ import pytest
 
 import neuromf
 from neuromf import ureg
-from neuromf.scan import ScanResult, _parse_axis, scan
+from neuromf.cli.scan import _parse_axis
+from neuromf.scan import ScanResult, scan
 
 AXES = {"g": np.array([4.0, 5.0]), "nu_ext": np.array([10.0, 20.0, 30.0])}
 
@@ -97,16 +98,16 @@ def test_bad_scan_input():
         scan("brunel2000_C", {"nu_ext": [1.0]}, workers=0, progress=False)
     with pytest.raises(ValueError, match="STOP > START"):
         _parse_axis("g=5:3:1")
-    name, values = _parse_axis("tau_m=5:20:5 ms")
+    name, values = _parse_axis("tau_m=5:15:5 ms")   # STOP included (issue 14)
     assert name == "tau_m" and values.units == ureg.ms and list(values.magnitude) == [5, 10, 15]
 
 
 def test_scan_cli(tmp_path, capsys):
     from neuromf.cli import main
 
-    out = tmp_path / "cli.h5"
-    code = main(["scan", "brunel2000_C", "--param", "nu_ext=10:30:10", "--param", "g=4,5",
-                 "--workers", "1", "--out", str(out)])
+    out = tmp_path / "scan.h5"      # --out is the folder of scan.h5; STOP is included
+    code = main(["scan", "brunel2000_C", "--param", "nu_ext=10:20:10", "--param", "g=4,5",
+                 "--workers", "1", "--out", str(tmp_path)])
     assert code == 0
     assert "grid of nu_ext, g" in capsys.readouterr().out
     assert ScanResult.load(out).data.shape == (2, 2, 2)
@@ -114,7 +115,7 @@ def test_scan_cli(tmp_path, capsys):
 
 def test_linear_response_and_stability_quantities():
     """Scan quantities beyond the working point equal the direct library calls."""
-    from neuromf.stability_cli import stability_analysis
+    from neuromf.stability_report import stability_analysis
 
     tau = scan("senk2020", {"tau_m": [5.0]}, quantity="tau_rate", progress=False)
     eig = scan("senk2020", {"tau_m": [5.0]}, quantity="most_unstable_eigenvalue",

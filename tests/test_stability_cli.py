@@ -1,4 +1,4 @@
-"""Tests of ``neuromf stability`` (neuromf/stability_cli.py).
+"""Tests of ``neuromf stability`` (neuromf/cli/stability.py, neuromf/stability_report.py).
 
 Sources of the expected values:
 
@@ -224,7 +224,7 @@ def _write_model(tmp_path: Path, **changes) -> Path:
 def test_weak_coupling_is_stable(tmp_path):
     """In-degrees / 5: |ξ(k)| < 1 everywhere, hence every root has Re λ < 0."""
     from neuromf.models import load_model
-    from neuromf.stability_cli import stability_analysis
+    from neuromf.stability_report import stability_analysis
 
     K = (np.array(yaml.safe_load(SENK_YAML.read_text())["K"]) // 5).tolist()
     net = load_model(_write_model(tmp_path, K=K), "senk2020")

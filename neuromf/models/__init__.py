@@ -9,12 +9,31 @@ Built-in parameter sets are listed by :func:`available` and loaded by name, e.g.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._builtin import available
-from .basic import Basic
-from .brunel import Brunel2000
-from .microcircuit import Microcircuit, indegrees_from_connection_probabilities, psc_from_psp
-from .network import Network, synapse_type
-from .plain import Plain
+
+if TYPE_CHECKING:
+    from .network import Network
+
+# the model classes import numpy, pint and h5py: they are imported on first use (PEP 562),
+# so that listing the built-in models (``neuromf models``) stays fast
+_LAZY = {"Basic": ".basic", "Brunel2000": ".brunel", "Microcircuit": ".microcircuit",
+         "indegrees_from_connection_probabilities": ".microcircuit",
+         "psc_from_psp": ".microcircuit", "Network": ".network", "synapse_type": ".network",
+         "Plain": ".plain"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = ["Network", "Plain", "Basic", "Microcircuit", "Brunel2000", "available", "load_model",
            "synapse_type", "psc_from_psp", "indegrees_from_connection_probabilities"]
@@ -31,6 +50,9 @@ def load_model(name_or_path, analysis_params=None) -> Network:
 
     from ..input_output import load_val_unit_dict_from_yaml
     from . import _builtin
+    from .basic import Basic
+    from .brunel import Brunel2000
+    from .microcircuit import Microcircuit
 
     key = str(name_or_path)
     name = _builtin.canonical_name(key)

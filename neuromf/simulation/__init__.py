@@ -27,14 +27,10 @@ from neuromf.simulation.builder import BuiltNetwork, NetworkSpec, build_network,
 from neuromf.simulation.comparison import (
     ComparisonResult,
     SimulationResult,
-    add_compare_arguments,
-    add_simulate_arguments,
     compare,
-    compare_from_args,
     default_theory,
     resolve_model,
     simulate,
-    simulate_from_args,
 )
 from neuromf.simulation.defaults import (
     GENERIC_DEFAULTS,
@@ -49,6 +45,5 @@ __all__ = [
     "BuiltNetwork", "firing_rates", "per_neuron_rates", "cv_isi",
     "spike_count_correlations", "population_spectra", "load_spikes",
     "simulation_params", "GENERIC_DEFAULTS", "MICROCIRCUIT_DEFAULTS", "import_nest",
-    "nest_available", "INSTALL_HINT", "add_simulate_arguments", "add_compare_arguments",
-    "simulate_from_args", "compare_from_args",
+    "nest_available", "INSTALL_HINT",
 ]

@@ -6,9 +6,8 @@
 * :func:`compare` also evaluates the theory for the same model object (the stationary
   working point, CVs and, where available, the power spectra) and writes a Markdown
   report with a table of theory vs simulation and the figures.
-* :func:`add_simulate_arguments` / :func:`add_compare_arguments` and
-  :func:`simulate_from_args` / :func:`compare_from_args` implement the command-line
-  subcommands ``neuromf simulate`` and ``neuromf compare``.
+* The command-line subcommands ``neuromf simulate`` and ``neuromf compare`` are
+  :mod:`neuromf.cli.simulate` and :mod:`neuromf.cli.compare`.
 
 References
 ----------
@@ -20,7 +19,6 @@ exponential synapses).  Bos H, Diesmann M, Helias M (2016) PLoS Comput Biol 12:e
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -45,8 +43,7 @@ from neuromf.simulation.recording import (
 )
 
 __all__ = ["SimulationResult", "ComparisonResult", "simulate", "compare", "resolve_model",
-           "default_theory", "add_simulate_arguments", "add_compare_arguments",
-           "simulate_from_args", "compare_from_args"]
+           "default_theory"]
 
 # Fourcaud & Brunel (2002): sqrt(2) * |zeta(1/2)|
 
@@ -605,98 +602,3 @@ def _write_comparison_files(res: ComparisonResult, model: Any, out: str) -> None
     text = _report_markdown(res, model)
     with atomic_path(files["report"]) as tmp, open(tmp, "w") as f:
         f.write(text)
-
-
-# ---------------------------------------------------------------------------
-# command line
-# ---------------------------------------------------------------------------
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
-def add_simulate_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the arguments of ``neuromf simulate MODEL`` to ``parser``."""
-    parser.add_argument("model", help="built-in model name (e.g. 'microcircuit', see "
-                                      "'neuromf models') or network YAML file")
-    parser.add_argument("--scale", type=_positive_float, default=None,
-                        help="factor on neuron numbers (default 0.1 for the "
-                             "microcircuit, else 1)")
-    parser.add_argument("--k-scale", type=_positive_float, default=None,
-                        help="factor on in-degrees (default: --scale)")
-    parser.add_argument("--t-sim", type=_positive_float, default=None, metavar="SECONDS",
-                        help="analysed simulation time in s (default 1)")
-    parser.add_argument("--t-presim", type=float, default=None, metavar="SECONDS",
-                        help="discarded presimulation in s (default 0.5)")
-    parser.add_argument("--threads", type=_positive_int, default=None,
-                        help="NEST threads (default 1)")
-    parser.add_argument("--seed", type=_positive_int, default=None,
-                        help="NEST rng seed (default 55)")
-    parser.add_argument("--background", choices=("poisson", "dc"), default=None,
-                        help="external drive: Poisson spikes (default) or its mean as DC")
-    parser.add_argument("--record-to", choices=("auto", "memory", "ascii"), default=None,
-                        help="keep spikes in memory or stream them to files "
-                             "(default auto: files for large runs)")
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help="folder for spikes, summary and figures")
-    parser.add_argument("--no-progress", action="store_true",
-                        help="no progress bar on stderr")
-    return parser
-
-
-def add_compare_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the arguments of ``neuromf compare MODEL`` to ``parser``."""
-    add_simulate_arguments(parser)
-    parser.add_argument("--method", choices=("shift", "taylor"), default="shift",
-                        help="working-point method of the theory (exp synapses)")
-    return parser
-
-
-def _kwargs_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    return {"scale": args.scale, "t_sim": args.t_sim, "threads": args.threads,
-            "out": args.out, "k_scale": args.k_scale, "t_presim": args.t_presim,
-            "seed": args.seed, "record_to": args.record_to,
-            "progress": not args.no_progress, "background": args.background}
-
-
-def simulate_from_args(args: argparse.Namespace) -> int:
-    """Run ``neuromf simulate`` from parsed arguments; print rates; return exit code 0."""
-    res = simulate(args.model, **_kwargs_from_args(args))
-    if res.rates is not None:
-        width = max(len(p) for p in res.populations)
-        print(f"{'population':<{width}}  rate (Hz)  CV")
-        for p, r, c in zip(res.populations, res.rates, res.cv, strict=True):
-            print(f"{p:<{width}}  {r:9.3f}  {c:.2f}")
-        if args.out:
-            print(f"results written to {args.out}")
-    return 0
-
-
-def compare_from_args(args: argparse.Namespace) -> int:
-    """Run ``neuromf compare`` from parsed arguments; print the table; return 0."""
-    res = compare(args.model, method=args.method, **_kwargs_from_args(args))
-    if res.table:
-        width = max(len(r["population"]) for r in res.table)
-        print(f"{'population':<{width}}  theory (Hz)  sim (Hz)  rel. error")
-        for r in res.table:
-            print(f"{r['population']:<{width}}  {r['rate_theory']:11.3f}  "
-                  f"{r['rate_sim']:8.3f}  {100 * r['rate_rel_error']:+9.1f} %")
-        if args.out:
-            print(f"report: {os.path.join(args.out, 'comparison.md')}")
-    return 0

@@ -1,7 +1,7 @@
 """Running the NEST simulation, collecting spikes, writing result files safely.
 
 * :func:`run_simulation` advances the network in whole time steps, in chunks, and draws
-  a text progress bar on stderr.  Chunking does not change the result: NEST produces
+  a progress bar (tqdm) on stderr.  Chunking does not change the result: NEST produces
   the same spikes for one long run and for any split into whole steps.
 * :func:`collect_spikes` returns the spikes of each population as numpy arrays, either
   from the recorders' memory or from the files NEST streamed during the run
@@ -21,7 +21,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,54 +28,14 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 import numpy as np
+from tqdm import tqdm
 
+from neuromf.input_output import file_mode
 from neuromf.simulation.backend import import_nest
 from neuromf.simulation.builder import BuiltNetwork
 
-__all__ = ["ProgressBar", "run_simulation", "collect_spikes", "atomic_path", "is_writer",
+__all__ = ["run_simulation", "collect_spikes", "atomic_path", "is_writer",
            "save_spikes", "load_spikes", "read_ascii_spikes"]
-
-
-class ProgressBar:
-    """Minimal text progress bar for the simulated model time (no dependencies).
-
-    Parameters
-    ----------
-    total : float
-        Model time to simulate (ms).
-    enabled : bool
-        Draw nothing when False.
-    stream : file, optional
-        Where to draw (default ``sys.stderr``).
-    """
-
-    def __init__(self, total: float, enabled: bool = True, stream: IO[str] | None = None,
-                 width: int = 30) -> None:
-        self.total = float(total)
-        self.enabled = enabled
-        self.stream = stream if stream is not None else sys.stderr
-        self.width = width
-        self.start = time.perf_counter()
-        self._last = ""
-
-    def update(self, done: float, label: str = "simulating") -> None:
-        if not self.enabled:
-            return
-        frac = min(max(done / self.total, 0.0), 1.0) if self.total > 0 else 1.0
-        filled = int(round(frac * self.width))
-        wall = time.perf_counter() - self.start
-        line = (f"\r{label} [{'#' * filled}{'.' * (self.width - filled)}] "
-                f"{100 * frac:5.1f}%  {done / 1e3:.2f}/{self.total / 1e3:.2f} s model time, "
-                f"{wall:.1f} s wall")
-        if line != self._last:
-            self.stream.write(line)
-            self.stream.flush()
-            self._last = line
-
-    def close(self) -> None:
-        if self.enabled and self._last:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def is_writer() -> bool:
@@ -119,8 +78,11 @@ def run_simulation(built: BuiltNetwork, progress: bool = True, updates: int = 50
     bounds = np.round(np.linspace(0, total_steps, updates + 1) / slice_steps) * slice_steps
     bounds = np.unique(np.clip(np.concatenate([bounds, [presim_steps, total_steps]]),
                                0, total_steps)).astype(int)
-    bar = ProgressBar(total_steps * res, enabled=progress and nest.Rank() == 0,
-                      stream=stream)
+    # model time in s; disable=None: drawn only when the stream is a terminal
+    bar = tqdm(total=round(total_steps * res / 1e3, 6), desc="presimulating", unit="s",
+               file=stream, disable=None if progress and nest.Rank() == 0 else True,
+               bar_format="{desc} {percentage:5.1f}%|{bar}| {n:.2f}/{total:.2f} s model "
+                          "time [{elapsed}<{remaining}]")
     timings = {"presimulate": 0.0, "simulate": 0.0}
     t_last = time.perf_counter()
     try:
@@ -130,7 +92,9 @@ def run_simulation(built: BuiltNetwork, progress: bool = True, updates: int = 50
                 now = time.perf_counter()
                 timings["presimulate" if b <= presim_steps else "simulate"] += now - t_last
                 t_last = now
-                bar.update(b * res, "presimulating" if b <= presim_steps else "simulating")
+                bar.set_description_str("presimulating" if b <= presim_steps
+                                        else "simulating", refresh=False)
+                bar.update(round(b * res / 1e3, 6) - bar.n)
     finally:
         bar.close()
     if nest.NumProcesses() > 1:
@@ -200,6 +164,7 @@ def atomic_path(path: str) -> Iterator[str]:
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, file_mode(path))   # not mkstemp's 0600: the mode of a new file
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -89,7 +89,7 @@ def test_cli_theory_microcircuit_cdm(tmp_path):
     from neuromf.lif import exp as lif
     if not hasattr(lif, "transfer_function"):
         pytest.skip("neuromf.lif.exp.transfer_function not available yet")
-    from neuromf.lfp.cli import run_lfp_cli
+    from neuromf.lfp_report import run_lfp_cli
     files = run_lfp_cli("microcircuit", probe="cdm", source="theory", out_dir=tmp_path,
                         tau=30e-3)
     with np.load(files["spectrum"]) as f:

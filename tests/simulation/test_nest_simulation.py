@@ -19,13 +19,9 @@ import numpy as np
 import pytest
 from sim_models import REF_RATES_1VP, REF_RATES_2THREADS, ei_params, microcircuit_params, standin
 
-from neuromf.simulation import (
-    add_compare_arguments,
-    add_simulate_arguments,
-    compare,
-    resolve_model,
-    simulate,
-)
+from neuromf.cli.compare import add_compare_arguments
+from neuromf.cli.simulate import add_simulate_arguments
+from neuromf.simulation import compare, resolve_model, simulate
 
 nest = pytest.importorskip("nest")
 
@@ -133,7 +129,7 @@ def test_unknown_model_name():
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_cli_simulate_builtin_model(tmp_path, capsys):
     pytest.importorskip("neuromf.models")
-    from neuromf.simulation.cli import register_cli
+    from neuromf.cli.simulate import register_cli
 
     parser = argparse.ArgumentParser()
     register_cli(parser.add_subparsers())

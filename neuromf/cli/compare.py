@@ -1,0 +1,57 @@
+"""``neuromf compare MODEL``: theory vs NEST simulation of a model, with a report.
+
+Prints theory and simulated rates side by side and writes the Markdown report
+``comparison.md``, ``comparison.json`` and figures to ``DIR``
+(:func:`neuromf.simulation.compare`; extra ``sim``).
+
+Example::
+
+    neuromf compare microcircuit --scale 0.1 --t-sim 5 --threads 2 --out mc_report
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from ._common import METHODS, check_out, load_model, output_folder
+from .simulate import add_simulate_arguments, simulation_kwargs
+
+__all__ = ["register_cli", "add_compare_arguments", "compare_from_args"]
+
+
+def register_cli(sub: Any) -> None:
+    """Add the ``compare`` subcommand."""
+    p = sub.add_parser(
+        "compare", help="theory vs NEST simulation of a model (needs neuromf[sim])",
+        description="Compute the model's working point and simulate its spiking network; "
+                    "write a Markdown report with rates, CVs and spectra side by side.")
+    add_compare_arguments(p)
+    p.set_defaults(func=compare_from_args)
+
+
+def add_compare_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the arguments of ``neuromf compare MODEL`` to ``parser``."""
+    add_simulate_arguments(parser, command="compare")
+    parser.add_argument("--method", choices=METHODS, default="shift",
+                        help="working-point method of the theory (exp synapses)")
+    return parser
+
+
+def compare_from_args(args: argparse.Namespace) -> int:
+    """Run ``neuromf compare`` from parsed arguments; print the table; return 0."""
+    out = check_out(args.out)
+    model = load_model(args.model)
+    from ..simulation import compare
+
+    with output_folder(out):
+        res = compare(model, method=args.method, **simulation_kwargs(args))
+    if res.table:
+        width = max(len(r["population"]) for r in res.table)
+        print(f"{'population':<{width}}  theory (Hz)  sim (Hz)  rel. error")
+        for r in res.table:
+            print(f"{r['population']:<{width}}  {r['rate_theory']:11.3f}  "
+                  f"{r['rate_sim']:8.3f}  {100 * r['rate_rel_error']:+9.1f} %")
+        print(f"report: {os.path.join(args.out, 'comparison.md')}")
+    return 0

@@ -1,0 +1,158 @@
+"""Tables and heat maps of parameter scans (:class:`neuromf.scan.ScanResult`).
+
+:func:`scan_table` formats the scanned quantity at every grid point as a text table
+(one row per grid point, one column per population); :func:`plot_scan` draws it as a
+heat map over the first two scan axes (one panel per population; a line plot for a
+one-axis scan).  Axis values are shown in the unit the model was given the parameter
+in.  Used by ``neuromf scan`` (:mod:`neuromf.cli.scan`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["scan_table", "plot_scan", "axis_values_in"]
+
+
+def axis_values_in(result: Any, i: int, unit: str | None) -> tuple[np.ndarray, str]:
+    """Values of axis ``i`` converted to ``unit`` (default: the stored SI unit)."""
+    values = np.asarray(result.axis_values[i], dtype=float)
+    stored = result.axis_units[i]
+    if not unit or not stored:
+        return values, stored
+    from .utils import ureg
+
+    return np.asarray(ureg.Quantity(values, stored).to(unit).magnitude), unit
+
+
+def _columns(result: Any) -> tuple[list[str], np.ndarray]:
+    """Column labels and data reshaped to (grid points..., columns)."""
+    grid_ndim = len(result.axis_names)
+    data = np.asarray(result.data)
+    extra = data.shape[grid_ndim:]
+    n_columns = int(np.prod(extra)) if extra else 1
+    flat = data.reshape(data.shape[:grid_ndim] + (n_columns,))
+    if len(extra) == 1 and len(result.populations) == extra[0]:
+        labels = [str(p) for p in result.populations]
+    elif not extra:
+        labels = [result.quantity]
+    else:
+        labels = ["[" + ",".join(map(str, idx)) + "]"
+                  for idx in itertools.product(*[range(n) for n in extra])]
+    return labels, flat
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, complex | np.complexfloating):
+        return f"{value.real:.6g}{value.imag:+.6g}j"
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return "-" if np.isnan(value) else f"{value}"
+    return f"{value:.6g}"
+
+
+def scan_table(result: Any, units: Mapping[str, str] | None = None,
+               max_rows: int = 100) -> str:
+    """The scanned quantity as a text table, one row per grid point.
+
+    Parameters
+    ----------
+    result : neuromf.scan.ScanResult
+    units : dict, optional
+        Display unit per axis name (e.g. the model's input units); default SI.
+    max_rows : int
+        Rows shown; the rest is summarised in a last line.
+
+    Returns
+    -------
+    str
+        Header with axis names and units and the quantity's unit, then the rows;
+        points not computed are shown as '-'.
+    """
+    units = dict(units or {})
+    axes = [axis_values_in(result, i, units.get(name))
+            for i, name in enumerate(result.axis_names)]
+    labels, flat = _columns(result)
+    headers = [f"{name} ({unit})" if unit else name
+               for name, (_, unit) in zip(result.axis_names, axes)]
+    headers += labels
+    rows = []
+    for idx in itertools.product(*[range(len(v)) for v, _ in axes]):
+        row = [_format(axes[d][0][i]) for d, i in enumerate(idx)]
+        row += [_format(v) for v in flat[idx]]
+        rows.append(row)
+    shown = rows[:max_rows]
+    widths = [max(len(h), *(len(r[c]) for r in shown)) + 2 for c, h in enumerate(headers)]
+    lines = [f"{result.quantity} ({result.unit})",
+             "".join(f"{h:>{w}}" for h, w in zip(headers, widths)),
+             "-" * sum(widths)]
+    lines += ["".join(f"{v:>{w}}" for v, w in zip(r, widths)) for r in shown]
+    if len(rows) > max_rows:
+        lines.append(f"... {len(rows) - max_rows} more grid points (all are in the "
+                     f"HDF5 result)")
+    return "\n".join(lines)
+
+
+def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: int = 8):
+    """Heat map of the scanned quantity over the first two axes, one panel per column.
+
+    With more than two axes the others are fixed at their first value (named in the
+    title); with one axis, lines over that axis.  Complex quantities are shown by their
+    real part.  Returns a matplotlib Figure.
+    """
+    from .plotting import _pyplot
+
+    plt = _pyplot()
+    units = dict(units or {})
+    labels, flat = _columns(result)
+    flat = np.real(flat).astype(float)
+    labels, n = labels[:max_panels], min(len(labels), max_panels)
+    axes_vals = [axis_values_in(result, i, units.get(name))
+                 for i, name in enumerate(result.axis_names)]
+    names = [f"{name} ({unit})" if unit else name
+             for name, (_, unit) in zip(result.axis_names, axes_vals)]
+    value_label = (("Re " if np.iscomplexobj(result.data) else "") + result.quantity
+                   + (f" ({result.unit})" if result.unit not in ("", "dimensionless")
+                      else ""))
+    title = f"{result.model}: {result.quantity} ('{result.method}')"
+    if len(result.axis_names) == 1:
+        fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+        x = axes_vals[0][0]
+        for c in range(n):
+            ax.plot(x, flat[:, c], marker="o", label=labels[c])
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(value_label)
+        if n > 1:
+            ax.legend(fontsize="small", title="population")
+        ax.set_title(title)
+        return fig
+    rest = [f"{result.axis_names[d]} = {axes_vals[d][0][0]:.6g}"
+            for d in range(2, len(result.axis_names))]
+    planes = flat[(slice(None), slice(None)) + (0,) * (flat.ndim - 3)]
+    cols = min(n, 4)
+    rows = int(np.ceil(n / cols))
+    fig, axs = plt.subplots(rows, cols, figsize=(3.4 * cols + 0.6, 2.9 * rows),
+                            squeeze=False, constrained_layout=True)
+    (x, _), (y, _) = axes_vals[0], axes_vals[1]
+    finite = planes[..., :n][np.isfinite(planes[..., :n])]
+    vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    image = None
+    for c in range(rows * cols):
+        ax = axs[c // cols][c % cols]
+        if c >= n:
+            ax.axis("off")
+            continue
+        # rows of the image: second axis; columns: first axis
+        image = ax.pcolormesh(x, y, planes[:, :, c].T, shading="nearest", vmin=vmin,
+                              vmax=vmax, cmap="viridis")
+        ax.set_title(labels[c], fontsize=9)
+        ax.set_xlabel(names[0])
+        if c % cols == 0:
+            ax.set_ylabel(names[1])
+    if image is not None:
+        fig.colorbar(image, ax=axs, label=value_label, shrink=0.9)
+    fig.suptitle(title + (f", {', '.join(rest)}" if rest else ""))
+    return fig
