@@ -238,6 +238,7 @@ def test_ctrl_c_on_a_parallel_scan(tmp_path):
         while not out.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         time.sleep(1.0)                              # workers busy
+        assert proc.poll() is None, proc.communicate()
         os.killpg(proc.pid, signal.SIGINT)           # what Ctrl-C in a terminal does
         _, err = proc.communicate(timeout=60)
     finally:

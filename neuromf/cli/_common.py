@@ -85,11 +85,16 @@ def add_common_options(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     return parser
 
 
-def add_out_option(parser: argparse.ArgumentParser, command: str, what: str) -> None:
+OUT_HELP = ("created if missing; a failed or interrupted run removes what it wrote there "
+            "(and the folder, if it created it)")
+
+
+def add_out_option(parser: argparse.ArgumentParser, command: str, what: str,
+                   note: str = "") -> None:
     """``--out DIR``: the output folder of ``command`` (default ``neuromf_<command>``)."""
     parser.add_argument("--out", default=f"neuromf_{command}", metavar="DIR",
-                        help=f"output folder for {what}; created if missing, removed again "
-                             f"if the command fails (default: %(default)s)")
+                        help=f"output folder for {what}; {OUT_HELP}{note} "
+                             f"(default: %(default)s)")
 
 
 def progress(args: argparse.Namespace) -> bool:
