@@ -316,3 +316,17 @@ def test_atomic_write_mode_and_failed_rename(tmp_path, monkeypatch):
         Path(tmp).write_text("newer")
     assert target.read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]   # no temp file
+
+
+def test_output_into_a_closed_pipe_is_not_an_error():
+    """`neuromf models | head -1`: the reader stops early; no message, exit 0.  The read end
+    is closed before the command writes, so that the write fails for certain."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "neuromf", "models"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert stderr == ""

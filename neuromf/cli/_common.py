@@ -345,6 +345,10 @@ def run_command(command: str, func: Callable[[argparse.Namespace], int],
         except KeyboardInterrupt:
             print(f"neuromf {command}: interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:   # the output went to a reader that stopped (`| head`)
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         except Exception as err:  # noqa: BLE001 -- every failure ends in one line
             if verbose:
                 traceback.print_exc()
