@@ -222,6 +222,7 @@ def get_required_network_params(network: Any, func: Callable,
     RuntimeError
         Naming every missing parameter and the function that needs it.
     """
+    _sync(network)
     exclude = set(exclude or ())
     names = [n for n in get_list_of_required_parameters(func) if n not in exclude]
     params, missing = {}, []
@@ -237,8 +238,16 @@ def get_required_network_params(network: Any, func: Callable,
     return params
 
 
+def _sync(network: Any) -> None:
+    """Let a model re-derive parameters after in-place edits of its dicts."""
+    sync = getattr(network, "_sync_parameters", None)
+    if sync is not None:
+        sync()
+
+
 def get_optional_network_params(network: Any, func: Callable) -> dict:
     """Collect those optional arguments of ``func`` that the network defines."""
+    _sync(network)
     params = {}
     for name in get_list_of_optional_parameters(func):
         try:
@@ -292,6 +301,7 @@ def invalidate_stale_results(network: Any) -> list[str]:
     the results that depend on it, directly or through other results.
     Returns the removed result keys.
     """
+    _sync(network)
     deps = getattr(network, "_result_dependencies", None)
     if not deps:
         return []
