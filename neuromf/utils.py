@@ -335,6 +335,47 @@ def invalidate_stale_results(network: Any) -> list[str]:
     return sorted(stale)
 
 
+#: results that must come out finite (and rates >= 0); others may hold NaN by design
+_FINITE_RESULTS = ("firing_rates", "mean_input", "std_input", "transfer_function",
+                   "transfer_function_variance", "delay_dist_matrix",
+                   "effective_connectivity", "propagator", "power_spectra", "cvs")
+
+
+def _summary(params: Mapping) -> str:
+    parts = []
+    for name in ("mu", "sigma", "nu", "J", "K", "K_ext", "nu_ext", "tau_m", "tau_s"):
+        if name in params and params[name] is not None:
+            try:
+                arr = np.asarray(params[name], dtype=float)
+            except (TypeError, ValueError):
+                continue
+            if arr.size:
+                parts.append(f"{name} in [{np.min(arr):.3g}, {np.max(arr):.3g}]")
+    return "; ".join(parts)
+
+
+def _check_result(key: str, value: Any, params: Mapping) -> None:
+    """Refuse a NaN / infinite (or, for rates, negative) result instead of caching it."""
+    if key.rsplit(".", 1)[-1] not in _FINITE_RESULTS:
+        return
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return
+    if arr.dtype.kind not in "fc":
+        return
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(
+            f"{key} is not finite ({bad} of {arr.size} values NaN or infinite) for these "
+            f"parameters ({_summary(params)} in SI units): they are outside the range "
+            f"where the theory can be evaluated (e.g. a huge external drive K_ext, nu_ext "
+            f"or weights J)")
+    if key.endswith("firing_rates") and arr.dtype.kind == "f" and np.any(arr < 0):
+        raise ValueError(f"{key} came out negative ({np.min(arr):.3g} Hz) for these "
+                         f"parameters ({_summary(params)})")
+
+
 def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[str],
            units: str | list[str] | None = None) -> Any:
     """Return ``func(**params)``, computed once per exact set of parameter values.
@@ -371,6 +412,8 @@ def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[s
         if len(values) != len(keys):
             raise RuntimeError(f"{func.__name__} returned {len(values)} values for "
                                f"{len(keys)} result keys")
+        for key, value in zip(keys, values):
+            _check_result(key, value, params)
         entry = dict(zip(keys, values))
         entry["params"] = params
         hashes[label] = entry

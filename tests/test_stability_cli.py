@@ -260,8 +260,9 @@ def test_bad_input_exits_2(argv, words, tmp_path):
 
 
 def test_missing_wavenumbers_and_unequal_delays(tmp_path):
-    # a YAML model without analysis parameters has no wavenumbers
-    path = _write_model(tmp_path)
+    # a YAML model without analysis parameters has no wavenumbers (an unchanged copy
+    # of the built-in file would get the built-in's analysis parameters)
+    path = _write_model(tmp_path, label="senk2020_edited")
     code, _, err = _run_cli(["stability", str(path), "--out", str(tmp_path)])
     assert code == 2 and "k_wavenumbers" in err
     # unequal delays: no Lambert W solution
