@@ -35,7 +35,7 @@ FIXPOINT_METHODS = ("newton", "ODE", "LSTSQ")
 
 
 #: default wall-clock budget (s) of one fixed-point solve
-TIME_BUDGET = 8.0
+TIME_BUDGET = 6.0
 
 
 class SolverBudgetError(RuntimeError):

@@ -289,7 +289,7 @@ def _numeric_val(value: Any, name: str) -> Any:
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise ValueError(f"{name}: val must be a number or a list of numbers, got {value!r}")
     arr = np.asarray(value)
-    if arr.dtype.kind not in "iuf":
+    if arr.dtype.kind not in "iufc":
         raise ValueError(f"{name}: val must be a number or a (nested) list of numbers of "
                          f"equal lengths, got {value!r}")
     return value

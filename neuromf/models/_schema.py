@@ -274,9 +274,9 @@ def check_unit(model: str, kind: str, name: str, unit: str | None) -> None:
     given = _dimensionality(unit)
     if given != _dimensionality(param.unit or "dimensionless"):
         expected = "a pure number (dimensionless)" if param.unit == "" else \
-            f"a unit of the dimension of {param.unit}"
-        raise ValueError(f"{model}: {name} was given in {unit!r} ({given}), but needs "
-                         f"{expected}")
+            f"a unit of the dimension of {param.unit} ({_dimensionality(param.unit)})"
+        raise ValueError(f"{model}: {name} was given in {ureg.Unit(unit):~} ({given}), "
+                         f"but needs {expected}")
 
 
 def _numeric(model: str, name: str, value: Any, unit: str) -> np.ndarray:
