@@ -45,6 +45,7 @@ __all__ = [
     "check_finite",
     "check_choice",
     "check_same_shape",
+    "frequencies_in_hz",
 ]
 
 
@@ -83,6 +84,28 @@ def from_si(magnitude: Any, unit: str) -> Any:
     factor = ureg.Quantity(1.0, unit).to_base_units().magnitude
     value = np.asarray(magnitude) / factor if np.ndim(magnitude) else magnitude / factor
     return ureg.Quantity(value, unit)
+
+
+def frequencies_in_hz(freqs, name: str = "freqs") -> np.ndarray:
+    """``freqs`` as a finite, non-empty 1-d float array in Hz.
+
+    A pint quantity is converted from its unit (kHz, ...) and must be a frequency;
+    plain numbers are taken as Hz.  Raises ValueError / TypeError naming ``name``.
+    """
+    if is_quantity(freqs):
+        if freqs.dimensionality != ureg.Hz.dimensionality:
+            raise ValueError(f"{name} must be frequencies (e.g. Hz), got unit "
+                             f"{freqs.units!s}")
+        freqs = freqs.to(ureg.Hz).magnitude
+    try:
+        arr = np.atleast_1d(np.asarray(freqs, dtype=float))
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numbers (Hz), got {freqs!r}") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-d array of frequencies (Hz), got "
+                         f"shape {arr.shape}")
+    check_finite(name, arr, "Hz")
+    return arr
 
 
 def _convert_to_si_and_strip_units(params: dict) -> None:

@@ -20,13 +20,11 @@ import numpy as np
 
 from ..utils import (
     _cache,
-    check_finite,
     check_positive,
+    frequencies_in_hz,
     get_optional_network_params,
     get_required_network_params,
     get_required_results,
-    is_quantity,
-    ureg,
 )
 
 
@@ -105,28 +103,6 @@ def _input_calc(network, prefix: str, func, name: str, unit: str):
     params.update(get_optional_network_params(network, func))
     params["nu"] = get_required_results(network, ["nu"], [prefix + "firing_rates"])["nu"]
     return _cache(network, func, params, prefix + name, unit)
-
-
-def frequencies_in_hz(freqs, name: str = "freqs") -> np.ndarray:
-    """``freqs`` as a finite, non-empty 1-d float array in Hz.
-
-    A pint quantity is converted from its unit (kHz, ...) and must be a frequency;
-    plain numbers are taken as Hz.  Raises ValueError / TypeError naming ``name``.
-    """
-    if is_quantity(freqs):
-        if freqs.dimensionality != ureg.Hz.dimensionality:
-            raise ValueError(f"{name} must be frequencies (e.g. Hz), got unit "
-                             f"{freqs.units!s}")
-        freqs = freqs.to(ureg.Hz).magnitude
-    try:
-        arr = np.atleast_1d(np.asarray(freqs, dtype=float))
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numbers (Hz), got {freqs!r}") from None
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-d array of frequencies (Hz), got "
-                         f"shape {arr.shape}")
-    check_finite(name, arr, "Hz")
-    return arr
 
 
 def _omegas_for(network, freqs) -> np.ndarray:

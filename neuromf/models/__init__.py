@@ -10,12 +10,12 @@ Built-in parameter sets are listed by :func:`available` and loaded by name, e.g.
 from __future__ import annotations
 
 from ._builtin import available
+from ._schema import register_parameter
 from .basic import Basic
 from .brunel import Brunel2000
 from .microcircuit import Microcircuit, indegrees_from_connection_probabilities, psc_from_psp
 from .network import Network, synapse_type
 from .plain import Plain
-from ._schema import register_parameter
 
 
 def schema(model: str | type = "Network") -> list[str]:

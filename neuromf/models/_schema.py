@@ -69,7 +69,7 @@ _NETWORK = [
     _p("tau_m", "ms", "population", "positive", "membrane time constant"),
     _p("tau_r", "ms", "population", "non-negative", "refractory period"),
     _p("tau_s", "ms", "population", "positive", "synaptic time constant"),
-    _p("tau_m_ext", "ms", "population", "positive", "membrane time constant for the external drive"),
+    _p("tau_m_ext", "ms", "population", "positive", "tau_m of the external drive"),
     _p("E_L", "mV", "population", None, "resting potential"),
     _p("V_0_abs", "mV", "population", None, "reset potential"),
     _p("V_th_abs", "mV", "population", None, "threshold potential"),

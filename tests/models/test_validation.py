@@ -21,8 +21,7 @@ import yaml
 from references import nnmt_file
 
 import neuromf
-from neuromf.models import Basic, Brunel2000, Microcircuit, Network, Plain, load_model
-from neuromf.models import _builtin
+from neuromf.models import Basic, Brunel2000, Microcircuit, Network, Plain, _builtin, load_model
 from neuromf.utils import ureg
 
 MICRO = "microcircuit_network_params.yaml"
