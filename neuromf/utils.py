@@ -469,8 +469,16 @@ def _describe(value: Any) -> str:
 
 
 def check_finite(name: str, value: Any, unit: str = "") -> np.ndarray:
-    """Raise ValueError naming ``name`` if ``value`` holds NaN or infinity."""
-    arr = np.asarray(value)
+    """Raise ValueError naming ``name`` if ``value`` holds NaN or infinity (TypeError
+    if it is not numbers)."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers (equal lengths)"
+                        f"{' in ' + unit if unit else ''}, got {value!r}") from None
+    if arr.dtype.kind not in "biufc" or arr.dtype.kind == "b" and arr.ndim == 0:
+        raise TypeError(f"{name} must be a number or an array of numbers"
+                        f"{' in ' + unit if unit else ''}, got {value!r}")
     if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {_describe(arr)}"
                          f"{' ' + unit if unit else ''}")

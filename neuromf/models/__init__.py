@@ -9,6 +9,8 @@ Built-in parameter sets are listed by :func:`available` and loaded by name, e.g.
 
 from __future__ import annotations
 
+import functools
+
 from ._builtin import available
 from ._schema import register_parameter
 from .basic import Basic
@@ -80,14 +82,22 @@ def _class_for_file(path) -> tuple[type, str | None]:
     except (UnicodeDecodeError, yaml.YAMLError):   # reported by the loader above
         raw = None
     for set_name, entry in _builtin.BUILTIN.items():
-        if raw is not None and raw == yaml.safe_load(
-                (_builtin.DATA_DIR / entry[1]).read_text(encoding="utf-8")):
+        if raw is not None and raw == _builtin_raw(entry[1]):
             return _CLASSES[entry[0]], set_name
     if ("w" in params or "PSP_e" in params) and "g" in params:
         return Microcircuit, None
     if "j" in params and "g" in params and "W" not in params and "J" not in params:
         return Brunel2000, None
     return Basic, None
+
+
+@functools.lru_cache(maxsize=None)
+def _builtin_raw(filename: str):
+    import yaml
+
+    from . import _builtin
+
+    return yaml.safe_load((_builtin.DATA_DIR / filename).read_text(encoding="utf-8"))
 
 
 def _analysis_for_file(path, builtin: str | None):

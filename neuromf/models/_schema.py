@@ -22,9 +22,9 @@ import numpy as np
 from ..utils import ureg
 
 #: shapes: 'scalar'; 'population' (scalar or one value per population);
-#: 'matrix' (scalar, per population or (n, n) target x source); 'any' (array of any
-#: shape); 'text' (a string); 'texts' (a list of strings)
-SHAPES = ("scalar", "population", "matrix", "any", "text", "texts")
+#: 'matrix' (scalar, per population or (n, n) target x source); 'square' ((n, n)
+#: only); 'any' (array of any shape); 'text' (a string); 'texts' (a list of strings)
+SHAPES = ("scalar", "population", "matrix", "square", "any", "text", "texts")
 #: ranges: None (any finite number), 'positive' (> 0), 'non-negative' (>= 0),
 #: 'probability' ([0, 1)), 'integer' (>= 1, whole number)
 RANGES = (None, "positive", "non-negative", "probability", "integer")
@@ -77,22 +77,22 @@ _NETWORK = [
     _p("V_0_rel", "mV", "population", None, "reset relative to rest (derived)"),
     _p("V_th_rel", "mV", "population", None, "threshold relative to rest (derived)"),
     _p("synapse_type", None, "text", None, "synapse model", ("exp", "delta")),
-    _p("K", "", "matrix", "non-negative", "in-degrees, target x source"),
-    _p("K_ext", "", "any", "non-negative", "external in-degrees"),
+    _p("K", "", "square", "non-negative", "in-degrees, target x source"),
+    _p("K_ext", "", "population", "non-negative", "external in-degrees"),
     _p("conn_probs", "", "matrix", "probability", "connection probabilities"),
     _p("W", "pA", "matrix", None, "PSC amplitudes, target x source"),
-    _p("W_ext", "pA", "any", None, "external PSC amplitudes"),
+    _p("W_ext", "pA", "population", None, "external PSC amplitudes"),
     _p("w", "pA", "scalar", None, "excitatory PSC amplitude"),
     _p("w_ext", "pA", "scalar", None, "external PSC amplitude"),
     _p("J", "mV", "matrix", None, "weights (integrated PSC / C or PSP jump)"),
-    _p("J_ext", "mV", "any", None, "external weights"),
+    _p("J_ext", "mV", "population", None, "external weights"),
     _p("J_eff", "mV", "matrix", None, "effective weights"),
     _p("j", "mV", "scalar", "positive", "excitatory PSP jump"),
     _p("j_std", "mV", "scalar", "non-negative", "spread of the PSP jumps"),
     _p("g", "", "scalar", "non-negative", "relative strength of inhibition"),
     _p("PSP_e", "mV", "scalar", "positive", "mean excitatory PSP"),
     _p("PSC_rel_sd", "", "scalar", "non-negative", "relative spread of the PSC amplitudes"),
-    _p("nu_ext", "Hz", "any", "non-negative", "rate of each external source"),
+    _p("nu_ext", "Hz", "population", "non-negative", "rate of each external source"),
     _p("nu_e_ext", "Hz", "population", "non-negative", "extra excitatory Poisson drive"),
     _p("nu_i_ext", "Hz", "population", "non-negative", "extra inhibitory Poisson drive"),
     _p("nu_thr", "Hz", "scalar", "positive", "threshold rate (derived)"),
@@ -304,7 +304,11 @@ def _describe(arr: np.ndarray) -> str:
 def check_value(model: str, kind: str, name: str, value: Any, dim: int | None) -> None:
     """Type, shape and range of one parameter (SI value); no-op for unknown names."""
     param = known(kind).get(name)
-    if param is None or value is None:
+    if param is None:
+        return
+    if value is None:
+        if param.unit is not None:
+            raise TypeError(f"{model}: {name} must be given ({param.doc}), got None")
         return
     si = ureg.Quantity(1.0, param.unit).to_base_units().units if param.unit else None
     unit = f" ({si:~})" if si is not None and str(si) != "dimensionless" else ""
@@ -330,11 +334,13 @@ def check_value(model: str, kind: str, name: str, value: Any, dim: int | None) -
     shape = np.shape(arr)
     if param.shape == "scalar" and arr.size != 1:
         raise ValueError(f"{model}: {name} must be a single number, got shape {shape}")
-    if param.shape in ("population", "matrix") and dim is not None:
-        allowed = {(), (1,), (dim,)} | ({(dim, dim)} if param.shape == "matrix" else set())
+    if param.shape in ("population", "matrix", "square") and dim is not None:
+        allowed = ({(dim, dim)} if param.shape == "square" else
+                   {(), (1,), (dim,)} | ({(dim, dim)} if param.shape == "matrix" else set()))
         if shape not in allowed:
-            want = "a number or one value per population" + \
-                   (" or a (n, n) matrix" if param.shape == "matrix" else "")
+            want = ("a (n, n) matrix, target x source" if param.shape == "square" else
+                    "a number or one value per population"
+                    + (" or a (n, n) matrix" if param.shape == "matrix" else ""))
             raise ValueError(f"{model}: {name} has shape {shape}, but the network has "
                              f"{dim} populations: expected {want} (n = {dim})")
     rng = param.range

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..utils import check_finite, check_positive
+from ._schema import population_count
 
 #: parameter -> (SI unit, condition) for parameters that must be positive / non-negative
 _POSITIVE = {"tau_m": "s", "C": "F", "tau_s": "s", "N": ""}
@@ -26,12 +27,17 @@ def validate_network_params(p: dict) -> None:
         if name in p and p[name] is not None:
             check_finite(name, p[name], unit)
     if "V_th_rel" in p and "V_0_rel" in p:
-        gap = np.asarray(p["V_th_rel"], dtype=float) - np.asarray(p["V_0_rel"], dtype=float)
+        try:
+            gap = (np.asarray(p["V_th_rel"], dtype=float)
+                   - np.asarray(p["V_0_rel"], dtype=float))
+        except (TypeError, ValueError):
+            raise TypeError(f"V_th_abs and V_0_abs must be potentials (numbers), got "
+                            f"{p.get('V_th_abs')!r} and {p.get('V_0_abs')!r}") from None
         if np.any(gap <= 0):
             raise ValueError(
                 f"threshold must lie above reset: V_th - V_0 = {gap} V; "
                 f"V_th_abs must be > V_0_abs for every population")
-    dim = len(p["populations"]) if "populations" in p else None
+    dim = population_count(p)
     if dim is not None:
         for name in ("K", "J", "W", "Delay", "Delay_sd"):
             if name in p and np.ndim(p[name]) == 2 and np.shape(p[name]) != (dim, dim):

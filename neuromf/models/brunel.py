@@ -25,7 +25,7 @@ class Brunel2000(Basic):
     def _derived_network_params(self) -> dict:
         derived = super()._derived_network_params()
         p = self.network_params
-        j, g = float(p["j"]), float(p["g"])
+        j, g = (np.asarray(p[k], dtype=float).item() for k in ("j", "g"))
         derived["J"] = np.array([[j, -g * j], [j, -g * j]])
         derived["J_ext"] = np.array([j, j])
         E_L = np.atleast_1d(np.asarray(p.get("E_L", 0.0), dtype=float))[0]
