@@ -27,7 +27,6 @@ import warnings
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from references import nnmt_file

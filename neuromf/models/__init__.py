@@ -91,7 +91,7 @@ def _class_for_file(path) -> tuple[type, str | None]:
     return Basic, None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _builtin_raw(filename: str):
     import yaml
 
