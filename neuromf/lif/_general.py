@@ -33,7 +33,7 @@ def _external_drive(KJ_ext: np.ndarray, nu_ext) -> np.ndarray:
     KJ_ext = np.asarray(KJ_ext, dtype=float)
     nu_ext = np.asarray(nu_ext, dtype=float)
     if KJ_ext.ndim == 2:
-        return KJ_ext @ nu_ext
+        return KJ_ext @ np.broadcast_to(nu_ext, KJ_ext.shape[1:])
     return KJ_ext * nu_ext
 
 

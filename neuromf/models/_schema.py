@@ -23,8 +23,11 @@ from ..utils import ureg
 
 #: shapes: 'scalar'; 'population' (scalar or one value per population);
 #: 'matrix' (scalar, per population or (n, n) target x source); 'square' ((n, n)
-#: only); 'any' (array of any shape); 'text' (a string); 'texts' (a list of strings)
-SHAPES = ("scalar", "population", "matrix", "square", "any", "text", "texts")
+#: only); 'external' (scalar, per population, or (n, n_ext) from external sources);
+#: 'vector' (scalar or 1-d); 'any' (array of any shape); 'text' (a string); 'texts'
+#: (a list of strings)
+SHAPES = ("scalar", "population", "matrix", "square", "external", "vector", "any", "text",
+          "texts")
 #: ranges: None (any finite number), 'positive' (> 0), 'non-negative' (>= 0),
 #: 'probability' ([0, 1)), 'integer' (>= 1, whole number)
 RANGES = (None, "positive", "non-negative", "probability", "integer")
@@ -78,21 +81,21 @@ _NETWORK = [
     _p("V_th_rel", "mV", "population", None, "threshold relative to rest (derived)"),
     _p("synapse_type", None, "text", None, "synapse model", ("exp", "delta")),
     _p("K", "", "square", "non-negative", "in-degrees, target x source"),
-    _p("K_ext", "", "population", "non-negative", "external in-degrees"),
+    _p("K_ext", "", "external", "non-negative", "external in-degrees"),
     _p("conn_probs", "", "matrix", "probability", "connection probabilities"),
     _p("W", "pA", "matrix", None, "PSC amplitudes, target x source"),
-    _p("W_ext", "pA", "population", None, "external PSC amplitudes"),
+    _p("W_ext", "pA", "external", None, "external PSC amplitudes"),
     _p("w", "pA", "scalar", None, "excitatory PSC amplitude"),
     _p("w_ext", "pA", "scalar", None, "external PSC amplitude"),
     _p("J", "mV", "matrix", None, "weights (integrated PSC / C or PSP jump)"),
-    _p("J_ext", "mV", "population", None, "external weights"),
+    _p("J_ext", "mV", "external", None, "external weights"),
     _p("J_eff", "mV", "matrix", None, "effective weights"),
     _p("j", "mV", "scalar", "positive", "excitatory PSP jump"),
     _p("j_std", "mV", "scalar", "non-negative", "spread of the PSP jumps"),
     _p("g", "", "scalar", "non-negative", "relative strength of inhibition"),
     _p("PSP_e", "mV", "scalar", "positive", "mean excitatory PSP"),
     _p("PSC_rel_sd", "", "scalar", "non-negative", "relative spread of the PSC amplitudes"),
-    _p("nu_ext", "Hz", "population", "non-negative", "rate of each external source"),
+    _p("nu_ext", "Hz", "vector", "non-negative", "rate of each external source"),
     _p("nu_e_ext", "Hz", "population", "non-negative", "extra excitatory Poisson drive"),
     _p("nu_i_ext", "Hz", "population", "non-negative", "extra inhibitory Poisson drive"),
     _p("nu_thr", "Hz", "scalar", "positive", "threshold rate (derived)"),
@@ -334,6 +337,13 @@ def check_value(model: str, kind: str, name: str, value: Any, dim: int | None) -
     shape = np.shape(arr)
     if param.shape == "scalar" and arr.size != 1:
         raise ValueError(f"{model}: {name} must be a single number, got shape {shape}")
+    if param.shape == "vector" and arr.ndim > 1:
+        raise ValueError(f"{model}: {name} must be a number or a 1-d array, got shape {shape}")
+    if param.shape == "external" and dim is not None and not (
+            arr.ndim == 0 or (arr.ndim <= 2 and shape[0] in (1, dim))):
+        raise ValueError(f"{model}: {name} has shape {shape}, but the network has {dim} "
+                         f"populations: expected a number, one value per population or a "
+                         f"({dim}, n_ext) matrix over external sources")
     if param.shape in ("population", "matrix", "square") and dim is not None:
         allowed = ({(dim, dim)} if param.shape == "square" else
                    {(), (1,), (dim,)} | ({(dim, dim)} if param.shape == "matrix" else set()))

@@ -49,3 +49,28 @@ def validate_network_params(p: dict) -> None:
                 raise ValueError(
                     f"{name} has {np.shape(p[name])[0]} entries, but the network has {dim} "
                     f"populations")
+    _check_external(p, dim)
+
+
+def _check_external(p: dict, dim: int | None) -> None:
+    """K_ext, J_ext (or W_ext) and nu_ext must combine to one drive per population."""
+    weight = "J_ext" if "J_ext" in p else "W_ext"
+    if dim is None or not all(k in p for k in ("K_ext", weight, "nu_ext")):
+        return
+    shapes = {k: np.shape(p[k]) for k in ("K_ext", weight, "nu_ext")}
+    try:
+        kj = np.broadcast_shapes(shapes["K_ext"], shapes[weight])
+        if len(kj) == 2:
+            if shapes["nu_ext"] not in ((), (1,), (kj[1],)):
+                raise ValueError
+            drive = (kj[0],)
+        else:
+            drive = np.broadcast_shapes(kj, shapes["nu_ext"])
+        if np.broadcast_shapes(drive, (dim,)) != (dim,):
+            raise ValueError
+    except ValueError:
+        raise ValueError(
+            f"the external input does not fit the {dim} populations: K_ext has shape "
+            f"{shapes['K_ext']}, {weight} {shapes[weight]} and nu_ext {shapes['nu_ext']}; "
+            f"give per-population values, or ({dim}, n_ext) matrices with nu_ext of "
+            f"length n_ext") from None
