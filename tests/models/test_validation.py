@@ -131,6 +131,16 @@ def test_in_place_change_of_a_given_parameter_rederives():
     np.testing.assert_allclose(new_rates, neuromf.lif.delta.firing_rates(ref), rtol=1e-12)
 
 
+def test_in_place_change_of_analysis_parameters_rederives_the_grid():
+    net = load_model("brunel2000_C")
+    net.analysis_params["f_max"] = 11.0           # 1 Hz steps from 1 Hz: 10 frequencies
+    neuromf.lif.delta.working_point(net)
+    assert neuromf.lif.delta.transfer_function(net).shape == (10, 2)
+    net.analysis_params["f_min"] = 20.0
+    with pytest.raises(ValueError, match="f_max = 11.0 Hz must be larger than f_min"):
+        neuromf.lif.delta.transfer_function(net)
+
+
 def test_in_place_change_of_a_derived_parameter_is_refused():
     net = Microcircuit(nnmt_file(MICRO))
     net.network_params["J"] = net.network_params["J"] * 2
