@@ -330,3 +330,25 @@ def test_output_into_a_closed_pipe_is_not_an_error():
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert stderr == ""
+
+
+def test_check_validates_a_model_file(tmp_path):
+    """`neuromf check`: a copy of a built-in file is valid and shows its derived weights; a
+    misspelt key is one line naming it with a suggestion, exit 2."""
+    import shutil
+    import subprocess
+    import sys
+    from importlib import resources
+
+    good = tmp_path / "brunel2000_C.yaml"
+    shutil.copy(resources.files("neuromf.models") / "data" / "brunel2000_C.yaml", good)
+    run = subprocess.run([sys.executable, "-m", "neuromf", "check", str(good)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "valid Brunel2000 model" in run.stdout and "derived" in run.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("g:\n  val: 5\n  unit: dimensionless\nJJ: 1\n")
+    run = subprocess.run([sys.executable, "-m", "neuromf", "check", str(bad)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and "did you mean 'J'" in run.stderr
