@@ -16,7 +16,8 @@ Exponential synapses (approximation)
 The synaptic current low-passes the input: the synaptic mean and variance obey
 :math:`\tau_s\dot{\bar\mu} = -\bar\mu + \mu(t)`, :math:`\tau_s\dot{\bar{\sigma^2}} =
 -\bar{\sigma^2} + \sigma^2(t)` (first order in :math:`\tau_s`, as in the synaptic factor
-:math:`1/(1 + i\omega\tau_s)` of Schuecker et al. 2015).  The colored noise is then
+:math:`1/(1 + i\omega\tau_s)` of Schuecker et al. 2015), integrated exactly for input
+that is linear in time across each step.  The colored noise is then
 replaced by white noise of intensity :math:`\bar{\sigma^2}` with threshold and reset both
 shifted up by :math:`\bar\sigma\,\frac{\alpha}{2}\sqrt{\tau_s/\tau_m}`,
 :math:`\alpha = \sqrt2|\zeta(1/2)|` (Fourcaud & Brunel 2002): equivalently, the density of
@@ -163,8 +164,10 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
     rate_tau : float or array (P,), optional
         Time constant (s) of ``method='rate'``; default ``tau_m``.
     perturbation : float
-        Relative change of the initial history rates (kicks a state that sits on an
-        unstable fixed point).
+        Kick away from the stationary state (e.g. to leave an unstable fixed point): the
+        initial densities are the stationary ones for the mean input shifted by
+        ``perturbation * sigma_0`` (same total probability); for ``method='rate'`` the
+        initial rates are multiplied by ``1 + perturbation``.
 
     Returns
     -------
@@ -202,7 +205,7 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
     sigma0 = np.sqrt(syn_var0)
     shift_k = pops.shift_factor
     mu_eff0 = syn_mu0 + dc_mu0 - shift_k * sigma0
-    line = DelayLine(pops, dt, nu0 * (1.0 + perturbation))
+    line = DelayLine(pops, dt, nu0)
     times = np.arange(n_steps + 1) * dt
     stim_mu, stim_var, stim_dc = _external_arrays(stimulus, pops, times, dt)
 
@@ -240,10 +243,15 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
 
     if method == "fokker-planck":
         p, nu_fp = fp.stationary_density(grid, mu_eff0, sigma0, pops.tau_m, pops.tau_r)
+        if perturbation:
+            p_kick, _ = fp.stationary_density(grid, mu_eff0 + perturbation * sigma0, sigma0,
+                                              pops.tau_m, pops.tau_r)
+            p = p_kick * (np.sum(grid.weights * p, axis=1)
+                          / np.sum(grid.weights * p_kick, axis=1))[:, None]
         stepper = fp.BackwardEuler(grid, pops.tau_m, dt)
         # refractory mass = what the rate history holds (the theory's rate; the density's
         # own stationary flux differs by the discretisation error, docs/dynamics.md)
-        pool = nu0 * (1.0 + perturbation) * pops.tau_r
+        pool = nu0 * pops.tau_r
         mass0 = np.sum(grid.weights * p, axis=1) + pool
         rec_every = max(1, int(round(density_interval / dt)))
         dens, dens_t = ([p.copy()], [0.0]) if record_densities else (None, None)
@@ -251,9 +259,11 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         tau_rate = (pops.tau_m if rate_tau is None else
                     np.broadcast_to(check_positive("rate_tau", rate_tau, "s"), (n,)))
         decay_rate = np.exp(-dt / tau_rate)
-        nu = nu0.copy()
+        nu = nu0 * (1.0 + perturbation)
         dens = None
     decay_s = np.exp(-dt / pops.tau_s) if pops.synapse == "exp" else None
+    ramp_s = -np.expm1(-dt / pops.tau_s) * pops.tau_s / dt if decay_s is not None else None
+    prev_mu, prev_var = syn_mu0, syn_var0
     mf, vf = syn_mu0.copy(), syn_var0.copy()
     base_mu, base_var = pops.ext_mu, pops.ext_var
     NT = pops.N * dt
@@ -272,8 +282,10 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
                 s_mu = s_mu + stim_mu[step]
                 s_var = s_var + stim_var[step]
             if decay_s is not None:
-                mf = s_mu + (mf - s_mu) * decay_s
-                vf = s_var + (vf - s_var) * decay_s
+                # exact for input linear in time across the step (no dt/2 lead)
+                mf = s_mu + (mf - prev_mu) * decay_s - (s_mu - prev_mu) * ramp_s
+                vf = s_var + (vf - prev_var) * decay_s - (s_var - prev_var) * ramp_s
+                prev_mu, prev_var = s_mu, s_var
             else:
                 mf, vf = s_mu, s_var
             if vf.min() <= 0:
