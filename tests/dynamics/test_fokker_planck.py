@@ -195,3 +195,34 @@ def test_array_stimulus_with_units_is_interpolated():
     r = dy.simulate(net, 0.01, dt=1e-4, progress=False,
                     stimulus=dy.Stimulus(mu=dy.from_array(t, values)))
     np.testing.assert_allclose(r.mu[-1] - r.mu[0], 1e-3, rtol=1e-12)
+
+
+def test_report_run_writes_rates_spectra_and_figures(tmp_path):
+    from neuromf.dynamics import report
+    lines = report.run("microcircuit", t_sim=0.2, stimulus="thalamic", finite_size=True,
+                       out_dir=tmp_path, dt=2e-4, seed=1, progress=False, t_transient=0.05)
+    assert lines[0].startswith("neuromf dynamics: microcircuit, 8 populations")
+    assert any(line.split()[0] == "L4E" for line in lines if line.strip())
+    for name in ("dynamics.h5", "spectra.h5", "rates.png", "spectra.png"):
+        assert (tmp_path / name).is_file()
+    with pytest.raises(ValueError, match="unknown stimulus"):
+        report.run("microcircuit", t_sim=0.01, stimulus="flash", progress=False)
+
+
+def test_thalamic_pulse_uses_the_simulation_parameters():
+    """Independent route: neuromf.simulation.derive_spec builds the NEST realisation
+    (synapse numbers, PSC weight in pA, delay) from the same defaults."""
+    from neuromf.simulation import derive_spec
+    net = neuromf.models.Microcircuit()
+    spec = derive_spec(net, scale=1.0, params={"thalamic_input": True})
+    th = dy.thalamic_pulse(net)
+    p = net.network_params
+    np.testing.assert_allclose(th.K, spec.thalamic["n_synapses"] / p["N"], rtol=1e-12)
+    np.testing.assert_allclose(th.J, spec.thalamic["weight"] * 1e-12 * p["tau_s"] / p["C"],
+                               rtol=1e-12)
+    assert th.delay == pytest.approx(spec.thalamic["delay"] * 1e-3)
+    r = dy.simulate(net, 0.76, dt=2e-4, stimulus=dy.Stimulus(external=[th]), progress=False)
+    before = r.rates[(r.times > 0.6) & (r.times < 0.7)].mean(axis=0)
+    peak = r.rates[(r.times > 0.7) & (r.times < 0.73)].max(axis=0)
+    targeted = np.asarray(spec.thalamic["n_synapses"]) > 0      # L4 and L6
+    assert np.all(peak[targeted] > 2 * before[targeted])
