@@ -67,7 +67,8 @@ def microcircuit(args) -> None:
             if label in ref_key or r.method != "fokker-planck":
                 continue
             mean, std, peak = _summary(r)
-            print(f"  vs reference: {label:28s} mean rates {np.max(np.abs(mean / ref_mean - 1)):.1%}"
+            dev = np.max(np.abs(mean / ref_mean - 1))
+            print(f"  vs reference: {label:28s} mean rates {dev:.1%}"
                   f", rate std {np.max(np.abs(std / ref_std - 1)):.1%}, peak "
                   f"{abs(peak[0] / ref_peak[0] - 1):.1%}")
     if args.no_nest:
