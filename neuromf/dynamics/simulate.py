@@ -41,7 +41,9 @@ to) the density with the weight :math:`\exp(-(V_\theta - V)/\sigma_a)`, i.e. fro
 neurons close to threshold, multiplicatively (so the density stays non-negative).  This
 is an approximation of the mesoscopic theory of Schwalger et al. 2017 (which conditions
 on the refractory state); it reproduces Poisson spike-count statistics of the population
-on short time scales.
+on short time scales.  ``finite_size='input'`` is the variant of Brunel & Hakim 1999: only
+the input of the other populations sees the noisy activity, the density re-injects its own
+deterministic flux (no correction needed).
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ from .stimulus import Stimulus
 __all__ = ["simulate", "METHODS"]
 
 METHODS = ("fokker-planck", "rate")
+#: Finite-size noise variants (module docstring); True means 'conserving'.
+FINITE_SIZE_MODES = ("conserving", "input")
 _N_SIGMA = 6.0          # default lower bound: min(mu, V_r) - 6 sigma of the working point
 _MIN_POINTS_PER_SIGMA = 4.0
 _PROGRESS_CHUNK = 250
@@ -143,8 +147,11 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
     method : {'fokker-planck', 'rate'}
     stimulus : Stimulus, optional
         Time-dependent inputs (:mod:`neuromf.dynamics.stimulus`).
-    finite_size : bool
-        Poisson spike counts of ``N`` neurons per population (module docstring).
+    finite_size : bool or {'conserving', 'input'}
+        Poisson spike counts of ``N`` neurons per population (module docstring): True or
+        'conserving' (the noisy activity is also re-injected, the excess taken from the
+        density near threshold), 'input' (only the recurrent input sees the noisy activity,
+        Brunel & Hakim 1999).
     seed : int, optional
         Seed of the finite-size noise (``numpy.random.default_rng``).
     record_densities : bool
@@ -191,6 +198,10 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         raise ValueError(f"t_sim = {t_sim} s must be an integer multiple of dt = {dt} s")
     pops = populations_from_model(model)
     n = pops.n
+    if finite_size is True:
+        finite_size = "conserving"
+    if finite_size:
+        check_choice("finite_size", finite_size, FINITE_SIZE_MODES)
     if finite_size and not np.all(np.isfinite(pops.N)):
         raise ValueError("finite_size=True needs the population sizes N in the model")
     nu0 = (_working_point(model, pops) if initial_rates is None
@@ -231,6 +242,8 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
                 f"point: its numerical diffusion a^2 dt/2 would exceed the input diffusion "
                 f"sigma^2/(2 tau_m); use dt <= {dt_max:.3g} s")
     rng = np.random.default_rng(seed) if finite_size else None
+    # 'input' mode: the density re-injects its own flux, only the recurrent input is noisy
+    flux_line = DelayLine(pops, dt, nu0) if finite_size == "input" else None
 
     rec_rates = np.empty((n_steps + 1, n))
     rec_mu = np.empty((n_steps + 1, n))
@@ -298,9 +311,15 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
             if stim_dc is not None:
                 mu = mu + stim_dc[step]
             if method == "fokker-planck":
-                source = line.refractory_source()
+                source = (flux_line.refractory_source() if finite_size == "input"
+                          else line.refractory_source())
                 p, flux = stepper.step(p, mu, sigma, source)
-                if finite_size:
+                if finite_size == "input":
+                    A = rng.poisson(np.maximum(flux, 0.0) * NT) / NT
+                    rec_flux[step] = flux
+                    pool = pool + dt * (flux - source)
+                    flux_line.push(flux)
+                elif finite_size:
                     A, p = _finite_size(rng, flux, p, grid, sigma, NT, dt)
                     rec_flux[step] = flux
                     pool = pool + dt * (A - source)
@@ -344,7 +363,7 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         if drift / t_sim > 1e-10:
             raise RuntimeError(f"probability not conserved: drift {drift:.3g} in {t_sim} s")
     params = {"dt": dt, "t_sim": t_sim, "method": method, "n_grid": int(n_grid),
-              "finite_size": bool(finite_size), "seed": seed,
+              "finite_size": finite_size or "none", "seed": seed,
               "synapse_type": pops.synapse, "initial_rates": nu0,
               "v_min": grid.V[:, 0], "density_interval": density_interval,
               "rate_tau": None if method != "rate" else tau_rate,

@@ -226,3 +226,13 @@ def test_thalamic_pulse_uses_the_simulation_parameters():
     peak = r.rates[(r.times > 0.7) & (r.times < 0.73)].max(axis=0)
     targeted = np.asarray(spec.thalamic["n_synapses"]) > 0      # L4 and L6
     assert np.all(peak[targeted] > 2 * before[targeted])
+
+
+def test_finite_size_input_mode_conserves_probability():
+    """Brunel & Hakim 1999 variant: noisy recurrent input, deterministic re-injection."""
+    net = neuromf.models.Brunel2000("brunel2000_C")
+    r = dy.simulate(net, 0.1, dt=1e-4, finite_size="input", seed=1, progress=False)
+    assert r.diagnostics["probability_drift_per_second"] < 1e-10
+    assert np.any(r.rates != r.flux)
+    with pytest.raises(ValueError, match="finite_size"):
+        dy.simulate(net, 0.01, dt=1e-4, finite_size="binomial", progress=False)
