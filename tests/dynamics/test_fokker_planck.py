@@ -129,9 +129,9 @@ def test_delay_kernels_keep_the_mean_delay():
 def test_finite_size_activity_has_poisson_counts():
     N = 500
     net = uncoupled(np.array([18e-3]), np.array([2e-3]), N=N)
-    r = dy.simulate(net, 1.0, dt=1e-4, finite_size=True, seed=7, progress=False)
-    again = dy.simulate(net, 1.0, dt=1e-4, finite_size=True, seed=7, progress=False)
-    np.testing.assert_array_equal(r.rates, again.rates)          # seeded
+    r = dy.simulate(net, 0.5, dt=1e-4, finite_size=True, seed=7, progress=False)
+    again = dy.simulate(net, 0.02, dt=1e-4, finite_size=True, seed=7, progress=False)
+    np.testing.assert_array_equal(r.rates[:201], again.rates)    # seeded
     nu = _siegert.delta_firing_rate(18e-3, 2e-3, V_R, V_TH, TAU, TAU_R)
     counts = r.rates[1:, 0] * N * 1e-4
     lam = nu * N * 1e-4
@@ -231,7 +231,7 @@ def test_thalamic_pulse_uses_the_simulation_parameters():
 def test_finite_size_input_mode_conserves_probability():
     """Brunel & Hakim 1999 variant: noisy recurrent input, deterministic re-injection."""
     net = neuromf.models.Brunel2000("brunel2000_C")
-    r = dy.simulate(net, 0.1, dt=1e-4, finite_size="input", seed=1, progress=False)
+    r = dy.simulate(net, 0.05, dt=1e-4, finite_size="input", seed=1, progress=False)
     assert r.diagnostics["probability_drift_per_second"] < 1e-10
     assert np.any(r.rates != r.flux)
     with pytest.raises(ValueError, match="finite_size"):
