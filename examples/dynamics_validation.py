@@ -160,6 +160,7 @@ def microcircuit(out: Path) -> None:
     axes[0].legend(fontsize=6, ncol=2)
     axes[1].axvspan(82, 84, color="grey", alpha=0.3, label="NEST full scale 82-84 Hz")
     axes[1].set_xlim(0, 500)
+    axes[1].set_ylim(1e-8, 1e2)
     axes[1].set_xlabel("frequency (Hz)")
     axes[1].set_ylabel("power (Hz)")
     axes[1].legend(fontsize=7)
