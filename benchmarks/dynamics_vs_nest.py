@@ -52,7 +52,7 @@ def nest_run(state: str, t_sim: float) -> tuple[dict, float]:
     return _activity_stats(act, res.n_neurons, True), res.timings["simulate"]
 
 
-def fp_runs(state: str, t_sim: float) -> dict:
+def fp_runs(state: str, t_sim: float, dt: float) -> dict:
     import neuromf
     from neuromf import dynamics as dy
     net = neuromf.models.Brunel2000(f"brunel2000_{state}")
@@ -61,12 +61,12 @@ def fp_runs(state: str, t_sim: float) -> dict:
     for label, fs in [("FP", False), ("FP finite size", "conserving"),
                       ("FP input noise", "input")]:
         start = time.perf_counter()
-        r = dy.simulate(net, t_sim, dt=1e-4, progress=False, perturbation=0.01,
+        r = dy.simulate(net, t_sim, dt=dt, progress=False, perturbation=0.01,
                         finite_size=fs, seed=2)
         wall = time.perf_counter() - start
         sel = r.times >= 0.2
         x = r.rates[sel][1:].T
-        k = int(round(BIN / 1e-4))
+        k = int(round(BIN / dt))
         nb = x.shape[1] // k
         act = x[:, :nb * k].reshape(x.shape[0], nb, k).mean(axis=2)
         out[label] = (_activity_stats(act, N, bool(fs)), wall)
@@ -78,10 +78,11 @@ def main() -> None:
     parser.add_argument("--states", nargs="+", default=["A", "B", "C", "D"])
     parser.add_argument("--t-sim", type=float, default=0.3, help="NEST time (s)")
     parser.add_argument("--fp-t-sim", type=float, default=1.2, help="density model time (s)")
+    parser.add_argument("--dt", type=float, default=1e-4, help="density model step (s)")
     parser.add_argument("--no-nest", action="store_true")
     args = parser.parse_args()
     for state in args.states:
-        rows = fp_runs(state, args.fp_t_sim)
+        rows = fp_runs(state, args.fp_t_sim, args.dt)
         if not args.no_nest:
             stats, wall = nest_run(state, args.t_sim)
             rows = {"NEST": (stats, wall), **rows}

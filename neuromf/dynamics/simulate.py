@@ -330,8 +330,7 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
                     dens.append(p.copy())
                     dens_t.append(step * dt)
             else:
-                phi = _siegert.delta_firing_rate(mu, sigma, pops.V_0, pops.V_th, pops.tau_m,
-                                                 pops.tau_r)
+                phi = _siegert_rate(mu, sigma, pops)
                 nu = phi + (nu - phi) * decay_rate
                 if finite_size:
                     rec_flux[step] = nu
@@ -376,6 +375,14 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         density_times=np.array(dens_t) if dens is not None else None,
         V=grid.V if dens is not None else None, parameters=params,
         diagnostics=diagnostics, network_params=_network_params_with_units(model))
+
+
+def _siegert_rate(mu, sigma, pops):
+    """Siegert rate (Hz) without the argument checks of the public function (hot loop);
+    same numerics as :func:`neuromf.special._siegert.delta_firing_rate`."""
+    _, _, m2, _, n_tilde = _siegert._core(mu, sigma, pops.V_0, pops.V_th, pops.tau_m,
+                                          pops.tau_r)
+    return _siegert._unscale(n_tilde, m2)
 
 
 def _finite_size(rng, flux, p, grid, sigma, NT, dt):
