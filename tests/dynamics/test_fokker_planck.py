@@ -197,6 +197,7 @@ def test_array_stimulus_with_units_is_interpolated():
     np.testing.assert_allclose(r.mu[-1] - r.mu[0], 1e-3, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_report_run_writes_rates_spectra_and_figures(tmp_path):
     from neuromf.dynamics import report
     lines = report.run("microcircuit", t_sim=0.2, stimulus="thalamic", finite_size=True,
