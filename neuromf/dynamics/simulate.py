@@ -281,9 +281,7 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
     base_mu, base_var = pops.ext_mu, pops.ext_var
     NT = pops.N * dt
 
-    from tqdm.auto import tqdm
-    bar = tqdm(total=n_steps, disable=not progress, unit="step", desc=f"dynamics ({method})",
-               leave=False)
+    bar = _progress_bar(n_steps, progress, method)
     start = time.perf_counter()
     min_density = 0.0
     with np.errstate(over="ignore", under="ignore"):
@@ -375,6 +373,22 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         density_times=np.array(dens_t) if dens is not None else None,
         V=grid.V if dens is not None else None, parameters=params,
         diagnostics=diagnostics, network_params=_network_params_with_units(model))
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(n_steps: int, progress: bool, method: str):
+    """tqdm bar on stderr (imported only when wanted)."""
+    if not progress:
+        return _NoBar()
+    from tqdm.auto import tqdm
+    return tqdm(total=n_steps, unit="step", desc=f"dynamics ({method})", leave=False)
 
 
 def _siegert_rate(mu, sigma, pops):
