@@ -51,7 +51,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg.lapack import dgtsv
 
-__all__ = ["Grid", "make_grid", "sg_coefficients", "stationary_density", "BackwardEuler"]
+__all__ = ["Grid", "make_grid", "sg_coefficients", "stationary_density", "BackwardEuler",
+           "CrankNicolson"]
 
 
 @dataclass
@@ -259,22 +260,36 @@ class BackwardEuler:
         self._diag_flat = self._diag.reshape(-1)
         self._upper_flat = self._upper.reshape(-1)[:-1]
 
-    def step(self, p: np.ndarray, mu, sigma, source) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, p: np.ndarray, mu, sigma, source):
         """Advance ``p`` (P, M) by one step with input ``mu``, ``sigma`` (V) of the new time
-        and re-injected flux ``source`` (Hz) at reset; returns ``(p_new, rate)``.
+        and re-injected flux ``source`` (Hz) at reset; returns ``(p_new, emitted, rate)``.
 
-        ``rate`` (Hz) is the threshold flux of the new density, so that
-        ``sum(w p_new) = sum(w p) + dt (source - rate)`` exactly.
+        ``rate`` (Hz) is the threshold flux of the new density and ``emitted`` the mass
+        that left through threshold during the step per dt (equal for backward Euler), so
+        that ``sum(w p_new) = sum(w p) + dt (source - emitted)`` exactly.
         """
         X, Y = sg_coefficients(self.grid, mu, sigma, self.tau_m)
-        lower, diag, upper = self._lower, self._diag, self._upper
-        np.add(Y, self.w_dt, out=diag)
-        diag[:, 1:] += X[:, :-1]
-        np.negative(Y[:, :-1], out=lower[:, 1:])
-        lower[:, 0] = 0.0
-        np.negative(X[:, :-1], out=upper[:, :-1])
-        upper[:, -1] = 0.0
         b = self.w_dt * p
+        p_new = self._solve(X, Y, 1.0, b, source, p.shape)
+        rate = Y[:, -1] * p_new[:, -1]
+        return p_new, rate, rate
+
+    def _solve(self, X, Y, theta, b, source, shape):
+        """Solve (W/dt - theta L) p = b + source e_reset for all populations at once."""
+        lower, diag, upper = self._lower, self._diag, self._upper
+        if theta == 1.0:
+            np.add(Y, self.w_dt, out=diag)
+            diag[:, 1:] += X[:, :-1]
+            np.negative(Y[:, :-1], out=lower[:, 1:])
+            np.negative(X[:, :-1], out=upper[:, :-1])
+        else:
+            np.multiply(Y, theta, out=diag)
+            diag[:, 1:] += theta * X[:, :-1]
+            diag += self.w_dt
+            np.multiply(Y[:, :-1], -theta, out=lower[:, 1:])
+            np.multiply(X[:, :-1], -theta, out=upper[:, :-1])
+        lower[:, 0] = 0.0
+        upper[:, -1] = 0.0
         bf = b.reshape(-1)
         bf[self._reset_flat] += source
         _, _, _, x, info = dgtsv(self._lower_flat, self._diag_flat, self._upper_flat,
@@ -282,6 +297,49 @@ class BackwardEuler:
                                  overwrite_du=1, overwrite_b=1)
         if info != 0:
             raise RuntimeError(f"tridiagonal solve failed (LAPACK dgtsv info={info})")
-        p_new = x.reshape(p.shape)
+        return x.reshape(shape)
+
+
+class CrankNicolson(BackwardEuler):
+    r"""Crank–Nicolson step (second order in dt), exactly conservative.
+
+    :math:`(W/\Delta t - \tfrac12 L^{n+1}) p^{n+1} = (W/\Delta t + \tfrac12 L^n) p^n + s\,e_{i_r}`.
+    The emitted mass per step is :math:`\Delta t(\nu^{n+1} + \nu^n)/2`.  Unlike backward
+    Euler it keeps the density non-negative only for
+    :math:`\Delta t \le \min_i w_i / (\tfrac12 (Y_i + X_{i-1}))` (explicit half step), see
+    :meth:`max_positive_dt`.
+
+    Parameters
+    ----------
+    grid, tau_m, dt
+        As :class:`BackwardEuler`.
+    mu0, sigma0 : array (P,)
+        Input of the initial state (V).
+    """
+
+    theta = 0.5
+
+    def __init__(self, grid: Grid, tau_m, dt: float, mu0, sigma0) -> None:
+        super().__init__(grid, tau_m, dt)
+        self._X, self._Y = sg_coefficients(grid, np.asarray(mu0, float),
+                                           np.asarray(sigma0, float), self.tau_m)
+
+    def max_positive_dt(self) -> float:
+        """Largest dt (s) for which the explicit half step keeps every density >= 0."""
+        out = self._Y.copy()
+        out[:, 1:] += self._X[:, :-1]
+        return float(np.min(self.grid.weights / ((1.0 - self.theta) * out)))
+
+    def step(self, p: np.ndarray, mu, sigma, source):
+        th = self.theta
+        J = self._Y * p
+        J[:, :-1] -= self._X[:, :-1] * p[:, 1:]
+        flux_old = J[:, -1].copy()
+        b = self.w_dt * p
+        b -= (1.0 - th) * J
+        b[:, 1:] += (1.0 - th) * J[:, :-1]
+        X, Y = sg_coefficients(self.grid, mu, sigma, self.tau_m)
+        p_new = self._solve(X, Y, th, b, source, p.shape)
+        self._X, self._Y = X, Y
         rate = Y[:, -1] * p_new[:, -1]
-        return p_new, rate
+        return p_new, th * rate + (1.0 - th) * flux_old, rate

@@ -64,6 +64,8 @@ from .stimulus import Stimulus
 __all__ = ["simulate", "METHODS"]
 
 METHODS = ("fokker-planck", "rate")
+#: Time-stepping schemes of the densities.
+SCHEMES = ("backward-euler", "crank-nicolson")
 #: Finite-size noise variants (module docstring); True means 'conserving'.
 FINITE_SIZE_MODES = ("conserving", "input")
 _N_SIGMA = 6.0          # default lower bound: min(mu, V_r) - 6 sigma of the working point
@@ -131,7 +133,8 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
              seed: int | None = None, record_densities: bool = False,
              progress: bool = True, *, n_grid: int = 200, v_min: Any = None,
              density_interval: float = 1e-3, initial_rates: Any = None,
-             rate_tau: Any = None, perturbation: float = 0.0) -> DynamicsResult:
+             rate_tau: Any = None, perturbation: float = 0.0,
+             scheme: str = "backward-euler") -> DynamicsResult:
     r"""Integrate the population dynamics of a neuromf model in time.
 
     Parameters
@@ -170,6 +173,10 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         before ``t = 0`` is constant.
     rate_tau : float or array (P,), optional
         Time constant (s) of ``method='rate'``; default ``tau_m``.
+    scheme : {'backward-euler', 'crank-nicolson'}
+        Time step of the densities: backward Euler (first order, non-negative for every dt)
+        or Crank–Nicolson (second order, non-negative only below a dt bound that is checked
+        at the working point; use it with dt <= 25 µs for fast oscillations).
     perturbation : float
         Kick away from the stationary state (e.g. to leave an unstable fixed point): the
         initial densities are the stationary ones for the mean input shifted by
@@ -191,6 +198,7 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         If a density becomes negative or probability is not conserved (1e-10 per s).
     """
     check_choice("method", method, METHODS)
+    check_choice("scheme", scheme, SCHEMES)
     t_sim = float(check_positive("t_sim", t_sim, "s"))
     dt = float(check_positive("dt", dt, "s"))
     n_steps = int(round(t_sim / dt))
@@ -242,8 +250,10 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
                 f"point: its numerical diffusion a^2 dt/2 would exceed the input diffusion "
                 f"sigma^2/(2 tau_m); use dt <= {dt_max:.3g} s")
     rng = np.random.default_rng(seed) if finite_size else None
-    # 'input' mode: the density re-injects its own flux, only the recurrent input is noisy
-    flux_line = DelayLine(pops, dt, nu0) if finite_size == "input" else None
+    # separate history of the emitted mass for the re-injection: 'input' noise (the density
+    # re-injects its own flux) and Crank-Nicolson (emitted mass = mean flux of the step)
+    ref_line = (DelayLine(pops, dt, nu0)
+                if finite_size == "input" or scheme == "crank-nicolson" else None)
 
     rec_rates = np.empty((n_steps + 1, n))
     rec_mu = np.empty((n_steps + 1, n))
@@ -261,7 +271,16 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
                                               pops.tau_m, pops.tau_r)
             p = p_kick * (np.sum(grid.weights * p, axis=1)
                           / np.sum(grid.weights * p_kick, axis=1))[:, None]
-        stepper = fp.BackwardEuler(grid, pops.tau_m, dt)
+        if scheme == "crank-nicolson":
+            stepper = fp.CrankNicolson(grid, pops.tau_m, dt, mu_eff0, sigma0)
+            dt_pos = stepper.max_positive_dt()
+            if dt > dt_pos:
+                raise ValueError(
+                    f"scheme='crank-nicolson' is not positivity-preserving at dt = {dt} s on "
+                    f"this grid (its explicit half step needs dt <= {dt_pos:.3g} s at the "
+                    "working point); use a smaller dt or scheme='backward-euler'")
+        else:
+            stepper = fp.BackwardEuler(grid, pops.tau_m, dt)
         # refractory mass = what the rate history holds (the theory's rate; the density's
         # own stationary flux differs by the discretisation error, docs/dynamics.md)
         pool = nu0 * pops.tau_r
@@ -309,21 +328,24 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
             if stim_dc is not None:
                 mu = mu + stim_dc[step]
             if method == "fokker-planck":
-                source = (flux_line.refractory_source() if finite_size == "input"
-                          else line.refractory_source())
-                p, flux = stepper.step(p, mu, sigma, source)
+                source = (ref_line if ref_line is not None else line).refractory_source()
+                p, emitted, flux = stepper.step(p, mu, sigma, source)
                 if finite_size == "input":
                     A = rng.poisson(np.maximum(flux, 0.0) * NT) / NT
                     rec_flux[step] = flux
-                    pool = pool + dt * (flux - source)
-                    flux_line.push(flux)
+                    pool = pool + dt * (emitted - source)
+                    ref_line.push(emitted)
                 elif finite_size:
-                    A, p = _finite_size(rng, flux, p, grid, sigma, NT, dt)
+                    A, p = _finite_size(rng, emitted, p, grid, sigma, NT, dt)
                     rec_flux[step] = flux
                     pool = pool + dt * (A - source)
+                    if ref_line is not None:
+                        ref_line.push(A)
                 else:
                     A = flux
-                    pool = pool + dt * (flux - source)
+                    pool = pool + dt * (emitted - source)
+                    if ref_line is not None:
+                        ref_line.push(emitted)
                 if record_densities and step % rec_every == 0:
                     dens.append(p.copy())
                     dens_t.append(step * dt)
@@ -360,6 +382,7 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         if drift / t_sim > 1e-10:
             raise RuntimeError(f"probability not conserved: drift {drift:.3g} in {t_sim} s")
     params = {"dt": dt, "t_sim": t_sim, "method": method, "n_grid": int(n_grid),
+              "scheme": scheme,
               "finite_size": finite_size or "none", "seed": seed,
               "synapse_type": pops.synapse, "initial_rates": nu0,
               "v_min": grid.V[:, 0], "density_interval": density_interval,

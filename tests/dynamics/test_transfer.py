@@ -22,7 +22,7 @@ MU0, SIGMA0, TAU_M, TAU_R, V_TH, V_0 = 15e-3, 3e-3, 20e-3, 2e-3, 20e-3, 10e-3
 T_TRANSIENT, T_FIT = 0.1, 0.1
 
 
-def _measured_response(tau_s):
+def _measured_response(tau_s, scheme="backward-euler"):
     n_f = FREQS.size
     net = uncoupled(np.full(2 * n_f, MU0), SIGMA0, tau_m=TAU_M, tau_r=TAU_R, V_0=V_0,
                     V_th=V_TH, tau_s=tau_s)
@@ -31,7 +31,7 @@ def _measured_response(tau_s):
         mu=[dy.sinusoid(d_mu, f, populations=[i]) for i, f in enumerate(FREQS)],
         var=[dy.sinusoid(d_var, f, populations=[n_f + i]) for i, f in enumerate(FREQS)])
     r = dy.simulate(net, T_TRANSIENT + T_FIT, dt=1e-5, stimulus=stim, progress=False,
-                    n_grid=400)
+                    n_grid=400, scheme=scheme)
     sel = r.times >= T_TRANSIENT - 1e-12
     sel[-1] = False                       # [T0, T0 + T): whole periods of every frequency
     t, x = r.times[sel], r.rates[sel]
@@ -61,5 +61,16 @@ def test_exp_synapses_reproduce_shift_transfer_functions_within_1_percent():
     args = (MU0, SIGMA0, TAU_M, tau_s, TAU_R, V_TH, V_0, om)
     ref_mu = _transfer._transfer_function_shift(*args)[:, 0]
     ref_var = _transfer._transfer_function_variance_shift(*args)[:, 0]
+    assert np.all(np.abs(H_mu / ref_mu - 1) < 0.01), np.abs(H_mu / ref_mu - 1)
+    assert np.all(np.abs(H_var / ref_var - 1) < 0.01), np.abs(H_var / ref_var - 1)
+
+
+@pytest.mark.slow
+def test_crank_nicolson_reproduces_transfer_functions_within_1_percent():
+    H_mu, H_var = _measured_response(None, scheme="crank-nicolson")
+    om = 2 * np.pi * FREQS
+    ref_mu = _transfer._transfer_function_delta(MU0, SIGMA0, TAU_M, TAU_R, V_TH, V_0, om)[:, 0]
+    ref_var = _transfer._transfer_function_variance_delta(MU0, SIGMA0, TAU_M, TAU_R, V_TH, V_0,
+                                                          om)[:, 0]
     assert np.all(np.abs(H_mu / ref_mu - 1) < 0.01), np.abs(H_mu / ref_mu - 1)
     assert np.all(np.abs(H_var / ref_var - 1) < 0.01), np.abs(H_var / ref_var - 1)
