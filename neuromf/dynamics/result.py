@@ -120,7 +120,7 @@ class DynamicsResult:
             data["densities"] = q(self.densities, "1/V")
             data["density_times"] = q(self.density_times, "s")
             data["V"] = q(self.V, "V")
-        units = {"dt": "s", "t_sim": "s", "v_min": "V", "rate_tau": "s",
+        units = {"dt": "s", "t_sim": "s", "v_min": "V", "rate_tau": "s", "initial_rates": "Hz",
                  "density_interval": "s"}
         params = {}
         for key, value in self.parameters.items():
