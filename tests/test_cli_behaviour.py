@@ -109,8 +109,8 @@ def test_version(capsys):
 def test_every_option_has_help():
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(subparsers.choices) == {"models", "analyze", "simulate", "compare", "lfp",
-                                       "stability", "scan"}
+    assert set(subparsers.choices) == {"models", "check", "analyze", "simulate", "compare",
+                                       "lfp", "stability", "scan", "dynamics"}
     for name, sub in [("neuromf", parser), *subparsers.choices.items()]:
         for action in sub._actions:
             if isinstance(action, argparse._SubParsersAction):
@@ -352,3 +352,33 @@ def test_check_validates_a_model_file(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "did you mean 'J'" in run.stderr
+
+
+def test_dynamics_command_writes_rates_that_match_the_stationary_theory(tmp_path):
+    """`neuromf dynamics brunel2000_C`: the asynchronous state C (stable, Brunel 2000) relaxes
+    to the Siegert rate of neuromf.lif.delta (an independent code path, the stationary
+    theory); files written, one report."""
+    import subprocess
+    import sys
+
+    import h5py
+    import numpy as np
+
+    import neuromf
+
+    out = tmp_path / "dyn"
+    run = subprocess.run([sys.executable, "-m", "neuromf", "dynamics", "brunel2000_C",
+                          "--t-sim", "0.3", "--t-transient", "0.1", "--dt", "2e-4",
+                          "--n-grid", "200", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert {p.name for p in out.iterdir()} >= {"dynamics.h5", "spectra.h5", "rates.png"}
+    assert run.stdout.count("wrote ") == 1
+    net = neuromf.models.load_model("brunel2000_C")
+    stationary = neuromf.lif.delta.firing_rates(net)
+    with h5py.File(out / "dynamics.h5") as f:
+        names = list(f)
+    rates = [float(x) for line in run.stdout.splitlines()
+             if line.strip().startswith(("E ", "I ")) for x in line.split()[1:2]]
+    assert names and len(rates) == 2
+    np.testing.assert_allclose(rates, stationary, rtol=0.01)

@@ -13,6 +13,7 @@ compare        theory vs NEST simulation, with a report (extra ``sim``)      :mo
 lfp            LFP / CDM / EEG kernels and spectra (extra ``lfp``)           :mod:`.lfp`
 stability      most unstable eigenvalue of a spatial network (Senk 2020)     :mod:`.stability`
 scan           a quantity over a grid of model parameters                    :mod:`.scan`
+dynamics       population densities in time (Fokker-Planck), stimuli, noise  :mod:`.dynamics`
 =============  ============================================================  ==================
 
 What they share (model loading, one-line errors with exit code 2, output folders,
@@ -28,13 +29,13 @@ from __future__ import annotations
 import sys
 
 from .._version import __version__
-from . import analyze, check, compare, lfp, models, scan, simulate, stability
+from . import analyze, check, compare, dynamics, lfp, models, scan, simulate, stability
 from ._common import ArgumentParser, run_command
 
 __all__ = ["main", "build_parser"]
 
 #: subcommand modules, in the order of ``neuromf --help``
-COMMANDS = (models, check, analyze, simulate, compare, lfp, stability, scan)
+COMMANDS = (models, check, analyze, simulate, compare, lfp, stability, scan, dynamics)
 
 
 def build_parser() -> ArgumentParser:
