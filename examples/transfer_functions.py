@@ -64,8 +64,9 @@ for sigma, color in ((4e-3, "tab:blue"), (8e-3, "tab:red")):
 
     # reference: dν/dμ of the shifted stationary rate by central differences
     h = 1e-6
-    rate = lambda m: special.shift_firing_rate(m, sigma, V_0, V_th, tau_m, tau_r, tau_s)  # noqa: E731
-    slope = (rate(mu + h) - rate(mu - h)) / (2 * h)
+    up, down = (special.shift_firing_rate(m, sigma, V_0, V_th, tau_m, tau_r, tau_s)
+                for m in (mu + h, mu - h))
+    slope = (up - down) / (2 * h)
     H_low = _transfer._transfer_function(mu, sigma, tau_m, tau_s, tau_r, V_th, V_0,
                                          np.array([2 * np.pi * 1e-3]), method="shift")
     dev = abs(np.ravel(H_low)[0].real / float(np.ravel(slope)[0]) - 1)
