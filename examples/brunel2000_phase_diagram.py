@@ -66,7 +66,7 @@ def _stability(net, variance_channel: bool) -> np.ndarray:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description="Phase diagram of Brunel's (2000) E-I network")
     ap.add_argument("--out", default="brunel2000_phase_diagram.png")
     ap.add_argument("--variance-channel", action=argparse.BooleanOptionalAction,
                     default=True)

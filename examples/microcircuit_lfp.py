@@ -1,6 +1,6 @@
 """
 Microcircuit LFP: kernels, predicted and simulated spectra (Hagen et al. 2022)
-=============================================================================
+==============================================================================
 
 Needs the extras ``lfp`` (LFPy, lfpykit, NEURON) and, for the simulation, ``sim``
 (NEST); the docs build runs it when they are installed, without the simulation (the quick
@@ -41,7 +41,7 @@ GALLERY = os.environ.get("NEUROMF_DOCS_QUICK") == "1"   # docs build: quick size
 
 
 def main() -> Path:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description="Microcircuit LFP: kernels and spectra")
     ap.add_argument("--out", default="microcircuit_lfp")
     ap.add_argument("--no-sim", action="store_true")
     ap.add_argument("--scale", type=float, default=0.1)

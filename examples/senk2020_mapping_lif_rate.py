@@ -1,6 +1,6 @@
 """
 Mapping a spiking LIF network onto a rate model (Senk et al. 2020, Fig. 5)
-=========================================================================
+==========================================================================
 
 The E-I network of Senk et al. (2020) is put at a range of working points: for each
 target mean input mu and input fluctuation sigma (6..12 mV) the excitatory and
