@@ -31,7 +31,6 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
     "sphinx.ext.intersphinx",
-    "sphinx.ext.viewcode",
     "numpydoc",
     "myst_parser",
     "sphinxcontrib.bibtex",
@@ -122,6 +121,7 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_show_sourcelink = False
+html_context = {"default_mode": "light"}   # also avoids the theme's console error on file://
 
 intersphinx_mapping: dict = {}     # no internet in CI: no external inventories
 

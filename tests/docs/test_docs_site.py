@@ -1,6 +1,9 @@
 """The documentation site: it builds with warnings as errors, its internal links resolve, and
 it renders in a headless browser.
 
+The site is built once per session (fixture ``built_docs``) with the examples at their quick
+sizes (``NEUROMF_DOCS_QUICK=1``); the doctrees are kept for the linkcheck builder.
+
 * ``test_docs_build``: ``sphinx-build -W -b html`` (session fixture ``built_docs``) produced
   every section, an API page for every public function named here, the CLI reference and
   the executed gallery with figures.
@@ -33,9 +36,44 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from .conftest import DOCS, ROOT, sphinx_env
-
 pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+BUILD_TIMEOUT = 600          # s; about 2 minutes on an idle 2-core machine
+
+
+def sphinx_env() -> dict:
+    """Environment of the docs builds: quick examples, this checkout first on the path."""
+    env = dict(os.environ)
+    env["NEUROMF_DOCS_QUICK"] = "1"
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in
+                                         env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return env
+
+
+@pytest.fixture(scope="session")
+def built_docs(tmp_path_factory) -> dict:
+    """Build the HTML site once; returns ``{'html': Path, 'doctrees': Path, 'seconds': float}``."""
+    pytest.importorskip("sphinx", reason="the docs extra is not installed "
+                        "(pip install -e '.[docs]')")
+    for module in ("pydata_sphinx_theme", "numpydoc", "myst_parser", "sphinxcontrib.bibtex",
+                   "sphinxarg", "sphinx_gallery"):
+        pytest.importorskip(module, reason=f"{module} (docs extra) is not installed")
+    out = tmp_path_factory.mktemp("docs")
+    html, doctrees = out / "html", out / "doctrees"
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+         "-d", str(doctrees), str(DOCS), str(html)],
+        cwd=ROOT, env=sphinx_env(), capture_output=True, text=True, timeout=BUILD_TIMEOUT)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        pytest.fail(f"sphinx-build -W -b html failed (exit {proc.returncode}):\n"
+                    f"{proc.stderr[-8000:]}\n{proc.stdout[-2000:]}")
+    return {"html": html, "doctrees": doctrees, "seconds": seconds}
+
 
 ARTIFACTS = Path(os.environ.get("NEUROMF_ARTIFACTS", ROOT / "tests" / "artifacts"))
 GALLERY_PAGE = "auto_examples/microcircuit_power_spectra.html"
@@ -224,7 +262,7 @@ def test_docs_in_browser(built_docs):
              "--disable-background-networking", "--disable-component-update",
              "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
              f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
-             "--window-size=1280,900", "about:blank"],
+             "--window-size=1280,2000", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             targets = None
