@@ -83,10 +83,9 @@ math_eqref_format = "Eq. {number}"
 
 # --- gallery -------------------------------------------------------------------------------
 # Examples whose extras are missing are shown but not executed (their page says so).
-_needs = {"microcircuit_lfp.py": ("LFPy", "neuron", "nest")}
+_needs = {"microcircuit_lfp.py": ("LFPy", "lfpykit", "neuron")}   # quick size: no NEST run
 _missing = [name for name, mods in _needs.items()
             if any(importlib.util.find_spec(m) is None for m in mods)]
-_run = "|".join(n.replace(".", r"\.") for n in _needs if n not in _missing)
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
