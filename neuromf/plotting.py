@@ -160,7 +160,7 @@ def plot_transfer_functions(freqs: np.ndarray, transfer: np.ndarray,
     Returns
     -------
     matplotlib.figure.Figure
-        Amplitude |H| (Hz/V, log-log) above the phase (rad).
+        Amplitude ``|H|`` (Hz/V, log-log) above the phase (rad).
     """
     plt = _pyplot()
     fig, (ax_a, ax_p) = plt.subplots(2, 1, figsize=(6, 5.5), sharex=True,
