@@ -17,8 +17,56 @@ def _pyplot():
     return plt
 
 
+#: The one figure style of neuromf's figures and examples: readable at page width, grid,
+#: frameless legends, colour-blind-safe colour cycle (matplotlib's "tab10" order).
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 120,
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.labelsize": 10,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 1.5,
+}
+
+
+def use_style() -> dict:
+    """Apply :data:`STYLE` to matplotlib's ``rcParams`` (all later figures use it).
+
+    Every figure of the examples and the gallery is drawn in this style; each axis is
+    labelled with its quantity and unit, e.g. ``"frequency (Hz)"``.
+
+    Returns
+    -------
+    dict
+        The applied settings (a copy of :data:`STYLE`).
+    """
+    import matplotlib
+
+    matplotlib.rcParams.update(STYLE)
+    return dict(STYLE)
+
+
 def save_figure(fig, path: str | Path) -> Path:
-    """Save ``fig`` atomically (temporary file, then rename) and close it."""
+    """Save ``fig`` atomically (temporary file, then rename) and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    path : str or pathlib.Path
+        Output file; its suffix sets the format (PNG if none), 120 dpi.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     from .input_output import atomic_write
 
     path = Path(path)
@@ -30,7 +78,24 @@ def save_figure(fig, path: str | Path) -> Path:
 
 def plot_working_point(populations: Sequence[str], rates: np.ndarray, mu: np.ndarray,
                        sigma: np.ndarray, title: str = ""):
-    """Bar charts of rates (Hz), mean input and std of the input (mV) per population."""
+    """Bar charts of rates (Hz), mean input and std of the input (mV) per population.
+
+    Parameters
+    ----------
+    populations : sequence of str
+        Population names (x axis).
+    rates : numpy.ndarray
+        Firing rates in Hz, shape (n_pop,).
+    mu, sigma : numpy.ndarray
+        Mean and standard deviation of the input in V, shape (n_pop,) (plotted in mV).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels: rate (Hz), mean input μ (mV), std input σ (mV).
+    """
     plt = _pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), constrained_layout=True)
     x = np.arange(len(populations))
@@ -47,7 +112,24 @@ def plot_working_point(populations: Sequence[str], rates: np.ndarray, mu: np.nda
 
 def plot_power_spectra(freqs: np.ndarray, spectra: np.ndarray, populations: Sequence[str],
                        title: str = ""):
-    """Log-log power spectra (one line per population), ``spectra`` (n_freq, n_pop)."""
+    """Log-log power spectra of the population rates (Bos et al. 2016, Eq. 18).
+
+    Parameters
+    ----------
+    freqs : numpy.ndarray
+        Frequencies in Hz, shape (n_freq,).
+    spectra : numpy.ndarray
+        Power spectra in 1/s, shape (n_freq, n_pop) (absolute values are plotted).
+    populations : sequence of str
+        Population names (legend).
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per population, frequency (Hz) against power (1/s).
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
     for i, name in enumerate(populations):
@@ -62,7 +144,24 @@ def plot_power_spectra(freqs: np.ndarray, spectra: np.ndarray, populations: Sequ
 
 def plot_transfer_functions(freqs: np.ndarray, transfer: np.ndarray,
                             populations: Sequence[str], title: str = ""):
-    """Amplitude and phase of the transfer functions (n_freq, n_pop)."""
+    """Amplitude and phase of the transfer functions (Schuecker et al. 2015).
+
+    Parameters
+    ----------
+    freqs : numpy.ndarray
+        Frequencies in Hz, shape (n_freq,).
+    transfer : numpy.ndarray
+        Complex transfer functions in Hz/V, shape (n_freq, n_pop).
+    populations : sequence of str
+        Population names (legend).
+    title : str, optional
+        Title of the amplitude panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Amplitude ``|H|`` (Hz/V, log-log) above the phase (rad).
+    """
     plt = _pyplot()
     fig, (ax_a, ax_p) = plt.subplots(2, 1, figsize=(6, 5.5), sharex=True,
                                      constrained_layout=True)
@@ -79,8 +178,23 @@ def plot_transfer_functions(freqs: np.ndarray, transfer: np.ndarray,
 
 
 def plot_eigenvalue_trajectories(eigenvalues: np.ndarray, freqs: np.ndarray, title: str = ""):
-    """Eigenvalues of the effective connectivity in the complex plane, coloured by
-    frequency, with the instability point 1 + 0i marked (Bos et al. 2016, Fig. 4)."""
+    """Eigenvalues of the effective connectivity in the complex plane (Bos et al. 2016, Fig. 4).
+
+    Parameters
+    ----------
+    eigenvalues : numpy.ndarray
+        Complex eigenvalues of M(ω) (dimensionless), shape (n_freq, n_pop).
+    freqs : numpy.ndarray
+        Frequencies in Hz, shape (n_freq,) (colour of the points).
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Scatter of Re λ against Im λ coloured by frequency, with the instability point
+        1 + 0i marked.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5, 5), constrained_layout=True)
     f = np.broadcast_to(np.asarray(freqs)[:, None], eigenvalues.shape)
