@@ -3,7 +3,8 @@ asynchronous state.
 
 For every (g, nu_ext/nu_thr) the working point is solved and the unstable modes of the
 linearised dynamics are counted with the generalized Nyquist criterion
-(:func:`neuromf.linear_response.unstable_modes`), with the response to the modulated
+(:func:`neuromf.linear_response.unstable_modes`; for all grid points of a batch at
+once, :mod:`neuromf.batch`), with the response to the modulated
 input mean *and variance* (Brunel & Hakim 1999; Brunel 2000 includes both).  Where the
 asynchronous state is unstable, the lowest frequency at which an eigenvalue crosses the
 real axis right of 1 tells the kind of oscillation: fast (set by the 1.5-ms delay) or
@@ -25,20 +26,10 @@ import argparse
 
 import numpy as np
 
-from neuromf import linear_response
-from neuromf.lif import delta
-from neuromf.scan import register_quantity, scan
+from neuromf.scan import scan
 
 NU_THR = 10.0   # Hz: theta / (j K_E tau_m) of the built-in model (20 mV / (0.1 mV 1000 20 ms))
 STATES = {"A": (3.0, 2.0), "B": (6.0, 4.0), "C": (5.0, 2.0), "D": (4.5, 0.9)}   # Fig. 8
-
-
-def _stability(net, variance_channel: bool) -> np.ndarray:
-    delta.working_point(net)
-    result = linear_response.unstable_modes(net, prefix="lif.delta.",
-                                            variance_channel=variance_channel)
-    freqs = result["crossing_frequencies"] or [np.nan]
-    return np.array([result["count"], min(freqs)])
 
 
 def main() -> None:
@@ -50,14 +41,12 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="coarse grid through A-D only")
     args = ap.parse_args()
 
-    register_quantity("stability",
-                      lambda net, method: _stability(net, args.variance_channel),
-                      "dimensionless")
     if args.quick:
         g, eta = np.array([3.0, 4.5, 5.0, 6.0]), np.array([0.9, 2.0, 4.0])
     else:
         g, eta = np.arange(2.0, 8.01, 0.25), np.arange(0.5, 4.01, 0.125)
-    res = scan("brunel2000_C", {"g": g, "nu_ext": eta * NU_THR}, quantity="stability",
+    quantity = "instability_with_variance" if args.variance_channel else "instability"
+    res = scan("brunel2000_C", {"g": g, "nu_ext": eta * NU_THR}, quantity=quantity,
                workers=args.workers, progress=not args.quick)
     count, f_cross = res.data[..., 0], res.data[..., 1]
     for label, (gx, ex) in STATES.items():
