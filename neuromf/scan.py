@@ -7,15 +7,20 @@
 
 * Axis values are quantities or plain numbers in the unit the model was given that
   parameter in (``nu_ext`` in Hz for the built-in microcircuit, ``tau_m`` in ms, ...).
-* Working points ('rates', 'mean_input', 'std_input'; 'shift' or δ synapses) are
-  vectorized: each batch of grid points is solved in one Newton iteration over all of
-  them (:func:`batched_working_points`); other quantities are evaluated point by point.
+* Every built-in quantity is evaluated for a whole batch of grid points at once
+  (:data:`BATCHED`, :class:`neuromf.batch.Batch`): working points in one Newton
+  iteration over all of them (:func:`batched_working_points`), transfer functions of
+  the mean and variance channel, delay matrices, effective connectivity, power
+  spectra, peaks and Nyquist counts as arrays with a leading grid axis.  Registered
+  quantities without a batched form ('most_unstable_eigenvalue' too) run point by
+  point.
 * Batches run in this process (``workers=1``), in N local processes (``workers=N``),
   or on a Dask cluster (``scheduler='tcp://host:8786'`` or a ``distributed.Client``;
   extra ``dask``).
 * With ``out=`` the labeled result (axis names, values, units) is written to HDF5
-  after every batch of finished points; running the same scan again with the same
-  file resumes: finished grid points are not recomputed.
+  batch by batch as the batches finish (:mod:`neuromf.scan_store`); running the same
+  scan again with the same file resumes: finished grid points are not recomputed.
+  ``in_memory=False`` keeps memory bounded for any grid size.
 """
 
 from __future__ import annotations

@@ -95,11 +95,13 @@ def batched_working_points(networks: Sequence[Any], method: str = "shift") -> di
         shift = _siegert.ALPHA_SHIFT / 2 * np.sqrt(_stack(networks, "tau_s", (n,)) / tau_m)
     c = np.broadcast_to(shift, tau_m.shape)
 
-    def residual_and_jacobian(nu, g):
+    def residual_and_jacobian(nu, g, jacobian=True):
         mu, sigma = inputs(nu, g)
         t_m, t_r, cg = tau_m[g], tau_r[g], c[g]
         V_0s, V_ths = V_0[g] + cg * sigma, V_th[g] + cg * sigma
         rate = _siegert.delta_firing_rate(mu, sigma, V_0s, V_ths, t_m, t_r)
+        if not jacobian:
+            return rate - nu, None
         d_mu = _siegert.d_delta_firing_rate_d_mu(mu, sigma, V_0s, V_ths, t_m, t_r)
         # Phi(mu, sigma) = S(mu, sigma, V_0 + c sigma, V_th + c sigma): dPhi/dsigma =
         # dS/dsigma - c dS/dmu, since S depends on (V - mu)/sigma
@@ -142,7 +144,7 @@ def _relax(residual_and_jacobian, nu: np.ndarray, index: np.ndarray,
     n = nu.shape[1]
     active = np.arange(len(nu))
     for _ in range(maxiter):
-        F, _ = residual_and_jacobian(nu[active], index[active])
+        F, _ = residual_and_jacobian(nu[active], index[active], False)
         settled = np.all(np.abs(F) <= 1e-3 * np.abs(nu[active]) + 1e-6, axis=1)
         active = active[~settled]
         if active.size == 0:
@@ -150,7 +152,7 @@ def _relax(residual_and_jacobian, nu: np.ndarray, index: np.ndarray,
         rows = index[active]
 
         def rhs(_, x, rows=rows):
-            return residual_and_jacobian(x.reshape(-1, n), rows)[0].ravel()
+            return residual_and_jacobian(x.reshape(-1, n), rows, False)[0].ravel()
 
         def jac(_, x, rows=rows):
             return sparse.block_diag(residual_and_jacobian(x.reshape(-1, n), rows)[1],
