@@ -241,7 +241,7 @@ def test_memory_bounded_for_a_grid_larger_than_one_array(tmp_path):
 
 def test_bad_batch_input():
     base = neuromf.models.load_model("brunel2000_C")
-    with pytest.raises(ValueError, match="one size"):
+    with pytest.raises(ValueError, match="one synapse type"):
         Batch([base, neuromf.models.Microcircuit()])
     with pytest.raises(ValueError, match="at least one"):
         Batch([])
