@@ -239,6 +239,13 @@ def test_memory_bounded_for_a_grid_larger_than_one_array(tmp_path):
     assert isinstance(res.data, np.memmap) and res.data.shape == (10, 8, n_freq, 2)
 
 
+def test_grid_constants_are_those_of_unstable_modes():
+    from neuromf.batch import stability
+
+    assert stability._MAX_PHASE_STEP == linear_response._MAX_PHASE_STEP
+    assert stability._MAX_N_CROSSINGS == linear_response._MAX_N_CROSSINGS
+
+
 def test_bad_batch_input():
     base = neuromf.models.load_model("brunel2000_C")
     with pytest.raises(ValueError, match="one synapse type"):

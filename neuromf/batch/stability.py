@@ -23,9 +23,11 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ..linear_response import _MAX_N_CROSSINGS, _MAX_PHASE_STEP
-
 __all__ = ["nyquist_counts"]
+
+# the constants of neuromf.linear_response.unstable_modes (checked equal in the tests)
+_MAX_PHASE_STEP = 0.5 * np.pi   # largest phase step of det(1 - M) that resolves the winding
+_MAX_N_CROSSINGS = 64           # crossing frequencies located up to this many populations
 
 _REFINE_ROUNDS = 6
 _REFINE_POINTS = 8
