@@ -91,6 +91,10 @@ def test_delta_nyquist_counts_identical(brunel):
     assert list(nyquist["closed"]) == [r["modes"]["closed"] for r in refs]
     for found, ref in zip(nyquist["crossing_frequencies"], refs, strict=True):
         np.testing.assert_allclose(found, ref["modes"]["crossing_frequencies"], rtol=RTOL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        counts_only = Batch(_brunel_grid()).unstable_modes(True, crossings=False)
+    assert list(counts_only["count"]) == counts and "crossing_frequencies" not in counts_only
 
 
 @pytest.fixture(scope="module")

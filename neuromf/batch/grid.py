@@ -379,16 +379,21 @@ class Batch:
 
     # -- stability ----------------------------------------------------------------
 
-    def unstable_modes(self, variance_channel: bool = False, f_max: float | None = None
-                       ) -> dict:
-        """Nyquist counts of every network; see :func:`neuromf.batch.nyquist_counts`."""
+    def unstable_modes(self, variance_channel: bool = False, f_max: float | None = None,
+                       crossings: bool = True) -> dict:
+        """Nyquist counts of every network; see :func:`neuromf.batch.nyquist_counts`
+        (``crossings=False`` skips the eigenvalues on the whole grid)."""
         from .stability import nyquist_counts
 
         key = ("nyquist", variance_channel, f_max)
-        if key not in self._memo:
-            self._memo[key] = nyquist_counts(self, variance_channel=variance_channel,
-                                             f_max=f_max)
-        return self._memo[key]
+        if key in self._memo:
+            return self._memo[key]
+        if not crossings and key + (False,) in self._memo:
+            return self._memo[key + (False,)]
+        result = nyquist_counts(self, variance_channel=variance_channel, f_max=f_max,
+                                crossings=crossings)
+        self._memo[key if crossings else key + (False,)] = result
+        return result
 
     def connectivity_on_grid(self, points: np.ndarray, omegas: np.ndarray,
                              variance_channel: bool) -> np.ndarray:
