@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import time
 import warnings
 
@@ -38,6 +39,21 @@ def _timed(func):
     start = time.perf_counter()
     out = func()
     return time.perf_counter() - start, out
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished child processes (workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timed_cpu(func):
+    """Wall time, CPU seconds (all processes) and result: on a loaded machine the CPU
+    seconds show the parallel efficiency that the wall time cannot."""
+    cpu = _cpu()
+    wall, out = _timed(func)
+    return wall, _cpu() - cpu, out
 
 
 def _pointwise(model, axes, quantity):
@@ -78,14 +94,17 @@ def brunel(args) -> None:
     per_point = t_point / n_sub
     print(f"  point by point, {n_sub} points: {t_point:7.1f} s ({per_point * 1e3:.1f} ms/point;"
           f" {per_point * args.size**2:.0f} s extrapolated to the full grid)")
-    t_one, one = _timed(lambda: scan("brunel2000_C", axes, quantity=quantity, workers=1,
-                                     progress=False))
+    t_one, c_one, one = _timed_cpu(lambda: scan("brunel2000_C", axes, quantity=quantity,
+                                                workers=1, progress=False))
     print(f"  batched, 1 process:         {t_one:7.1f} s ({t_one / args.size**2 * 1e3:.2f} "
-          f"ms/point)  speed-up vs point by point {per_point * args.size**2 / t_one:.0f}x")
-    t_two, two = _timed(lambda: scan("brunel2000_C", axes, quantity=quantity,
-                                     workers=args.workers, progress=False))
-    print(f"  batched, {args.workers} local processes: {t_two:7.1f} s  speed-up vs 1 process "
-          f"{t_one / t_two:.2f}x, vs point by point {per_point * args.size**2 / t_two:.0f}x")
+          f"ms/point; {c_one:.1f} CPU s)  speed-up vs point by point "
+          f"{per_point * args.size**2 / t_one:.0f}x")
+    t_two, c_two, two = _timed_cpu(lambda: scan("brunel2000_C", axes, quantity=quantity,
+                                                workers=args.workers, progress=False))
+    print(f"  batched, {args.workers} local processes: {t_two:7.1f} s ({c_two:.1f} CPU s)  "
+          f"speed-up vs 1 process {t_one / t_two:.2f}x, vs point by point "
+          f"{per_point * args.size**2 / t_two:.0f}x; parallel efficiency (CPU s of 1 "
+          f"process / CPU s of all) {c_one / c_two:.2f}")
     print(f"  agreement with point by point on the sub-grid: {_compare(one, sub_index, point)}")
     print(f"  {args.workers} processes vs 1: max |difference| "
           f"{np.nanmax(np.abs(two.data - one.data)):.1e}")
@@ -98,10 +117,13 @@ def brunel(args) -> None:
             with LocalCluster(n_workers=args.workers, threads_per_worker=1,
                               processes=True, dashboard_address=None) as cluster, \
                     Client(cluster) as client:
+                cpu = _cpu() + sum(client.run(_cpu).values())
                 t_dask, _ = _timed(lambda: scan("brunel2000_C", axes, quantity=quantity,
                                                 scheduler=client, progress=False))
-            print(f"  Dask LocalCluster, {args.workers} workers: {t_dask:7.1f} s  speed-up vs "
-                  f"1 process {t_one / t_dask:.2f}x")
+                c_dask = _cpu() + sum(client.run(_cpu).values()) - cpu
+            print(f"  Dask LocalCluster, {args.workers} workers: {t_dask:7.1f} s "
+                  f"({c_dask:.1f} CPU s)  speed-up vs 1 process {t_one / t_dask:.2f}x; "
+                  f"parallel efficiency {c_one / c_dask:.2f}")
     counts = one.data[..., 0]
     print(f"  stable (AI) points: {int(np.sum(counts == 0))} of {counts.size}")
 

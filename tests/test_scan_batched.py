@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import neuromf
+from neuromf import batch as batch_module
 from neuromf import linear_response, network_properties
 from neuromf.batch import Batch
 from neuromf.lif import delta, exp
@@ -147,15 +148,29 @@ def test_exp_nyquist_counts_identical(microcircuit):
                                        ref["crossing_frequencies"] or [], rtol=RTOL)
 
 
-@pytest.mark.parametrize("quantity", ["instability_with_variance", "peak_frequency",
-                                      "power_spectra", "cvs", "transfer_function"])
-def test_scan_batched_equals_point_by_point(quantity, monkeypatch):
-    axes = {"g": np.array([3.0, 5.0]), "nu_ext": np.array([9.0, 40.0])}
+@pytest.mark.parametrize("model, axes, quantity", [
+    ("brunel2000_C", {"g": [3.0, 5.0], "nu_ext": [9.0, 40.0]}, "instability_with_variance"),
+    ("brunel2000_C", {"g": [3.0, 5.0], "nu_ext": [9.0, 40.0]}, "peak_frequency"),
+    ("brunel2000_C", {"g": [3.0, 5.0], "nu_ext": [9.0, 40.0]}, "power_spectra"),
+    ("brunel2000_C", {"g": [3.0, 5.0], "nu_ext": [9.0, 40.0]}, "cvs"),
+    ("brunel2000_C", {"g": [3.0, 5.0], "nu_ext": [9.0, 40.0]}, "transfer_function"),
+    ("senk2020", {"tau_m": [5.0, 6.0]}, "tau_rate"),
+])
+def test_scan_batched_equals_point_by_point(model, axes, quantity, monkeypatch):
+    calls = []
+
+    class Counting(batch_module.Batch):          # scan imports Batch at call time
+        def __init__(self, networks, *args, **kwargs):
+            calls.append(len(networks))
+            super().__init__(networks, *args, **kwargs)
+
+    monkeypatch.setattr(batch_module, "Batch", Counting)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        batched = scan("brunel2000_C", axes, quantity=quantity, progress=False)
+        batched = scan(model, axes, quantity=quantity, batch_size=4, progress=False)
+        assert calls and max(calls) > 1          # the batched path ran
         monkeypatch.delitem(BATCHED, quantity)
-        pointwise = scan("brunel2000_C", axes, quantity=quantity, progress=False)
+        pointwise = scan(model, axes, quantity=quantity, progress=False)
     np.testing.assert_allclose(batched.data, pointwise.data, rtol=RTOL, equal_nan=True)
     assert batched.unit == QUANTITIES[quantity][1]
 
