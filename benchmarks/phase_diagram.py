@@ -89,16 +89,19 @@ def brunel(args) -> None:
     sub_axes = {"g": g[sub_index[0]], "nu_ext": eta[sub_index[1]] * NU_THR}
     print(f"[Brunel 2000] {args.size} x {args.size} grid (g {g[0]}-{g[-1]}, "
           f"nu_ext/nu_thr {eta[0]}-{eta[-1]}): {quantity}")
-    t_point, point = _timed(lambda: _pointwise("brunel2000_C", sub_axes, quantity))
+    t_point, c_point, point = _timed_cpu(lambda: _pointwise("brunel2000_C", sub_axes, quantity))
     n_sub = point.data.shape[0] * point.data.shape[1]
     per_point = t_point / n_sub
+    cpu_point = c_point / n_sub
     print(f"  point by point, {n_sub} points: {t_point:7.1f} s ({per_point * 1e3:.1f} ms/point;"
-          f" {per_point * args.size**2:.0f} s extrapolated to the full grid)")
+          f" {per_point * args.size**2:.0f} s extrapolated to the full grid; "
+          f"{cpu_point * 1e3:.1f} CPU ms/point)")
     t_one, c_one, one = _timed_cpu(lambda: scan("brunel2000_C", axes, quantity=quantity,
                                                 workers=1, progress=False))
     print(f"  batched, 1 process:         {t_one:7.1f} s ({t_one / args.size**2 * 1e3:.2f} "
-          f"ms/point; {c_one:.1f} CPU s)  speed-up vs point by point "
-          f"{per_point * args.size**2 / t_one:.0f}x")
+          f"ms/point; {c_one:.1f} CPU s = {c_one / args.size**2 * 1e3:.2f} CPU ms/point)  "
+          f"speed-up vs point by point {per_point * args.size**2 / t_one:.0f}x (wall), "
+          f"{cpu_point * args.size**2 / c_one:.0f}x (CPU)")
     t_two, c_two, two = _timed_cpu(lambda: scan("brunel2000_C", axes, quantity=quantity,
                                                 workers=args.workers, progress=False))
     print(f"  batched, {args.workers} local processes: {t_two:7.1f} s ({c_two:.1f} CPU s)  "
@@ -138,15 +141,17 @@ def microcircuit(args) -> None:
     quantity = "peak_frequency"
     print(f"[microcircuit] {args.mc} x {args.mc} grid (g, nu_ext), working point + power "
           f"spectra at {base.analysis_params['omegas'].size} frequencies + peak per population")
-    t_point, point = _timed(lambda: _pointwise(base, sub, quantity))
-    per_point = t_point / 9
-    t_two, two = _timed(lambda: scan(base, axes, quantity=quantity, workers=args.workers,
-                                     progress=False))
+    t_point, c_point, point = _timed_cpu(lambda: _pointwise(base, sub, quantity))
+    per_point, cpu_point = t_point / 9, c_point / 9
+    t_two, c_two, two = _timed_cpu(lambda: scan(base, axes, quantity=quantity,
+                                                workers=args.workers, progress=False))
     print(f"  point by point, 9 points: {t_point:6.1f} s ({per_point * 1e3:.0f} ms/point; "
-          f"{per_point * args.mc**2:.0f} s extrapolated)")
+          f"{per_point * args.mc**2:.0f} s extrapolated; {cpu_point * 1e3:.0f} CPU ms/point)")
     print(f"  batched, {args.workers} local processes: {t_two:6.1f} s "
-          f"({t_two / args.mc**2 * 1e3:.2f} ms/point)  speed-up "
-          f"{per_point * args.mc**2 / t_two:.0f}x")
+          f"({t_two / args.mc**2 * 1e3:.2f} ms/point; {c_two:.1f} CPU s = "
+          f"{c_two / args.mc**2 * 1e3:.2f} CPU ms/point)  speed-up "
+          f"{per_point * args.mc**2 / t_two:.0f}x (wall), "
+          f"{cpu_point * args.mc**2 / c_two:.1f}x (CPU)")
     idx = (np.array([0, args.mc // 2, args.mc - 1]),) * 2
     print(f"  peak frequencies identical on the sub-grid: "
           f"{np.array_equal(two.data[np.ix_(*idx)], point.data)}")
