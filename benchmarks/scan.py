@@ -30,7 +30,14 @@ def main() -> None:
     start = time.perf_counter()
     parallel = scan("potjans2014", axes, workers=args.workers, scheduler=args.scheduler)
     t_parallel = time.perf_counter() - start
-    assert np.array_equal(serial.data, parallel.data, equal_nan=True)
+    # The grid is split into batches of different composition for 1 and N processes
+    # (batch size ~ points / (4 workers)); a batch's points share one vectorized Newton
+    # iteration whose stopping rule (|F| <= 1e-12 nu) is met at a different iteration for
+    # a different mix, so the rates agree to that tolerance, not bit for bit (the
+    # 1e-14 differences of --size 20).
+    np.testing.assert_allclose(serial.data, parallel.data, rtol=1e-10, equal_nan=True)
+    print(f"max relative difference 1 vs {args.workers}: "
+          f"{np.nanmax(np.abs(parallel.data / serial.data - 1)):.1e}")
     where = args.scheduler or f"{args.workers} local processes"
     print(f"machine: {platform.machine()}, python {platform.python_version()}")
     print(f"{args.size}x{args.size} microcircuit working points")

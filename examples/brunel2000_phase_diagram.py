@@ -7,7 +7,8 @@ stability of its asynchronous state.
 
 For every (g, nu_ext/nu_thr) the working point is solved and the unstable modes of the
 linearised dynamics are counted with the generalized Nyquist criterion
-(:func:`neuromf.linear_response.unstable_modes`), with the response to the modulated
+(:func:`neuromf.linear_response.unstable_modes`; for all grid points of a batch at
+once, :mod:`neuromf.batch`), with the response to the modulated
 input mean *and variance* (Brunel & Hakim 1999; Brunel 2000 includes both).  Where the
 asynchronous state is unstable, the lowest frequency at which an eigenvalue crosses the
 real axis right of 1 tells the kind of oscillation: fast (set by the 1.5-ms delay) or
@@ -38,9 +39,7 @@ import os
 
 import numpy as np
 
-from neuromf import linear_response
-from neuromf.lif import delta
-from neuromf.scan import register_quantity, scan
+from neuromf.scan import scan
 
 NU_THR = 10.0   # Hz: theta / (j K_E tau_m) of the built-in model (20 mV / (0.1 mV 1000 20 ms))
 STATES = {"A": (3.0, 2.0), "B": (6.0, 4.0), "C": (5.0, 2.0), "D": (4.5, 0.9)}   # Fig. 8
@@ -57,14 +56,6 @@ def _classify(count: int, f_cross: float, g: float) -> str:
     return "SI fast" if f_cross > 100 else "SI slow"
 
 
-def _stability(net, variance_channel: bool) -> np.ndarray:
-    delta.working_point(net)
-    result = linear_response.unstable_modes(net, prefix="lif.delta.",
-                                            variance_channel=variance_channel)
-    freqs = result["crossing_frequencies"] or [np.nan]
-    return np.array([result["count"], min(freqs)])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description="Phase diagram of Brunel's (2000) E-I network")
     ap.add_argument("--out", default="brunel2000_phase_diagram.png")
@@ -75,14 +66,12 @@ def main() -> None:
     args = ap.parse_args()
     args.quick = args.quick or GALLERY
 
-    register_quantity("stability",
-                      lambda net, method: _stability(net, args.variance_channel),
-                      "dimensionless")
     if args.quick:
         g, eta = np.array([3.0, 4.5, 5.0, 6.0]), np.array([0.9, 2.0, 4.0])
     else:
         g, eta = np.arange(2.0, 8.01, 0.25), np.arange(0.5, 4.01, 0.125)
-    res = scan("brunel2000_C", {"g": g, "nu_ext": eta * NU_THR}, quantity="stability",
+    quantity = "instability_with_variance" if args.variance_channel else "instability"
+    res = scan("brunel2000_C", {"g": g, "nu_ext": eta * NU_THR}, quantity=quantity,
                workers=args.workers, progress=not args.quick)
     count, f_cross = res.data[..., 0], res.data[..., 1]
     agree = 0

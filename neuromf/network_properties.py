@@ -204,7 +204,9 @@ def _delay_dist_matrix(Delay: Any, Delay_sd: Any, delay_dist: str,
             if np.any(truncated):
                 values[:, truncated] = _truncated_gaussian_cf(mu[truncated], sd[truncated],
                                                               w)
-    return values[:, inverse.ravel()].reshape(shape)
+    # take() keeps C order (fancy indexing values[:, idx] returns a frequency-fastest
+    # layout, which makes every product with D, and hashing it, stride through memory)
+    return np.take(values, inverse.ravel(), axis=1).reshape(shape)
 
 
 def _truncated_gaussian_cf(mu: np.ndarray, sd: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -7,21 +7,24 @@
 
 * Axis values are quantities or plain numbers in the unit the model was given that
   parameter in (``nu_ext`` in Hz for the built-in microcircuit, ``tau_m`` in ms, ...).
-* Working points ('rates', 'mean_input', 'std_input'; 'shift' or δ synapses) are
-  vectorized: each batch of grid points is solved in one Newton iteration over all of
-  them (:func:`batched_working_points`); other quantities are evaluated point by point.
+* Every built-in quantity is evaluated for a whole batch of grid points at once
+  (:data:`BATCHED`, :class:`neuromf.batch.Batch`): working points in one Newton
+  iteration over all of them (:func:`batched_working_points`), transfer functions of
+  the mean and variance channel, delay matrices, effective connectivity, power
+  spectra, peaks and Nyquist counts as arrays with a leading grid axis.  Registered
+  quantities without a batched form ('most_unstable_eigenvalue' too) run point by
+  point.
 * Batches run in this process (``workers=1``), in N local processes (``workers=N``),
   or on a Dask cluster (``scheduler='tcp://host:8786'`` or a ``distributed.Client``;
   extra ``dask``).
 * With ``out=`` the labeled result (axis names, values, units) is written to HDF5
-  after every batch of finished points; running the same scan again with the same
-  file resumes: finished grid points are not recomputed.
+  batch by batch as the batches finish (:mod:`neuromf.scan_store`); running the same
+  scan again with the same file resumes: finished grid points are not recomputed.
+  ``in_memory=False`` keeps memory bounded for any grid size.
 """
 
 from __future__ import annotations
 
-import itertools
-import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -32,19 +35,26 @@ import numpy as np
 from tqdm import tqdm
 
 from . import input_output as io
+from . import scan_store
+from .batch.grid import batched_working_points
 from .utils import check_choice, fingerprint, from_si, is_quantity, to_si, ureg
 
-__all__ = ["scan", "ScanResult", "QUANTITIES", "register_quantity"]
+__all__ = ["scan", "ScanResult", "QUANTITIES", "BATCHED", "register_quantity",
+           "batched_working_points"]
 
 
 # ---------------------------------------------------------------------------
-# quantities
+# quantities: point by point (reference, registered quantities) and batched
 # ---------------------------------------------------------------------------
 
 def _synapse_type(net) -> str:
     from .models import synapse_type
 
     return synapse_type(net.network_params)
+
+
+def _prefix(net) -> str:
+    return "lif.delta." if _synapse_type(net) == "delta" else "lif.exp."
 
 
 def _working_point(net, method: str) -> dict:
@@ -67,15 +77,32 @@ def _std(net, method):
     return _working_point(net, method)["std_input"]
 
 
-def _spectra(net, method):
-    from . import linear_response, network_properties
-    from .lif import exp
+def _cvs(net, method):
+    """ISI coefficient of variation per population (Brunel 2000, App. A.1)."""
+    from . import lif
 
     _working_point(net, method)
-    exp.transfer_function(net, method=method)
+    return (lif.delta.cvs(net) if _synapse_type(net) == "delta" else lif.exp.cvs(net))
+
+
+def _transfer_function(net, method):
+    """Transfer functions (Hz/V) at the analysis frequencies, shape (n_freq, n)."""
+    from . import lif
+
+    _working_point(net, method)
+    if _synapse_type(net) == "delta":
+        return lif.delta.transfer_function(net)
+    return lif.exp.transfer_function(net, method=method)
+
+
+def _spectra(net, method):
+    """Power spectra (Hz) at the analysis frequencies (Bos 2016, Eq. 18), (n_freq, n)."""
+    from . import linear_response, network_properties
+
+    _transfer_function(net, method)
     network_properties.delay_dist_matrix(net)
-    linear_response.effective_connectivity(net)
-    return linear_response.power_spectra(net)
+    linear_response.effective_connectivity(net, prefix=_prefix(net))
+    return linear_response.power_spectra(net, prefix=_prefix(net))
 
 
 def _peak_frequency(net, method):
@@ -97,28 +124,42 @@ def _most_unstable_eigenvalue(net, method):
     return np.asarray(stability_analysis(net, method=method)["eigenvalue"])
 
 
-def _unstable_mode_count(net, method, variance_channel):
+def _nyquist(net, method, variance_channel):
     from . import linear_response
 
     _working_point(net, method)
     if _synapse_type(net) == "delta":
-        result = linear_response.unstable_modes(net, prefix="lif.delta.",
-                                                variance_channel=variance_channel)
-    else:
-        result = linear_response.unstable_modes(net, method=method,
-                                                variance_channel=variance_channel)
-    return np.asarray(result["count"])
+        return linear_response.unstable_modes(net, prefix="lif.delta.",
+                                              variance_channel=variance_channel)
+    return linear_response.unstable_modes(net, method=method,
+                                          variance_channel=variance_channel)
 
 
 def _unstable_modes(net, method):
     """Number of linearly unstable modes (Nyquist criterion), mean channel only
     (:func:`neuromf.linear_response.unstable_modes`)."""
-    return _unstable_mode_count(net, method, False)
+    return np.asarray(_nyquist(net, method, False)["count"])
 
 
 def _unstable_modes_with_variance(net, method):
     """As ``unstable_modes``, with the variance channel (exp synapses: 'shift' only)."""
-    return _unstable_mode_count(net, method, True)
+    return np.asarray(_nyquist(net, method, True)["count"])
+
+
+def _instability_of(result) -> np.ndarray:
+    freqs = result["crossing_frequencies"] or [np.nan]
+    return np.array([result["count"], min(freqs)], dtype=float)
+
+
+def _instability(net, method):
+    """[number of unstable modes, lowest frequency (Hz) at which an eigenvalue of M
+    crosses the real axis right of 1, NaN if none] (the kind of oscillation, Brunel 2000)."""
+    return _instability_of(_nyquist(net, method, False))
+
+
+def _instability_with_variance(net, method):
+    """As ``instability``, with the variance channel."""
+    return _instability_of(_nyquist(net, method, True))
 
 
 def _tau_rate(net, method):
@@ -130,23 +171,60 @@ def _tau_rate(net, method):
     return np.asarray(exp.fit_transfer_function(net)[1])
 
 
+def _batched_instability(batch, variance_channel):
+    result = batch.unstable_modes(variance_channel)
+    return np.stack([result["count"].astype(float), result["lowest_crossing_frequency"]],
+                    axis=1)
+
+
 #: name -> (function(net, method) -> array of fixed shape per grid point, SI unit)
 QUANTITIES: dict[str, tuple[Callable, str]] = {
     "rates": (_rates, "hertz"),
     "mean_input": (_mean, "volt"),
     "std_input": (_std, "volt"),
+    "cvs": (_cvs, "dimensionless"),
+    "transfer_function": (_transfer_function, "hertz / volt"),
+    "power_spectra": (_spectra, "hertz"),
     "peak_frequency": (_peak_frequency, "hertz"),
     "peak_power": (_peak_power, "hertz"),
     "most_unstable_eigenvalue": (_most_unstable_eigenvalue, "1 / second"),
     "unstable_modes": (_unstable_modes, "dimensionless"),
     "unstable_modes_with_variance": (_unstable_modes_with_variance, "dimensionless"),
+    "instability": (_instability, "dimensionless"),
+    "instability_with_variance": (_instability_with_variance, "dimensionless"),
     "tau_rate": (_tau_rate, "second"),
 }
 
+#: name -> function(batch: neuromf.batch.Batch) -> array (G, ...): the same quantities
+#: for a whole batch of grid points at once (:mod:`neuromf.batch`)
+BATCHED: dict[str, Callable] = {
+    "rates": lambda b: b.working_point()["firing_rates"],
+    "mean_input": lambda b: b.working_point()["mean_input"],
+    "std_input": lambda b: b.working_point()["std_input"],
+    "cvs": lambda b: b.cvs(),
+    "transfer_function": lambda b: b.transfer_functions()[0],
+    "power_spectra": lambda b: b.power_spectra(),
+    "peak_frequency": lambda b: b.peaks()[0],
+    "peak_power": lambda b: b.peaks()[1],
+    "unstable_modes": lambda b: b.unstable_modes(False, crossings=False)["count"],
+    "unstable_modes_with_variance": lambda b: b.unstable_modes(True, crossings=False)["count"],
+    "instability": lambda b: _batched_instability(b, False),
+    "instability_with_variance": lambda b: _batched_instability(b, True),
+    "tau_rate": lambda b: b.tau_rate(),
+}
 
-def register_quantity(name: str, func: Callable, unit: str) -> None:
-    """Make ``func(network, method) -> array`` available as ``quantity=name``."""
+
+def register_quantity(name: str, func: Callable, unit: str,
+                      batched: Callable | None = None) -> None:
+    """Make ``func(network, method) -> array`` available as ``quantity=name``.
+
+    ``batched(batch) -> array (G, ...)``, optional, evaluates it for a
+    :class:`neuromf.batch.Batch` of grid points at once.
+    """
     QUANTITIES[name] = (func, unit)
+    BATCHED.pop(name, None)
+    if batched is not None:
+        BATCHED[name] = batched
 
 
 # ---------------------------------------------------------------------------
@@ -205,98 +283,20 @@ class ScanResult:
 # evaluation
 # ---------------------------------------------------------------------------
 
-_WORKING_POINT_QUANTITIES = {"rates": "firing_rates", "mean_input": "mean_input",
-                              "std_input": "std_input"}
-
-
-def _stack(networks, key, n):
-    return np.stack([np.broadcast_to(np.asarray(net.network_params[key], dtype=float), (n,))
-                     for net in networks])
-
-
-def batched_working_points(networks: Sequence[Any], method: str = "shift") -> dict:
-    """Working points of many networks of the same size, solved together.
-
-    One damped Newton iteration runs on all networks at once (vectorized rate functions,
-    analytic Jacobians ``dPhi/dmu · dmu/dnu + dPhi/dsigma · dsigma/dnu``); networks
-    where it does not converge to a linearly stable fixed point are solved one by one
-    with the default solver, so the result equals :func:`neuromf.lif.exp.working_point`
-    (``method='shift'``) or :func:`neuromf.lif.delta.working_point` for every network.
-
-    Returns ``{'firing_rates', 'mean_input', 'std_input'}``, each of shape (G, n).
-    """
-    from . import _solvers
-    from .lif import _general
-    from .special import _siegert
-
-    kind = _synapse_type(networks[0])
-    n = len(networks[0].network_params["populations"])
-    KJ = np.stack([np.asarray(net.network_params["K"], float)
-                   * np.asarray(net.network_params["J"], float) for net in networks])
-    KJ2 = np.stack([np.asarray(net.network_params["K"], float)
-                    * np.asarray(net.network_params["J"], float) ** 2 for net in networks])
-    tau_m = _stack(networks, "tau_m", n)
-    tau_r = _stack(networks, "tau_r", n)
-    V_0 = _stack(networks, "V_0_rel", n)
-    V_th = _stack(networks, "V_th_rel", n)
-    ext_mu, ext_var = [], []
-    for net in networks:
-        p = net.network_params
-        zero = np.zeros(n)
-        ext_mu.append(_general._mean_input(zero, p["J"], p["K"], 1.0, p["J_ext"], p["K_ext"],
-                                           p["nu_ext"], p.get("I_ext"), p.get("C")))
-        ext_var.append(_general._std_input(zero, p["J"], p["K"], 1.0, p["J_ext"], p["K_ext"],
-                                           p["nu_ext"]) ** 2)
-    ext_mu, ext_var = np.broadcast_to(ext_mu, (len(networks), n)), np.array(ext_var)
-    shift = 0.0
-    if kind == "exp":
-        shift = _siegert.ALPHA_SHIFT / 2 * np.sqrt(_stack(networks, "tau_s", n) / tau_m)
-
-    c = np.broadcast_to(shift, tau_m.shape)
-
-    def inputs(nu, g):
-        mu = tau_m[g] * (np.einsum("gab,gb->ga", KJ[g], nu) + ext_mu[g])
-        sigma = np.sqrt(tau_m[g] * (np.einsum("gab,gb->ga", KJ2[g], nu) + ext_var[g]))
-        return mu, sigma
-
-    def residual_and_jacobian(nu, g):
-        mu, sigma = inputs(nu, g)
-        t_m, t_r, cg = tau_m[g], tau_r[g], c[g]
-        V_0s, V_ths = V_0[g] + cg * sigma, V_th[g] + cg * sigma
-        rate = _siegert.delta_firing_rate(mu, sigma, V_0s, V_ths, t_m, t_r)
-        d_mu = _siegert.d_delta_firing_rate_d_mu(mu, sigma, V_0s, V_ths, t_m, t_r)
-        # Phi(mu, sigma) = S(mu, sigma, V_0 + c sigma, V_th + c sigma): dPhi/dsigma =
-        # dS/dsigma - c dS/dmu, since S depends on (V - mu)/sigma
-        d_sigma = (_siegert.d_delta_firing_rate_d_sigma(mu, sigma, V_0s, V_ths, t_m, t_r)
-                   - cg * d_mu)
-        jac = ((d_mu * t_m)[..., None] * KJ[g]
-               + (d_sigma * t_m / (2 * sigma))[..., None] * KJ2[g]
-               - np.eye(n))
-        return rate - nu, jac
-
-    with np.errstate(all="ignore"):
-        nu, converged, stable = _solvers._batched_newton(residual_and_jacobian,
-                                                         np.zeros((len(networks), n)))
-    for g in np.flatnonzero(~(converged & stable)):
-        nu[g] = _working_point(networks[g], method)["firing_rates"]
-    mu, sigma = inputs(nu, slice(None))
-    return {"firing_rates": nu, "mean_input": mu, "std_input": sigma}
-
-
 def _evaluate_points(network, names: Sequence[str], points: Sequence[tuple],
                      units: Sequence[str], quantity: str, method: str) -> list[np.ndarray]:
     """Evaluate ``quantity`` at several grid points (runs in worker processes too).
 
-    Working-point quantities of 'shift' and δ-synapse models are solved for all points
-    together (:func:`batched_working_points`); other quantities point by point.
+    Quantities with a batched form (:data:`BATCHED`) are evaluated for all points
+    together (:class:`neuromf.batch.Batch`), others point by point.
     """
+    from .batch import Batch
+
     networks = [network.change_parameters(dict(zip(names, point))) for point in points]
-    batched = (quantity in _WORKING_POINT_QUANTITIES and len(networks) > 1
-               and (method == "shift" or _synapse_type(network) == "delta")
+    batched = (quantity in BATCHED and len(networks) > 1
                and len({np.shape(net.network_params["K"]) for net in networks}) == 1)
     if batched:
-        result = batched_working_points(networks, method)[_WORKING_POINT_QUANTITIES[quantity]]
-        return list(result)
+        return list(np.asarray(BATCHED[quantity](Batch(networks, method))))
     func = QUANTITIES[quantity][0]
     return [np.asarray(func(net, method)) for net in networks]
 
@@ -337,8 +337,8 @@ def _resolve_axes(network, params: Mapping[str, Any]) -> tuple[list, list, list]
 
 def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
          method: str = "shift", out: str | Path | None = None, workers: int = 1,
-         scheduler: Any = None, progress: bool = True, batch_size: int | None = None
-         ) -> ScanResult:
+         scheduler: Any = None, progress: bool = True, batch_size: int | None = None,
+         in_memory: bool = True) -> ScanResult:
     """Evaluate ``quantity`` on the cartesian grid of ``params``.
 
     Parameters
@@ -349,12 +349,14 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
         ``{parameter: values}``; values as a quantity array or numbers in the unit the
         model was given the parameter in.
     quantity : str
-        One of :data:`QUANTITIES` ('rates', 'mean_input', 'std_input', and those
-        registered by other modules, e.g. 'peak_frequency').
+        One of :data:`QUANTITIES` ('rates', 'mean_input', 'std_input', 'cvs',
+        'transfer_function', 'power_spectra', 'peak_frequency', 'unstable_modes', ...,
+        and those registered with :func:`register_quantity`).
     method : {'shift', 'taylor'}
         Colored-noise approximation for exp-synapse models.
     out : path, optional
-        HDF5 file for the labeled result; also the checkpoint for resuming.
+        HDF5 file for the labeled result; also the checkpoint for resuming.  Written
+        batch by batch (:mod:`neuromf.scan_store`).
     workers : int
         Local processes (1: in this process).
     scheduler : str or distributed.Client, optional
@@ -362,7 +364,12 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
     progress : bool
         Show a progress bar on stderr for scans longer than a second.
     batch_size : int, optional
-        Grid points per task (default: about 4 tasks per worker, at most 200 points).
+        Grid points per task (default: about 4 tasks per worker, at most 200 points,
+        fewer for large frequency-resolved quantities).
+    in_memory : bool
+        Keep the whole result in memory (default).  With ``False`` (needs ``out``) only
+        one batch per task is held at a time and ``data`` of the returned result is a
+        read-only memory map of the file: memory stays bounded for any grid size.
 
     Returns
     -------
@@ -374,64 +381,66 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
     check_choice("method", method, ["shift", "taylor"])
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if not in_memory and out is None:
+        raise ValueError("in_memory=False needs out= (the HDF5 file holds the result)")
     network = model if isinstance(model, Network) else load_model(model)
     names, values, units = _resolve_axes(network, params)
     shape = tuple(len(v) for v in values)
-    grid = list(itertools.product(*[range(n) for n in shape]))
+    size = int(np.prod(shape))
     key = fingerprint(type(network).__name__, network.network_params, names, values, quantity,
                       method)
     label = str(network.network_params.get("label", model if isinstance(model, str) else ""))
+    populations = [str(p) for p in network.network_params.get("populations", [])]
+    unit = QUANTITIES[quantity][1]
 
-    result = None
+    done = np.zeros(shape, dtype=bool)
+    file_ready = False
     if out is not None and Path(out).is_file():
-        previous = ScanResult.load(out)
-        if previous.key == key:
-            result = previous
-    todo = [idx for idx in grid if result is None or not result.done[idx]]
+        previous = scan_store.read_progress(out)
+        if previous is not None and previous[0] == key and previous[1].shape == shape:
+            done, file_ready = previous[1], True
+    data = ScanResult.load(out).data if (file_ready and in_memory) else None
+    todo = np.flatnonzero(~done.ravel())
 
-    def store(indices, outputs):
-        nonlocal result
-        if result is None:
-            first = np.asarray(outputs[0])
-            result = ScanResult(axis_names=names, axis_values=values, axis_units=units,
-                                data=np.full(shape + first.shape, np.nan,
-                                             dtype=np.result_type(first, float)),
-                                done=np.zeros(shape, dtype=bool), quantity=quantity,
-                                unit=QUANTITIES[quantity][1], method=method, model=label,
-                                populations=[str(p) for p in
-                                             network.network_params.get("populations", [])],
-                                key=key)
-        for idx, value in zip(indices, outputs):
-            result.data[idx] = value
-            result.done[idx] = True
+    def store(flat, outputs):
+        nonlocal data, file_ready
+        outputs = np.asarray(outputs)
+        dtype = np.result_type(outputs, float)
+        if out is not None and not file_ready:
+            scan_store.create(out, _meta(quantity, unit, method, label, key, populations),
+                              _axes(names, values, units), shape, outputs.shape[1:], dtype,
+                              unit)
+            file_ready = True
+        if in_memory and data is None:
+            data = np.full(shape + outputs.shape[1:], np.nan, dtype=dtype)
+        if out is not None:
+            scan_store.write_batch(out, flat, outputs, shape)
+        if in_memory:
+            data.reshape((size,) + data.shape[len(shape):])[flat] = outputs
+        done.ravel()[flat] = True
 
     n_tasks_per_worker = 4
     parallel = max(workers, 1) if scheduler is None else 8
     if batch_size is None:
-        # working points are solved batch-wise in one vectorized Newton iteration
-        batch_size = max(1, min(200, len(todo) // (parallel * n_tasks_per_worker) or 1))
+        batch_size = max(1, min(_max_batch(network, quantity),
+                                len(todo) // (parallel * n_tasks_per_worker) or 1))
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
 
     def points_of(batch):
-        return [tuple(values[d][i] for d, i in enumerate(idx)) for idx in batch]
+        index = np.unravel_index(batch, shape)
+        return [tuple(values[d][i[k]] for d, i in enumerate(index)) for k in range(batch.size)]
 
-    last_save = time.perf_counter()
-    with tqdm(total=len(grid), desc=f"scan {quantity}", delay=1.0,
+    with tqdm(total=size, desc=f"scan {quantity}", delay=1.0,
               disable=None if progress else True) as bar:  # None: off unless a tty
-        bar.update(len(grid) - len(todo))
+        bar.update(size - len(todo))
 
         def finished(batch, outputs):
-            nonlocal last_save
             store(batch, outputs)
             bar.update(len(batch))
-            if out is not None and time.perf_counter() - last_save > 2.0:
-                result.save(out)
-                last_save = time.perf_counter()
 
-        args = (names,)
         if scheduler is not None:
-            _run_dask(scheduler, network, batches, points_of, args, units, quantity, method,
-                      finished)
+            _run_dask(scheduler, network, batches, points_of, (names,), units, quantity,
+                      method, finished)
         elif workers == 1:
             for batch in batches:
                 finished(batch, _evaluate_points(network, names, points_of(batch), units,
@@ -441,12 +450,38 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
                 futures = {pool.submit(_evaluate_points, network, names, points_of(b), units,
                                        quantity, method): b for b in batches}
                 for future in as_completed(futures):
-                    finished(futures[future], future.result())
-    if result is None:
+                    finished(futures.pop(future), future.result())
+    if not file_ready and data is None:
         raise RuntimeError("scan produced no result")
-    if out is not None:
-        result.save(out)
-    return result
+    if not in_memory:
+        data = scan_store.open_data(out)
+    return ScanResult(axis_names=names, axis_values=values, axis_units=units, data=data,
+                      done=done, quantity=quantity, unit=unit, method=method, model=label,
+                      populations=populations, key=key)
+
+
+def _meta(quantity, unit, method, label, key, populations) -> dict:
+    return {"quantity": quantity, "unit": unit, "method": method, "model": label, "key": key,
+            "populations": list(populations) or None}
+
+
+def _axes(names, values, units) -> dict:
+    return {name: {"val": v, "unit": u, "index": i}
+            for i, (name, v, u) in enumerate(zip(names, values, units))}
+
+
+#: bytes of frequency-resolved intermediates per task (bounds the batch size)
+_TASK_MEMORY = 256 * 2**20
+
+
+def _max_batch(network, quantity: str) -> int:
+    """At most 200 points per task, fewer where (G, F, n, n) complex stacks are formed."""
+    if quantity not in BATCHED or quantity in ("rates", "mean_input", "std_input", "cvs"):
+        return 200
+    n = len(network.network_params.get("populations", [])) or 1
+    n_freq = max(np.size(network.analysis_params.get("omegas", [])), 1001)
+    per_point = 4 * 16 * n_freq * n * n
+    return int(max(1, min(200, _TASK_MEMORY // per_point)))
 
 
 def _run_dask(scheduler, network, batches, points_of, args, units, quantity, method,
@@ -464,7 +499,9 @@ def _run_dask(scheduler, network, batches, points_of, args, units, quantity, met
                                  quantity, method, pure=False): i
                    for i, b in enumerate(batches)}
         for future in dask_completed(futures):
-            finished(batches[futures[future]], future.result())
+            # results are streamed to the file and released as they arrive
+            finished(batches[futures.pop(future)], future.result())
+            future.release()
     finally:
         if client is not scheduler:
             client.close()

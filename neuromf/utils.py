@@ -18,6 +18,7 @@ arrays so that two different arrays can share one key).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import numbers
@@ -172,7 +173,7 @@ def _feed(h: Any, obj: Any) -> None:
                 _feed(h, item)
         else:
             h.update(b"A" + arr.dtype.str.encode() + str(arr.shape).encode() + b":")
-            h.update(arr.tobytes())
+            h.update(arr.reshape(-1).view(np.uint8))      # the bytes, without a copy
     elif isinstance(obj, Mapping):
         h.update(b"D" + str(len(obj)).encode() + b"{")
         for key in sorted(obj, key=str):
@@ -210,9 +211,18 @@ def fingerprint(*objs: Any) -> str:
 # parameter lookup
 # ---------------------------------------------------------------------------
 
-def _signature_params(func: Callable) -> list[inspect.Parameter]:
-    return [p for p in inspect.signature(func).parameters.values()
-            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+def _signature_params(func: Callable) -> tuple[inspect.Parameter, ...]:
+    try:
+        return _signature_params_cached(func)
+    except TypeError:                       # unhashable callable
+        return _signature_params_cached.__wrapped__(func)
+
+
+@functools.lru_cache(maxsize=1024)
+def _signature_params_cached(func: Callable) -> tuple[inspect.Parameter, ...]:
+    """Signature lookup once per function (inspect.signature costs ~20 us a call)."""
+    return tuple(p for p in inspect.signature(func).parameters.values()
+                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
 
 def get_list_of_required_parameters(func: Callable) -> list[str]:

@@ -89,3 +89,25 @@ def test_missing_files_raise_clearly(tmp_path):
         io.load_h5(tmp_path / "missing.h5")
     with pytest.raises(ValueError, match="unknown file type"):
         io.load_val_unit_dict(tmp_path / "x.txt")
+
+
+def test_saved_network_with_results_loads_in_nnmt(tmp_path):
+    """The HDF5 file of a network with computed results (and neuromf's dependency record,
+    which holds empty lists for results that depend on no other result) is read by NNMT
+    1.3 itself, run side by side, with the same rates."""
+    import warnings
+
+    nnmt = pytest.importorskip("nnmt")
+    if not hasattr(np, "complex_"):
+        np.complex_ = np.complex128           # NNMT 1.3 still uses the removed alias
+    import neuromf
+
+    net = neuromf.models.Microcircuit("bos2016")
+    rates = neuromf.lif.exp.working_point(net)["firing_rates"]
+    net.save(tmp_path / "net.h5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = nnmt.models.Microcircuit(file=str(tmp_path / "net.h5"))
+    np.testing.assert_allclose(theirs.results["lif.exp.firing_rates"], rates, rtol=1e-15)
+    again = neuromf.models.Microcircuit(file=tmp_path / "net.h5")
+    np.testing.assert_allclose(again.results["lif.exp.firing_rates"], rates, rtol=1e-15)

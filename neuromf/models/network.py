@@ -247,13 +247,16 @@ class Network:
         self._sync_parameters()
         invalidate_stale_results(self)
         deps = getattr(self, "_result_dependencies", {}) or {}
-        state = {
+        # NNMT's loader reads every group and fails on empty datasets: empty lists are
+        # left out (load() reads a missing list as empty)
+        state = _without_empty_lists({
+            "format": 1,
             "given_network_params": sorted(getattr(self, "_given_network_si", {})),
             "given_analysis_params": sorted(getattr(self, "_given_analysis_si", {})),
             "result_dependencies": {key: {"params": sorted(rec["params"]),
                                           "results": sorted(rec["results"])}
                                     for key, rec in deps.items()},
-        }
+        })
         io.save_quantity_dict_to_h5(file, {
             "network_params": self._with_units(self.network_params),
             "analysis_params": self._with_units(self.analysis_params),
@@ -294,7 +297,8 @@ class Network:
             if unit is not None:
                 self.result_units[key] = unit
         self.results_hash_dict = hash_dict
-        given = {kind: state.get(f"given_{kind}") for kind, _ in _KINDS}
+        missing = [] if state else None       # a neuromf file leaves empty lists out
+        given = {kind: state.get(f"given_{kind}", missing) for kind, _ in _KINDS}
         if given["network_params"] is None:
             given["network_params"] = list(set(self.network_params)
                                            - self._derivable_keys())
@@ -480,3 +484,14 @@ def _omegas(analysis_params: dict) -> dict:
     if all(k in analysis_params for k in ("k_min", "k_max", "dk")):
         derived["k_wavenumbers"] = _grid(analysis_params, ("k_min", "k_max", "dk"), "1/m")
     return derived
+
+
+def _without_empty_lists(tree: dict) -> dict:
+    """``tree`` without empty lists (recursively): NNMT 1.3 cannot read empty datasets."""
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out[key] = _without_empty_lists(value)
+        elif not (isinstance(value, list) and not value):
+            out[key] = value
+    return out

@@ -1,0 +1,323 @@
+r"""Batched single-neuron responses and network linear response (leading grid axis).
+
+Parameter-level functions of :mod:`neuromf.lif._transfer` and
+:mod:`neuromf.linear_response` for ``G`` networks at once.  Per-population inputs have
+shape ``(G, n)``, connectivity ``(G, n, n)``; frequency-resolved results ``(G, F, n)``
+and ``(G, F, n, n)``.
+
+Transfer functions (Hz/V) and variance responses (Hz/V²) come from *one* evaluation of
+the parabolic-cylinder ratios :math:`a_1, a_2` per distinct neuron state
+(:func:`neuromf.special._pcf.psi_ratios_grid`; identical states, e.g. the E and I
+populations of Brunel's model, are evaluated once), with the formulas of
+:mod:`neuromf.lif._transfer`:
+
+* mean channel, white noise (Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001),
+  :math:`H = \sqrt2\,\nu a_1 / (\sigma(1 + i\omega\tau_m))`, at threshold and reset
+  shifted by :math:`\sigma\frac\alpha2\sqrt{\tau_s/\tau_m}` for exponential synapses
+  ('shift', Schuecker et al. 2015) or in first order ('taylor', Schuecker et al. 2014,
+  Eq. 93);
+* variance channel :math:`H_{\sigma^2} = \nu a_2/(\sigma^2(2 + i\omega\tau_m))` (Lindner &
+  Schimansky-Geier 2001, Eq. 6), minus :math:`\frac{\alpha k}{4\sigma}H` for 'shift';
+* the synaptic low pass :math:`1/(1 + i\omega\tau_s)` for exponential synapses, exact
+  zero-frequency limits :math:`\partial\nu/\partial\mu`, :math:`\partial\nu/\partial\sigma^2`.
+
+Network level: ``M_ab = D_ab tau_m,a K_ab (J_ab H_a + J_ab² H^var_a)`` (Bos et al. 2016,
+Eq. 12 ff.), power spectra ``sum_b |[(1 - M)^-1]_ab|² nu_b / N_b`` (Bos 2016, Eq. 18).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..lif import _transfer
+from ..special import _pcf, _siegert
+from ..utils import check_finite, check_positive
+
+__all__ = ["NeuronStates", "responses_on_grid", "responses_at", "spike_train_spectra",
+           "effective_connectivity", "power_spectra", "peaks"]
+
+_SQRT2 = math.sqrt(2.0)
+
+
+@dataclass
+class NeuronStates:
+    """Input statistics and neuron parameters of every (grid point, population).
+
+    All arrays have shape ``(G, n)`` (SI: V, s).  ``kind`` is 'delta' (white noise),
+    'shift' or 'taylor' (exponential synapses with ``tau_s``).
+    """
+
+    kind: str
+    mu: np.ndarray
+    sigma: np.ndarray
+    tau_m: np.ndarray
+    tau_r: np.ndarray
+    V_th: np.ndarray
+    V_0: np.ndarray
+    tau_s: np.ndarray | None = None
+    refractory_phase: bool = True
+    synaptic_filter: bool = True
+
+    def __post_init__(self) -> None:
+        check_finite("mu", self.mu, "V")
+        check_positive("sigma", self.sigma, "V")
+        check_positive("tau_m", self.tau_m, "s")
+        check_positive("tau_r", self.tau_r, "s", allow_zero=True)
+        if np.any(self.V_th <= self.V_0):
+            raise ValueError("V_th_rel must be > V_0_rel (threshold above reset)")
+        if self.kind != "delta":
+            if self.tau_s is None:
+                raise ValueError(f"kind {self.kind!r} needs tau_s (exponential synapses)")
+            check_positive("tau_s", self.tau_s, "s", allow_zero=True)
+
+    def take(self, index: np.ndarray) -> NeuronStates:
+        """The states of the grid points ``index`` (any integer array)."""
+        def pick(a):
+            return None if a is None else a[index]
+        return NeuronStates(self.kind, pick(self.mu), pick(self.sigma), pick(self.tau_m),
+                            pick(self.tau_r), pick(self.V_th), pick(self.V_0),
+                            pick(self.tau_s), self.refractory_phase, self.synaptic_filter)
+
+    # -- bounds and rates of the white-noise problem whose ratios are needed --------
+
+    def _k(self) -> np.ndarray:
+        return np.sqrt(self.tau_s / self.tau_m)
+
+    def _bounds(self, shifted: bool) -> tuple[np.ndarray, np.ndarray]:
+        if not shifted:
+            return self.V_th, self.V_0
+        s = self.sigma * _siegert.ALPHA_SHIFT / 2 * self._k()
+        return self.V_th + s, self.V_0 + s
+
+    def _x(self, shifted: bool) -> tuple[np.ndarray, ...]:
+        V_th, V_0 = self._bounds(shifted)
+        delay = (self.tau_r / self.tau_m if self.refractory_phase
+                 else np.zeros_like(self.tau_m))
+        return (_SQRT2 * (V_th - self.mu) / self.sigma, _SQRT2 * (V_0 - self.mu) / self.sigma,
+                delay)
+
+    def _rate(self, shifted: bool) -> np.ndarray:
+        V_th, V_0 = self._bounds(shifted)
+        return _siegert.delta_firing_rate(self.mu, self.sigma, V_0, V_th, self.tau_m,
+                                          self.tau_r)
+
+    def warn_validity(self, omega_max: float) -> None:
+        """The fast-synapse warnings of the colored-noise theory (once per batch)."""
+        if self.kind != "delta":
+            _transfer._check_fast_synapses(np.array([omega_max]), self.tau_m.ravel(),
+                                           self.tau_s.ravel())
+
+
+# ---------------------------------------------------------------------------
+# ratios: on a shared frequency grid (interpolated) or at given (point, frequency)
+# ---------------------------------------------------------------------------
+
+def _unique_columns(*arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of the stacked (G*n) parameters and the inverse index."""
+    key = np.stack([np.ravel(a) for a in arrays], axis=-1)
+    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    return uniq, inverse.ravel()
+
+
+def _ratios_grid(states: NeuronStates, shifted: bool, omegas: np.ndarray,
+                 spectrum: bool = False) -> tuple[np.ndarray, ...]:
+    """a1, a2 (or the spike-train factor) of every state at the shared ``omegas``,
+    shape (G, F, n) each; one interpolant per distinct (x_th, x_r, tau_m, delay)."""
+    x_th, x_r, delay = states._x(shifted)
+    G, n = x_th.shape
+    uniq, inv = _unique_columns(x_th, x_r, states.tau_m, delay)
+    om = np.outer(omegas, uniq[:, 2])
+    if spectrum:
+        out = (_pcf.spike_train_spectrum_factor_grid(uniq[:, 0], uniq[:, 1], om, uniq[:, 3]),)
+    else:
+        out = _pcf.psi_ratios_grid(uniq[:, 0], uniq[:, 1], om, uniq[:, 3])
+    F = omegas.size
+    return tuple(np.ascontiguousarray(o[:, inv].reshape(F, G, n).transpose(1, 0, 2))
+                 for o in out)
+
+
+def _ratios_at(states: NeuronStates, shifted: bool, omegas: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """a1, a2 at one frequency per grid point (``omegas`` shape (G,)), shape (G, n)."""
+    x_th, x_r, delay = states._x(shifted)
+    return _pcf.psi_ratios(x_th, x_r, omegas[:, None] * states.tau_m, delay)
+
+
+# ---------------------------------------------------------------------------
+# transfer functions from the ratios
+# ---------------------------------------------------------------------------
+
+def _assemble(states: NeuronStates, omegas: np.ndarray, ratios, variance: bool,
+              shift_ratios=None) -> tuple[np.ndarray, np.ndarray | None]:
+    """H (and H_var) from the ratios; ``omegas`` broadcast against the ratios' frequency
+    axis: shape (F,) for (G, F, n) ratios or (G,) for (G, n) ratios."""
+    grid = ratios[0].ndim == 3
+    if grid:
+        w = omegas[None, :, None]
+        p = {name: getattr(states, name)[:, None, :]
+             for name in ("mu", "sigma", "tau_m", "tau_r", "V_th", "V_0")}
+        tau_s = None if states.tau_s is None else states.tau_s[:, None, :]
+    else:
+        w = omegas[:, None]
+        p = {name: getattr(states, name) for name in ("mu", "sigma", "tau_m", "tau_r",
+                                                       "V_th", "V_0")}
+        tau_s = states.tau_s
+    zero = w == 0
+    sig = p["sigma"]
+    a1, a2 = ratios
+    kind = states.kind
+    expand = (lambda a: a[:, None, :]) if grid else (lambda a: a)
+    low = 1.0 / (1.0 + 1j * w * p["tau_m"])
+    if kind == "taylor":
+        nu0 = expand(states._rate(False))
+        nu = expand(np.atleast_1d(_siegert.taylor_firing_rate(
+            states.mu, states.sigma, states.V_0, states.V_th, states.tau_m, states.tau_r,
+            states.tau_s)))
+        corr = _siegert.ALPHA_SHIFT * np.sqrt(tau_s / p["tau_m"]) * nu0 / _SQRT2
+        H = _SQRT2 / sig * low * (nu * a1 + corr * (a2 - a1 * a1))
+        H0 = expand(_siegert.d_taylor_firing_rate_d_mu(
+            states.mu, states.sigma, states.V_0, states.V_th, states.tau_m, states.tau_r,
+            states.tau_s))
+    else:
+        shifted = kind == "shift"
+        nu = expand(states._rate(shifted))
+        H = _SQRT2 * nu / sig * low * a1
+        if shifted:
+            H0 = expand(_siegert.d_shift_firing_rate_d_mu(
+                states.mu, states.sigma, states.V_0, states.V_th, states.tau_m,
+                states.tau_r, states.tau_s))
+        else:
+            H0 = expand(_siegert.d_delta_firing_rate_d_mu(
+                states.mu, states.sigma, states.V_0, states.V_th, states.tau_m,
+                states.tau_r))
+    H_var = None
+    if variance:
+        if kind == "taylor":      # the variance channel is 'shift' (as lif.exp)
+            shift = NeuronStates("shift", states.mu, states.sigma, states.tau_m,
+                                 states.tau_r, states.V_th, states.V_0, states.tau_s,
+                                 states.refractory_phase, states.synaptic_filter)
+            _, H_var = _assemble(shift, omegas, shift_ratios, True)
+            return _finish(states, H, H0, zero, w, tau_s), H_var
+        H_var = _variance(states, kind == "shift", nu, a2, low, H, w, expand)
+    return _finish(states, H, H0, zero, w, tau_s), H_var
+
+
+def _variance(states, shifted, nu, a2, low_m, H_w, w, expand):
+    sig = expand(states.sigma)
+    tau_m = expand(states.tau_m)
+    H_var = nu * a2 / (sig**2 * (2.0 + 1j * w * tau_m))
+    V_th, V_0 = states._bounds(shifted)
+    args = (states.mu, states.sigma, V_0, V_th, states.tau_m, states.tau_r)
+    H0 = _siegert.d_delta_firing_rate_d_sigma(*args) / (2 * states.sigma)
+    tau_s = None
+    if shifted:
+        mean_shift = _siegert.ALPHA_SHIFT * states._k() / (4 * states.sigma)
+        H_var = H_var - expand(mean_shift) * H_w
+        H0 = H0 - mean_shift * _siegert.d_delta_firing_rate_d_mu(*args)
+        tau_s = expand(states.tau_s)
+    return _finish(states, H_var, expand(H0), w == 0, w, tau_s)
+
+
+def _finish(states, H, H0, zero, w, tau_s):
+    if np.any(zero):
+        H = np.where(zero, H0, H)
+    if tau_s is not None and states.synaptic_filter:
+        H = H / (1.0 + 1j * w * tau_s)
+    return H
+
+
+def responses_on_grid(states: NeuronStates, omegas: np.ndarray, variance: bool = False
+                      ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Transfer functions H (Hz/V) and, with ``variance``, H_var (Hz/V²) of every state
+    at the angular frequencies ``omegas`` (rad/s, shape (F,)); shape (G, F, n) each."""
+    omegas = np.atleast_1d(np.asarray(check_finite("omegas", omegas, "rad/s"), float))
+    if omegas.size:
+        states.warn_validity(float(np.max(np.abs(omegas))))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"k = sqrt\(tau_s/tau_m\)")
+        ratios = _ratios_grid(states, states.kind == "shift", omegas)
+        shift_ratios = (_ratios_grid(states, True, omegas)
+                        if variance and states.kind == "taylor" else None)
+        return _assemble(states, omegas, ratios, variance, shift_ratios)
+
+
+def responses_at(states: NeuronStates, omegas: np.ndarray, variance: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray | None]:
+    """As :func:`responses_on_grid` at one frequency per state row: ``states`` of shape
+    (N, n) and ``omegas`` (N,); results (N, n).  Evaluated directly (no interpolation)."""
+    omegas = np.asarray(omegas, float)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"k = sqrt\(tau_s/tau_m\)")
+        ratios = _ratios_at(states, states.kind == "shift", omegas)
+        shift_ratios = (_ratios_at(states, True, omegas)
+                        if variance and states.kind == "taylor" else None)
+        return _assemble(states, omegas, ratios, variance, shift_ratios)
+
+
+def spike_train_spectra(states: NeuronStates, omegas: np.ndarray) -> np.ndarray:
+    """Spike-train power spectra (Hz) of every state, shape (G, F, n) (Lindner et al.
+    2002; 'delta' or 'shift' bounds as :mod:`neuromf.lif._transfer`)."""
+    omegas = np.atleast_1d(np.asarray(omegas, float))
+    shifted = states.kind != "delta"
+    if states.kind == "taylor":
+        raise ValueError("spike-train spectra exist for 'delta' and 'shift' only")
+    (factor,) = _ratios_grid(states, shifted, omegas, spectrum=True)
+    V_th, V_0 = states._bounds(shifted)
+    args = (states.mu, states.sigma, V_0, V_th, states.tau_m, states.tau_r)
+    nu = _siegert.delta_firing_rate(*args)
+    cv = _siegert.delta_cv(*args)
+    om = omegas[None, :, None] * states.tau_m[:, None, :]
+    small = np.abs(om) < _transfer._OMEGA_TAU_ZERO
+    return np.where(small, (nu * cv**2)[:, None, :], nu[:, None, :] * factor.real)
+
+
+# ---------------------------------------------------------------------------
+# network linear response
+# ---------------------------------------------------------------------------
+
+def effective_connectivity(H: np.ndarray, D: np.ndarray, J: np.ndarray, K: np.ndarray,
+                           tau_m: np.ndarray, H_var: np.ndarray | None = None
+                           ) -> np.ndarray:
+    """``M[g, f] = D * tau_m,a K_ab (J_ab H_a + J_ab² H^var_a)`` (Bos et al. 2016,
+    Eq. 12 ff.; Brunel & Hakim 1999).
+
+    ``H``, ``H_var``: (G, F, n); ``D``: (F, n, n) shared or (G, F, n, n); ``J``, ``K``:
+    (G, n, n); ``tau_m``: (G, n) (target population).  Returns (G, F, n, n) complex.
+    """
+    coupling = (tau_m[:, :, None] * K * J)[:, None]
+    M = coupling * H[..., :, None]
+    if H_var is not None:
+        M += (tau_m[:, :, None] * K * J**2)[:, None] * H_var[..., :, None]
+    M *= D
+    return M
+
+
+def power_spectra(nu: np.ndarray, M: np.ndarray, N: np.ndarray,
+                  spike_train_spectra: np.ndarray | None = None) -> np.ndarray:
+    """Population-rate power spectra (Hz), ``sum_b |[(1 - M)^-1]_ab|² S_b / N_b``
+    (Bos et al. 2016, Eq. 18; ``S = nu`` or the spike-train spectra), shape (G, F, n)."""
+    n = M.shape[-1]
+    A = np.negative(M)
+    A[..., np.arange(n), np.arange(n)] += 1.0
+    try:
+        Q = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        raise ValueError("cannot compute the power spectra: 1 - M is singular at some "
+                         "grid point and frequency (the linearised network is at a "
+                         "bifurcation)") from None
+    if spike_train_spectra is None:
+        weights = (nu / N)[:, None, :]
+    else:
+        weights = spike_train_spectra / N[:, None, :]
+    return (np.einsum("...ab,...ab,...b->...a", Q.real, Q.real, weights)
+            + np.einsum("...ab,...ab,...b->...a", Q.imag, Q.imag, weights))
+
+
+def peaks(spectra: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frequency (Hz) and value of the largest spectrum value per (point, population)."""
+    index = np.argmax(spectra, axis=1)
+    return freqs[index], np.take_along_axis(spectra, index[:, None, :], axis=1)[:, 0]
