@@ -10,7 +10,7 @@ vectorized numpy, without a Python loop over the grid points:
   :func:`batched_working_points`) and ISI CVs;
 * transfer functions of the mean *and* variance channel from one evaluation of the
   parabolic-cylinder ratios per distinct neuron state, interpolated in frequency
-  (Chebyshev pieces of :func:`neuromf.special._pcf.psi_ratios_grid`, shared by all
+  (Chebyshev pieces of :func:`neuromf.special._pcf_grid.psi_ratios_grid`, shared by all
   columns with the same frequency grid), and spike-train spectra
   (:mod:`neuromf.batch.response`);
 * delay matrices, effective connectivity (Bos et al. 2016, Eq. 12 ff.; Brunel & Hakim

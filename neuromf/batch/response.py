@@ -7,7 +7,7 @@ and ``(G, F, n, n)``.
 
 Transfer functions (Hz/V) and variance responses (Hz/V²) come from *one* evaluation of
 the parabolic-cylinder ratios :math:`a_1, a_2` per distinct neuron state
-(:func:`neuromf.special._pcf.psi_ratios_grid`; identical states, e.g. the E and I
+(:func:`neuromf.special._pcf_grid.psi_ratios_grid`; identical states, e.g. the E and I
 populations of Brunel's model, are evaluated once), with the formulas of
 :mod:`neuromf.lif._transfer`:
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..lif import _transfer
-from ..special import _pcf, _siegert
+from ..special import _pcf, _pcf_grid, _siegert
 from ..utils import check_finite, check_positive
 
 __all__ = ["NeuronStates", "responses_on_grid", "responses_at", "spike_train_spectra",
@@ -132,9 +132,9 @@ def _ratios_grid(states: NeuronStates, shifted: bool, omegas: np.ndarray,
     uniq, inv = _unique_columns(x_th, x_r, states.tau_m, delay)
     om = np.outer(omegas, uniq[:, 2])
     if spectrum:
-        out = (_pcf.spike_train_spectrum_factor_grid(uniq[:, 0], uniq[:, 1], om, uniq[:, 3]),)
+        out = (_pcf_grid.spike_train_spectrum_factor_grid(uniq[:, 0], uniq[:, 1], om, uniq[:, 3]),)
     else:
-        out = _pcf.psi_ratios_grid(uniq[:, 0], uniq[:, 1], om, uniq[:, 3])
+        out = _pcf_grid.psi_ratios_grid(uniq[:, 0], uniq[:, 1], om, uniq[:, 3])
     F = omegas.size
     return tuple(np.ascontiguousarray(o[:, inv].reshape(F, G, n).transpose(1, 0, 2))
                  for o in out)
