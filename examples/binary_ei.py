@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from neuromf import binary
-from neuromf.plotting import save_figure
+from neuromf.plotting import save_figure, use_style
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 quick = "--quick" in sys.argv
@@ -57,6 +57,8 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+use_style()
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
 for a, (name, color) in enumerate((("E", "tab:blue"), ("I", "tab:red"))):

@@ -70,6 +70,10 @@ def main() -> None:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
+    from neuromf.plotting import use_style
+
+    use_style()
+
     fig, ax = plt.subplots(figsize=(6, 4.5))
     stable = count == 0
     shown = np.where(stable, np.nan, f_cross)

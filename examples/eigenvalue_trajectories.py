@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 import neuromf as nnmt
-from neuromf.plotting import save_figure
+from neuromf.plotting import save_figure, use_style
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 net = nnmt.models.Microcircuit("bos2016")
@@ -24,6 +24,8 @@ matched = matched[0] if isinstance(matched, tuple) else matched
 freqs = net.analysis_params["omegas"] / (2 * np.pi)
 
 import matplotlib.pyplot as plt  # noqa: E402
+
+use_style()
 
 fig, ax = plt.subplots(figsize=(6, 5.5), constrained_layout=True)
 for i in range(matched.shape[1]):

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 import neuromf as nnmt
-from neuromf.plotting import save_figure
+from neuromf.plotting import save_figure, use_style
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 quick = "--quick" in sys.argv
@@ -100,6 +100,8 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+use_style()
 
 panels = {
     "nu_ext_exc": ("exc. external rate\n$\\nu_\\mathrm{ext,E}$ (1000/s)", 1e-3),

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import neuromf as nnmt
-from neuromf.plotting import save_figure
+from neuromf.plotting import save_figure, use_style
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 quick = "--quick" in sys.argv
@@ -85,6 +85,8 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+use_style()
 
 k_mm = k_wavenumbers * 1e-3
 width = network.network_params["width"]

@@ -13,7 +13,7 @@ import numpy as np
 
 import neuromf as nnmt
 from neuromf.analysis import dominant_eigenmode
-from neuromf.plotting import save_figure
+from neuromf.plotting import save_figure, use_style
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 net = nnmt.models.Microcircuit("bos2016")
@@ -28,6 +28,8 @@ mode = dominant_eigenmode(eigenvalues[high], freqs[high])
 sm = nnmt.lif.exp.sensitivity_measure(net, frequency=mode["frequency"])
 
 import matplotlib.pyplot as plt  # noqa: E402
+
+use_style()
 
 pops = [str(p) for p in net.network_params["populations"]]
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.3), constrained_layout=True)

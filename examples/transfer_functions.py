@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from neuromf.lif import _transfer
-from neuromf.plotting import save_figure
+from neuromf.plotting import save_figure, use_style
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 tau_m, tau_s, tau_r, V_th, V_0 = 20e-3, 2e-3, 0.0, 20e-3, 15e-3   # illustrative values
@@ -19,6 +19,8 @@ freqs = np.logspace(0, 2.7, 300)
 omegas = 2 * np.pi * freqs
 
 import matplotlib.pyplot as plt  # noqa: E402
+
+use_style()
 
 fig, (ax_a, ax_p) = plt.subplots(2, 1, figsize=(6, 6), sharex=True, constrained_layout=True)
 for sigma, mu, color in ((4e-3, 16.5e-3, "tab:blue"), (8e-3, 16.5e-3, "tab:red")):

@@ -97,28 +97,25 @@ def _most_unstable_eigenvalue(net, method):
     return np.asarray(stability_analysis(net, method=method)["eigenvalue"])
 
 
-def _unstable_mode_count(net, method, variance_channel):
-    from . import linear_response
+def _unstable_mode_count(net, method, convention):
+    from .stability_verdict import stability_verdict
 
     _working_point(net, method)
-    if _synapse_type(net) == "delta":
-        result = linear_response.unstable_modes(net, prefix="lif.delta.",
-                                                variance_channel=variance_channel)
-    else:
-        result = linear_response.unstable_modes(net, method=method,
-                                                variance_channel=variance_channel)
-    return np.asarray(result["count"])
+    return np.asarray(stability_verdict(net, method=method, convention=convention,
+                                        other=False).count)
 
 
 def _unstable_modes(net, method):
-    """Number of linearly unstable modes (Nyquist criterion), mean channel only
-    (:func:`neuromf.linear_response.unstable_modes`)."""
-    return _unstable_mode_count(net, method, False)
+    """Number of linearly unstable modes (Nyquist criterion) in the default convention
+    of every stability verdict: mean and variance channel (Brunel & Hakim 1999;
+    :func:`neuromf.stability_verdict.stability_verdict`; mean channel only for exp
+    synapses with 'taylor')."""
+    return _unstable_mode_count(net, method, "variance")
 
 
-def _unstable_modes_with_variance(net, method):
-    """As ``unstable_modes``, with the variance channel (exp synapses: 'shift' only)."""
-    return _unstable_mode_count(net, method, True)
+def _unstable_modes_mean_channel(net, method):
+    """As ``unstable_modes``, with the mean channel only (NNMT; Bos et al. 2016)."""
+    return _unstable_mode_count(net, method, "mean")
 
 
 def _tau_rate(net, method):
@@ -139,8 +136,20 @@ QUANTITIES: dict[str, tuple[Callable, str]] = {
     "peak_power": (_peak_power, "hertz"),
     "most_unstable_eigenvalue": (_most_unstable_eigenvalue, "1 / second"),
     "unstable_modes": (_unstable_modes, "dimensionless"),
-    "unstable_modes_with_variance": (_unstable_modes_with_variance, "dimensionless"),
+    "unstable_modes_mean_channel": (_unstable_modes_mean_channel, "dimensionless"),
+    # former name of 'unstable_modes' (the variance channel is now the default)
+    "unstable_modes_with_variance": (_unstable_modes, "dimensionless"),
     "tau_rate": (_tau_rate, "second"),
+}
+
+
+#: what a quantity's values mean, beyond its name (shown in tables and figures)
+QUANTITY_NOTES: dict[str, str] = {
+    "unstable_modes": "Nyquist count, mean and variance channel, Brunel & Hakim 1999",
+    "unstable_modes_with_variance": "Nyquist count, mean and variance channel, Brunel & "
+                                    "Hakim 1999",
+    "unstable_modes_mean_channel": "Nyquist count, mean channel only, NNMT / Bos et al. "
+                                   "2016",
 }
 
 
