@@ -340,7 +340,24 @@ def report_markdown(res: Any, model: Any, checks: list[dict], tolerances: Tolera
         lines += [f"Theory spectra unavailable: {th['spectra_error']}", ""]
     if "spectra_source" in th:
         lines += [f"Theory spectra: {th['spectra_source']}.", ""]
-    lines += ["## All checks", "",
+    by_key = {(c["quantity"], c["population"]): c for c in checks}
+
+    def value(quantity: str, pop: str, which: str, spec: str) -> str:
+        c = by_key.get((quantity, pop))
+        return _fmt(None if c is None else c[which], spec)
+
+    lines += ["## Per population", "",
+              "| population | N (sim) | rate theory (Hz) | rate sim (Hz) | CV theory "
+              "| CV sim | corr. theory | corr. sim |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for pop, n in zip(sim.populations, sim.n_neurons, strict=True):
+        lines.append(
+            f"| {pop} | {int(n)} | {value('rate (Hz)', pop, 'theory', '.3f')} | "
+            f"{value('rate (Hz)', pop, 'simulation', '.3f')} | "
+            f"{value('CV', pop, 'theory', '.2f')} | {value('CV', pop, 'simulation', '.2f')} | "
+            f"{value('pairwise correlation', pop, 'theory', '.4f')} | "
+            f"{value('pairwise correlation', pop, 'simulation', '.4f')} |")
+    lines += ["", "## All checks", "",
               "| quantity | population | theory | simulation | deviation | tolerance | |",
               "|---|---|---:|---:|---:|---|---|"]
     for c in checks:
