@@ -294,6 +294,11 @@ def _scale_lines(res: Any, model: Any) -> list[str]:
                  "the theory's power spectra are multiplied by N_model / N_sim "
                  f"({', '.join(f'{r:.3g}' for r in n_model / sim.n_neurons)}) and its "
                  "pairwise correlations are computed from the rescaled spectra.")
+    if np.any(sim.n_neurons != n_model):
+        lines.append("- Caveat: the 1/N rescaling is exact for the spike-train (auto) part "
+                     "of the spectra only; the collective part of the spectra and the "
+                     "correlations of a network with fewer inputs per neuron differ, so "
+                     "compare spectra and correlations at scale 1 where that matters.")
     return lines
 
 
