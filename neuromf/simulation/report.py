@@ -416,10 +416,9 @@ def write_comparison_files(res: Any, model: Any, out: str,
     channel = th.get("spectra_source", "").split("connectivity with ")[-1]
     analysis.plot_spectra(sim.freqs, sim.spectra, sim.populations,
                           files["spectra_comparison"], th_freqs, th_psd, confidence=conf,
-                          title=f"{label}: population-rate spectra, {scale_note}",
-                          mark=mark,
-                          theory_label=f"theory × N_model/N_sim ({channel})" if channel
-                          else "theory × N_model/N_sim")
+                          title=f"{label}: population-rate spectra, {scale_note}"
+                          + (f"; theory: {channel}" if channel else ""),
+                          mark=mark, theory_label="theory × N_model / N_sim")
     summary = {"simulation": sim.summary(), "table": res.table, "checks": res.checks,
                "tolerances": asdict(tol),
                "theory_source": th.get("source"), "cv_source": th.get("cv_source"),
