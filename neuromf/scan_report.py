@@ -146,7 +146,8 @@ def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: i
     planes = flat[(slice(None), slice(None)) + (0,) * (flat.ndim - 3)]
     cols = min(n, 4)
     rows = int(np.ceil(n / cols))
-    fig, axs = plt.subplots(rows, cols, figsize=(3.4 * cols + 0.6, 2.9 * rows),
+    fig, axs = plt.subplots(rows, cols, figsize=(max(3.4 * cols + 0.6, 6.0),
+                                                 max(2.9 * rows + 0.6, 3.6)),
                             squeeze=False, constrained_layout=True)
     (x, _), (y, _) = axes_vals[0], axes_vals[1]
     finite = planes[..., :n][np.isfinite(planes[..., :n])]

@@ -211,3 +211,10 @@ def test_simulation_figures_have_bands_legends_units():
     _check_figure("raster", raster)
     texts = [t.get_text() for t in raster.axes[0].get_legend().texts]
     assert texts == ["inhibitory", "excitatory"]
+
+
+def test_stability_figure(tmp_path, figures):
+    assert main(["stability", "senk2020", "--out", str(tmp_path), "--no-progress"]) == 0
+    (name, fig), = figures
+    _check_figure(name, fig)
+    assert fig._suptitle.get_text().startswith("senk2020: rate-model eigenvalues")
