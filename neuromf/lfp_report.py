@@ -124,13 +124,15 @@ def lfp_report(model_name: Any, probe: str = "lfp", source: str = "theory",
         np.savez(out / f"spectrum_simulation_{probe}.npz", omegas=om, psd=psd)
         files["spectrum"] = str(out / f"spectrum_simulation_{probe}.npz")
         n_sim, n_model = int(np.sum(spec.n_neurons)), int(np.sum(net.network_params["N"]))
+        n_segments = max(1, 2 * v.shape[1] // nperseg - 1)       # 50 % overlap
         plot_spectra(om, {"simulation": (om, psd)}, kernels.unit,
                      out / f"spectrum_simulation_{probe}.png", probe=probe,
                      channel_values=kernels.channels,
                      title=f"{name}: {probe.upper()} spectrum of a NEST simulation",
                      note=f"simulated network at scale {spec.scale:g} ({n_sim:,} of "
                           f"{n_model:,} neurons), kernels of that realisation; Welch "
-                          f"average, {nperseg * kernels.dt:g}-s segments")
+                          f"average of {n_segments} segments of "
+                          f"{1e3 * nperseg * kernels.dt:.0f} ms")
         files["spectrum_figure"] = str(out / f"spectrum_simulation_{probe}.png")
 
     kernels.save(out / f"kernels_{probe}.npz")

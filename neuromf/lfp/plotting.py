@@ -52,7 +52,7 @@ def plot_kernels(kernels: Any, path: Path | None = None, title: str = ""):
     n = summed.shape[0]
     cols = min(n, 4)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(max(3.2 * cols, 6.0), 3.2 * rows + 0.8),
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3.6 * cols, 7.0), 3.2 * rows + 0.9),
                              squeeze=False, constrained_layout=True)
     lags = kernels.lags * 1e3
     scale, shown_unit = (1e6, "µV") if kernels.unit == "V" else (1.0, kernels.unit)
@@ -68,6 +68,7 @@ def plot_kernels(kernels: Any, path: Path | None = None, title: str = ""):
             image = ax.imshow(h, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim,
                               extent=[lags[0], lags[-1], kernels.channels[-1] * 1e6,
                                       kernels.channels[0] * 1e6], origin="upper")
+            ax.grid(False)
             fig.colorbar(image, ax=ax, label=f"kernel ({shown_unit} per spike)")
             ax.set_ylabel("depth (µm)")
         else:
@@ -77,8 +78,9 @@ def plot_kernels(kernels: Any, path: Path | None = None, title: str = ""):
             ax.legend()
         ax.set_title(f"from {kernels.pre[k]}")
         ax.set_xlabel("lag (ms)")
-    fig.suptitle(title or f"{_PROBES.get(kernels.probe, kernels.probe)} kernels per "
-                 "presynaptic population (summed over targets)")
+    text = title or (f"{_PROBES.get(kernels.probe, kernels.probe)} kernels per presynaptic "
+                     "population (summed over targets)")
+    fig.suptitle("\n".join(textwrap.wrap(text, width=int(12 * fig.get_figwidth()))))
     if path is not None:
         save_figure(fig, path)
     return fig
