@@ -362,8 +362,11 @@ def report_markdown(res: Any, model: Any, checks: list[dict], tolerances: Tolera
             f"{value('CV', pop, 'theory', '.2f')} | {value('CV', pop, 'simulation', '.2f')} | "
             f"{value('pairwise correlation', pop, 'theory', '.4f')} | "
             f"{value('pairwise correlation', pop, 'simulation', '.4f')} |")
-    lines += ["", "## All checks", "",
-              "| quantity | population | theory | simulation | deviation | tolerance | |",
+    mark = (th.get("stability") or {}).get("mark", "")
+    lines += ["", "## All checks", ""]
+    if mark:
+        lines += [f"**Theory spectra and correlations: {mark}.**", ""]
+    lines += ["| quantity | population | theory | simulation | deviation | tolerance | |",
               "|---|---|---:|---:|---:|---|---|"]
     for c in checks:
         flag = {True: "ok", False: "**OUTSIDE**", None: "not checked"}[c["ok"]]

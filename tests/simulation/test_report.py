@@ -153,5 +153,12 @@ def test_report_starts_with_the_verdict(sim, tmp_path):
     assert "**OUTSIDE ±0.1: CV, E" in head and "Tolerances: rates ±10 %" in head
     assert "300 of the model's 3,000 neurons" in head and "N_model / N_sim (10, 10)" in head
     assert "Welch average of" in head and "linearly stable" in head
+    # a theory of an unstable working point: its checks are marked
+    theory["stability"] = {"mark": "linearly unstable (2 unstable modes at 29 Hz, mean + "
+                                   "variance channel): spectrum of the linearised, not the "
+                                   "stationary state"}
+    write_comparison_files(res, model, str(tmp_path), name="poisson")
+    checks = (tmp_path / "comparison.md").read_text().split("## All checks")[1]
+    assert checks.lstrip().startswith("**Theory spectra and correlations: linearly unstable")
     for name in ("rates_comparison.png", "spectra_comparison.png", "comparison.json"):
         assert (tmp_path / name).stat().st_size > 0
