@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED = (Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-          / "nnmt_parameter_files")
+FIXTURES = (Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+            / "nnmt_parameter_files")
 
 
 def _timed(func):
@@ -52,8 +52,8 @@ def microcircuit(args) -> None:
     from neuromf.lif import exp as lif
 
     nnmt = _nnmt()
-    net_file = str(SHARED / "bos2016_network_params.yaml")
-    ana_file = str(SHARED / "bos2016_analysis_params.yaml")
+    net_file = str(FIXTURES / "bos2016_network_params.yaml")
+    ana_file = str(FIXTURES / "bos2016_analysis_params.yaml")
 
     def pipeline():
         net = neuromf.models.Microcircuit(net_file, ana_file)

@@ -20,7 +20,8 @@ import warnings
 
 import numpy as np
 
-NNMT_PARAMS = "/work/shared/reference/nnmt_parameter_files"
+NNMT_PARAMS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "tests", "fixtures", "nnmt_parameter_files")
 
 
 def _time(func, repeat):

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED = (Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-          / "nnmt_parameter_files")
+FIXTURES = (Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+            / "nnmt_parameter_files")
 
 
 def _median_time(make_network, solve, repeat: int) -> tuple[float, object]:
@@ -46,7 +46,7 @@ def main() -> None:
         np.complex_ = np.complex128          # NNMT 1.3 still uses the removed alias
     import nnmt
 
-    network_file = SHARED / "microcircuit_network_params.yaml"
+    network_file = FIXTURES / "microcircuit_network_params.yaml"
     if not network_file.is_file():
         raise SystemExit(f"needs NNMT's microcircuit parameter file at {network_file}")
     network_file = str(network_file)

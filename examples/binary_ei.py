@@ -1,4 +1,6 @@
-"""Binary E-I network: mean-field working point vs. Glauber-dynamics simulation.
+"""
+Binary E-I network: mean-field theory vs. Glauber dynamics
+==========================================================
 
 Mean activities of the excitatory and inhibitory populations of a random network of
 binary neurons (fixed in-degrees, external Bernoulli input of activity m_ext) as a
@@ -7,9 +9,17 @@ self-consistently (Helias et al. 2014; van Vreeswijk & Sompolinsky 1998) and dir
 simulations of asynchronous Glauber dynamics (mean ± standard error over network
 realisations).  A second panel shows the population activities of one simulation.
 
-Run:  python examples/binary_ei.py [OUT_DIR] [--quick]   -> binary_ei.png
+Reference result: the simulations; the deviation of theory from simulation is printed
+for each external activity.
+
+Run:  ``python examples/binary_ei.py [OUT_DIR] [--quick]``   -> ``binary_ei.png``
 """
 
+# %%
+# Network and simulations
+# -----------------------
+
+import os
 import sys
 from pathlib import Path
 
@@ -18,8 +28,10 @@ import numpy as np
 from neuromf import binary
 from neuromf.plotting import save_figure, use_style
 
+GALLERY = os.environ.get("NEUROMF_DOCS_QUICK") == "1"   # docs build: quick, figures stay open
+
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
-quick = "--quick" in sys.argv
+quick = GALLERY or "--quick" in sys.argv
 out = Path(args[0] if args else ".")
 
 # network (input in units of the threshold scale)
@@ -49,16 +61,19 @@ for m_ext in m_ext_values:
     runs = np.array(runs)
     sim_mean.append(runs.mean(axis=0))
     sim_se.append(runs.std(axis=0, ddof=1) / np.sqrt(n_real))
+    m_theory = np.asarray(binary._mean_activity(J, K, theta, J_ext, K_ext, [m_ext]))
     print(f"m_ext = {m_ext:.3f}: simulation {runs.mean(axis=0).round(4)}, theory "
-          f"{binary._mean_activity(J, K, theta, J_ext, K_ext, [m_ext]).round(4)}")
+          f"{m_theory.round(4)}, deviation theory - simulation "
+          f"{(m_theory - runs.mean(axis=0)).round(4)} "
+          f"(standard error {(runs.std(axis=0, ddof=1) / np.sqrt(n_real)).round(4)})")
 sim_mean, sim_se = np.array(sim_mean), np.array(sim_se)
 
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+# %%
+# Figure
+# ------
 
 use_style()
+import matplotlib.pyplot as plt  # noqa: E402
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
 for a, (name, color) in enumerate((("E", "tab:blue"), ("I", "tab:red"))):
@@ -67,12 +82,13 @@ for a, (name, color) in enumerate((("E", "tab:blue"), ("I", "tab:red"))):
                  label=f"{name} Glauber simulation")
     ax2.plot(example_trace[:, a], color=color, label=name)
 ax1.set_xticks(m_ext_values)
-ax1.set_xlabel("external activity $m_\\mathrm{ext}$")
-ax1.set_ylabel("mean activity $m$")
+ax1.set_xlabel("external activity $m_\\mathrm{ext}$ (fraction of active neurons)")
+ax1.set_ylabel("mean activity $m$ (fraction active)")
 ax1.legend()
-ax2.set_xlabel("time ($\\tau$)")
-ax2.set_ylabel("population activity")
+ax2.set_xlabel("time (units of the update time constant $\\tau$)")
+ax2.set_ylabel("population activity (fraction active)")
 ax2.set_title(f"one realisation, $m_\\mathrm{{ext}}$ = {m_ext_values[len(m_ext_values) // 2]:.2f}")
 ax2.legend()
-out.mkdir(parents=True, exist_ok=True)
-print(f"wrote {save_figure(fig, out / 'binary_ei.png')}")
+if not GALLERY:
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"wrote {save_figure(fig, out / 'binary_ei.png')}")

@@ -1,4 +1,6 @@
-"""Mapping a spiking LIF network onto a linear rate model (Senk et al. 2020, Fig. 5).
+"""
+Mapping a spiking LIF network onto a rate model (Senk et al. 2020, Fig. 5)
+==========================================================================
 
 The E-I network of Senk et al. (2020) is put at a range of working points: for each
 target mean input mu and input fluctuation sigma (6..12 mV) the excitatory and
@@ -18,12 +20,24 @@ The loop is written with NNMT's API (``import neuromf as nnmt``): an NNMT 1.3 sc
 of this workflow runs unchanged.  The same quantities are then recomputed with the
 vectorised scan ``scan_fit_transfer_function_mean_std_input`` as a consistency check.
 
-Run:  python examples/senk2020_mapping_lif_rate.py [OUT_DIR] [--quick]
-      -> OUT_DIR/senk2020_mapping_lif_rate.png
+Reference result: NNMT 1.3 (the code of Senk et al.'s analysis) fits the same working point
+mu = sigma = 10 mV side by side; the deviations of the external rates, the time constant and
+the weights are printed.
+
+Run:  ``python examples/senk2020_mapping_lif_rate.py [OUT_DIR] [--quick]``
+-> ``OUT_DIR/senk2020_mapping_lif_rate.png``
 """
 
+# %%
+# Scan of working points
+# ----------------------
+
+
+import os
 import sys
+import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +45,10 @@ import numpy as np
 import neuromf as nnmt
 from neuromf.plotting import save_figure, use_style
 
+GALLERY = os.environ.get("NEUROMF_DOCS_QUICK") == "1"   # docs build: quick, figures stay open
+
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
-quick = "--quick" in sys.argv
+quick = GALLERY or "--quick" in sys.argv
 out = Path(args[0] if args else ".")
 
 # working points to scan (V); the quick grid keeps the four working points of panel B
@@ -93,15 +109,48 @@ print(f"at mu = sigma = 10 mV: rate {scan['firing_rates'][i_s, j_s]:.3f} Hz, ext
       f"kHz, tau_rate {scan['tau_rate'][i_s, j_s] * 1e3:.4f} ms, w_E "
       f"{scan['W_rate'][i_s, j_s]:.4f}, fit error {scan['fit_error'][i_s, j_s] * 100:.3f} %")
 
-# ---------------------------------------------------------------------------
-# figure
-# ---------------------------------------------------------------------------
-import matplotlib  # noqa: E402
+# %%
+# Side by side with NNMT 1.3 at mu = sigma = 10 mV
+# ------------------------------------------------
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+try:
+    if not hasattr(np, "complex_"):
+        np.complex_ = np.complex128           # NNMT 1.3 still uses the removed alias
+    import nnmt as reference
+except ImportError:
+    reference = None
+    print("NNMT is not installed: no side-by-side comparison")
+if reference is not None:
+    star_net = network.change_parameters()
+    nu_star = nnmt.lif.exp.external_rates_for_fixed_input(star_net, mu_set=star[0],
+                                                          sigma_set=star[1])
+    star_net.change_parameters(changed_network_params={"nu_ext": nu_star}, overwrite=True)
+    nnmt.lif.exp.working_point(star_net)
+    nnmt.lif.exp.transfer_function(star_net)
+    _, tau_ours, w_ours, _ = nnmt.lif.exp.fit_transfer_function(star_net)
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        star_net.save(Path(tmp) / "net.h5")
+        theirs = reference.models.Basic(file=str(Path(tmp) / "net.h5"))
+        theirs.results, theirs.results_hash_dict = {}, {}
+        nu_ref = reference.lif.exp.external_rates_for_fixed_input(theirs, mu_set=star[0],
+                                                                  sigma_set=star[1])
+        reference.lif.exp.working_point(theirs)
+        reference.lif.exp.transfer_function(theirs)
+        _, tau_ref, w_ref, _ = reference.lif.exp.fit_transfer_function(theirs)
+    print(f"NNMT at mu = sigma = 10 mV: external rates {np.round(nu_ref * 1e-3, 4)} kHz, "
+          f"tau_rate {tau_ref[0] * 1e3:.4f} ms, w_E {w_ref[0, 0]:.4f}, w_I {w_ref[0, 1]:.4f}")
+    print("max relative deviation from NNMT: external rates "
+          f"{np.max(np.abs(nu_star / nu_ref - 1)):.1e}, tau_rate "
+          f"{np.max(np.abs(tau_ours / tau_ref - 1)):.1e}, weights "
+          f"{np.max(np.abs(w_ours / w_ref - 1)):.1e}")
+
+# %%
+# Figure
+# ------
 
 use_style()
+import matplotlib.pyplot as plt  # noqa: E402
 
 panels = {
     "nu_ext_exc": ("exc. external rate\n$\\nu_\\mathrm{ext,E}$ (1000/s)", 1e-3),
@@ -162,5 +211,6 @@ ax_phase.set_ylabel("phase $\\angle H$ (°)")
 ax_phase.set_xlabel("frequency (Hz)")
 fig.suptitle("Senk et al. 2020, Fig. 5: mapping the LIF network onto a rate model "
              "(neuromf)")
-out.mkdir(parents=True, exist_ok=True)
-print(f"wrote {save_figure(fig, out / 'senk2020_mapping_lif_rate.png')}")
+if not GALLERY:
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"wrote {save_figure(fig, out / 'senk2020_mapping_lif_rate.png')}")

@@ -20,7 +20,8 @@ from ._version import __version__
 #: submodules reachable as attributes of the package (imported on first access)
 _SUBMODULES = ("utils", "input_output", "models", "network_properties", "linear_response",
                "lif", "binary", "linear_stability", "spatial", "rate_mapping", "special",
-               "scan", "analysis", "stability_report", "plotting", "simulation", "lfp", "cli")
+               "scan", "analysis", "stability_report", "scan_report", "lfp_report", "plotting",
+               "simulation", "lfp", "dynamics", "alpha_interpolation", "cli")
 
 __all__ = ["ureg", "utils", "input_output", "models", "network_properties", "linear_response",
            "lif", "binary", "linear_stability", "spatial", "rate_mapping", "__version__"]

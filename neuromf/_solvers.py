@@ -21,6 +21,7 @@ Three methods (``fixpoint_method``):
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable
 
@@ -33,12 +34,74 @@ from .utils import check_choice
 FIXPOINT_METHODS = ("newton", "ODE", "LSTSQ")
 
 
+#: default wall-clock budget (s) of one fixed-point solve
+TIME_BUDGET = 6.0
+
+
+class SolverBudgetError(RuntimeError):
+    """The fixed-point solver ran out of its time or evaluation budget."""
+
+
 def _make_residual(firing_rate_func: Callable, firing_rate_params: dict,
-                   input_dict: dict) -> Callable:
+                   input_dict: dict, time_budget: float | None = None,
+                   max_evaluations: int | None = None) -> Callable:
+    """``phi(nu) = Phi(mu(nu), sigma(nu))``, raising SolverBudgetError (with the last
+    residual) once ``time_budget`` seconds or ``max_evaluations`` calls are used up."""
+    start = time.perf_counter()
+    state = {"calls": 0, "residual": np.nan}
+
     def phi(nu: np.ndarray) -> np.ndarray:
+        state["calls"] += 1
+        elapsed = time.perf_counter() - start
+        if ((time_budget is not None and elapsed > time_budget)
+                or (max_evaluations is not None and state["calls"] > max_evaluations)):
+            raise SolverBudgetError(
+                f"firing rates did not converge within the solver budget "
+                f"({elapsed:.1f} s of time_budget={time_budget} s, {state['calls'] - 1} "
+                f"evaluations of max_evaluations={max_evaluations}); last max residual "
+                f"{state['residual']:.3g} Hz. The parameters may be far outside the "
+                f"range of the theory (check weights, in-degrees and external input), or "
+                f"give a larger time_budget")
         inputs = {key: spec["func"](nu, **spec["params"]) for key, spec in input_dict.items()}
-        return firing_rate_func(**firing_rate_params, **inputs)
+        out = firing_rate_func(**firing_rate_params, **inputs)
+        if np.ndim(nu) == 1:
+            state["residual"] = float(np.max(np.abs(np.asarray(out) - nu)))
+        return out
     return phi
+
+
+def _check_options(nu_0, dim: int, eps_tol, t_max_ODE, maxiter_ODE, rtol, maxiter_newton,
+                   time_budget, max_evaluations) -> np.ndarray:
+    """Domain of the solver options; the initial rates as a float array (n,)."""
+    for name, value in (("eps_tol", eps_tol), ("t_max_ODE", t_max_ODE), ("rtol", rtol)):
+        if (not isinstance(value, (int, float, np.floating, np.integer))
+                or isinstance(value, bool) or not np.isfinite(value) or value <= 0):
+            raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    for name, value in (("maxiter_ODE", maxiter_ODE), ("maxiter_newton", maxiter_newton)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    if time_budget is not None and not (isinstance(time_budget, (int, float))
+                                        and time_budget > 0):
+        raise ValueError(f"time_budget must be a number of seconds > 0 or None, got "
+                         f"{time_budget!r}")
+    if max_evaluations is not None and not (isinstance(max_evaluations, (int, np.integer))
+                                            and max_evaluations >= 1):
+        raise ValueError(f"max_evaluations must be a whole number >= 1 or None, got "
+                         f"{max_evaluations!r}")
+    if nu_0 is None:
+        return np.zeros(dim)
+    try:
+        nu = np.array(nu_0, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"nu_0 must be rates in Hz (numbers), got {nu_0!r}") from None
+    if nu.size == 1 and nu.ndim == 0:
+        nu = np.full(dim, float(nu))
+    if nu.shape != (dim,):
+        raise ValueError(f"nu_0 must hold one rate per population: {dim} values, got "
+                         f"shape {nu.shape}")
+    if not np.all(np.isfinite(nu)) or np.any(nu < 0):
+        raise ValueError(f"nu_0 must be finite and >= 0 Hz, got {nu}")
+    return nu
 
 
 def _dimension(input_dict: dict) -> int:
@@ -49,7 +112,8 @@ def _firing_rate_integration(firing_rate_func: Callable, firing_rate_params: dic
                              input_dict: dict, nu_0=None, fixpoint_method: str = "newton",
                              eps_tol: float = 1e-7, t_max_ODE: float = 1000,
                              maxiter_ODE: int = 1000, rtol: float = 1e-12,
-                             maxiter_newton: int = 100) -> np.ndarray:
+                             maxiter_newton: int = 100, time_budget: float | None = TIME_BUDGET,
+                             max_evaluations: int | None = None) -> np.ndarray:
     """Solve the self-consistency equation for the stationary firing rates.
 
     Parameters
@@ -75,6 +139,11 @@ def _firing_rate_integration(firing_rate_func: Callable, firing_rate_params: dic
         Relative tolerance of the Newton polish.
     maxiter_newton : int
         Newton iterations before giving up.
+    time_budget : float or None
+        Wall-clock seconds the solve may take (default :data:`TIME_BUDGET`); None for
+        no limit.
+    max_evaluations : int or None
+        Most evaluations of the rate function (default: no limit).
 
     Returns
     -------
@@ -84,14 +153,29 @@ def _firing_rate_integration(firing_rate_func: Callable, firing_rate_params: dic
     Raises
     ------
     RuntimeError
-        If the method does not converge, with iterations and last residual.
+        If the method does not converge, with iterations and last residual
+        (:class:`SolverBudgetError` when the budget is used up).
+    ValueError
+        For invalid options, or input statistics that are not finite at ``nu_0``.
     """
     check_choice("fixpoint_method", fixpoint_method, FIXPOINT_METHODS)
-    phi = _make_residual(firing_rate_func, firing_rate_params, input_dict)
     dim = _dimension(input_dict)
-    nu = np.zeros(dim) if nu_0 is None else np.array(nu_0, dtype=float).reshape(dim)
-    if not np.all(np.isfinite(nu)) or np.any(nu < 0):
-        raise ValueError(f"nu_0 must be finite and >= 0 Hz, got {nu}")
+    nu = _check_options(nu_0, dim, eps_tol, t_max_ODE, maxiter_ODE, rtol, maxiter_newton,
+                        time_budget, max_evaluations)
+    inputs = {key: np.asarray(spec["func"](nu, **spec["params"]), dtype=float)
+              for key, spec in input_dict.items()}
+    for key, value in inputs.items():
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"the input {key} of the neurons is not finite at the initial "
+                             f"rates nu_0 ({value} V): check the weights J, in-degrees K "
+                             f"and the external input (K_ext, J_ext, nu_ext)")
+    phi = _make_residual(firing_rate_func, firing_rate_params, input_dict, time_budget,
+                         max_evaluations)
+    start = phi(nu)
+    if not np.all(np.isfinite(start)):
+        raise ValueError(f"the firing rates are not finite at nu_0 (Phi = {start} Hz for "
+                         f"mu = {inputs.get('mu')} V, sigma = {inputs.get('sigma')} V): the "
+                         f"parameters are outside the range of the rate formula")
 
     if fixpoint_method == "ODE":
         return _solve_ode(phi, nu, eps_tol, t_max_ODE, maxiter_ODE)

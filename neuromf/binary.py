@@ -482,8 +482,21 @@ def _optional(network: Any, func) -> dict:
 def mean_activity(network: Any, m0: Any = None) -> np.ndarray:
     """Mean activities of a binary network (see :func:`_mean_activity`).
 
-    Needs ``J``, ``K`` and ``theta`` (optional ``J_ext``, ``K_ext``, ``m_ext``) in
-    the network parameters.  Stored under 'binary.mean_activity'.
+    Self-consistent m = ½ erfc(−(μ − θ)/(√2 σ)) (Helias et al. 2014; van Vreeswijk &
+    Sompolinsky 1998).  Stored under 'binary.mean_activity'.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with ``J``, ``K`` and ``theta`` (optional ``J_ext``, ``K_ext``, ``m_ext``)
+        in its network parameters (inputs in units of the threshold scale).
+    m0 : array_like, optional
+        Initial activities of the relaxation dynamics (default ½ for every population).
+
+    Returns
+    -------
+    numpy.ndarray
+        Mean activities in [0, 1] (fraction of active neurons), shape (n,).
     """
     params = get_required_network_params(network, _mean_activity)
     params.update(_optional(network, _mean_activity))
@@ -502,7 +515,19 @@ def _input_network_function(network: Any, func, key: str) -> np.ndarray:
 def mean_input(network: Any) -> np.ndarray:
     """Mean input at the computed mean activity (see :func:`_mean_input`).
 
-    Needs 'binary.mean_activity'.  Stored under 'binary.mean_input'.
+    μ_a = Σ_b K_ab J_ab m_b + external input (Helias et al. 2014).  Needs
+    'binary.mean_activity'.  Stored under 'binary.mean_input'.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with ``J``, ``K`` and ``theta`` (optional ``J_ext``, ``K_ext``, ``m_ext``)
+        in its network parameters (inputs in units of the threshold scale).
+
+    Returns
+    -------
+    numpy.ndarray
+        Mean input per population (units of ``J``), shape (n,).
     """
     return _input_network_function(network, _mean_input, _prefix + "mean_input")
 
@@ -510,13 +535,33 @@ def mean_input(network: Any) -> np.ndarray:
 def std_input(network: Any) -> np.ndarray:
     """Input standard deviation at the computed mean activity (see :func:`_std_input`).
 
-    Needs 'binary.mean_activity'.  Stored under 'binary.std_input'.
+    σ_a² = Σ_b K_ab J_ab² m_b (1 − m_b) + external input (Helias et al. 2014).  Needs
+    'binary.mean_activity'.  Stored under 'binary.std_input'.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with ``J``, ``K`` and ``theta`` (optional ``J_ext``, ``K_ext``, ``m_ext``)
+        in its network parameters (inputs in units of the threshold scale).
+
+    Returns
+    -------
+    numpy.ndarray
+        Standard deviation of the input per population (units of ``J``), shape (n,).
     """
     return _input_network_function(network, _std_input, _prefix + "std_input")
 
 
 def working_point(network: Any, m0: Any = None) -> dict:
     """Mean activity, mean input and input standard deviation of a binary network.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with ``J``, ``K`` and ``theta`` (optional ``J_ext``, ``K_ext``, ``m_ext``)
+        in its network parameters (inputs in units of the threshold scale).
+    m0 : array_like, optional
+        Initial activities (default ½ for every population).
 
     Returns
     -------
@@ -531,6 +576,22 @@ def working_point(network: Any, m0: Any = None) -> dict:
 def balanced_threshold(network: Any, m_exp: Any) -> np.ndarray:
     """Balanced threshold for the expected activity ``m_exp`` (see
     :func:`_balanced_threshold`).  Stored under 'binary.balanced_threshold'.
+
+    θ_a = Σ_b K_ab J_ab m_exp,b (+ external input): with it the mean input sits exactly at
+    threshold (balance; van Vreeswijk & Sompolinsky 1998).
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with ``J`` and ``K`` (optional ``J_ext``, ``K_ext``, ``m_ext``)
+        in its network parameters (inputs in units of the threshold scale).
+    m_exp : array_like
+        Expected mean activity per population, in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        Thresholds per population (units of ``J``), shape (n,).
     """
     params = get_required_network_params(network, _balanced_threshold, exclude=["m_exp"])
     params.update(_optional(network, _balanced_threshold))

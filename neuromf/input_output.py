@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from numbers import Number
 from pathlib import Path
 from typing import Any
@@ -197,8 +198,12 @@ def load_h5(file: str | os.PathLike, *args: Any, **kwargs: Any) -> dict:
     """Load a nested dictionary from an HDF5 file written by neuromf or NNMT."""
     if not Path(file).is_file():
         raise FileNotFoundError(f"no such HDF5 file: {file}")
-    with h5py.File(file, "r") as f:
-        return _retrieve_dict(f)
+    try:
+        with h5py.File(file, "r") as f:
+            return _retrieve_dict(f)
+    except (OSError, KeyError, RuntimeError) as exc:
+        raise ValueError(f"{file} is not a readable HDF5 file (truncated or corrupt?): "
+                         f"{exc}") from None
 
 
 def _retrieve_value(node: h5py.Dataset | h5py.Group) -> Any:
@@ -263,27 +268,90 @@ def _as_array(value: Any) -> Any:
     return np.array(value) if isinstance(value, list) else value
 
 
-def val_unit_to_quantities(dict_of_val_unit_dicts: Mapping) -> dict:
+#: characters a unit string may hold (pint syntax without its more surprising parts)
+_UNIT_CHARS = re.compile(r"^[A-Za-z0-9_ µμΩ*/^().+-]*$")
+_JUXTAPOSED = re.compile(r"[A-Za-zµμΩ_)]\s+[A-Za-zµμΩ_(]")
+
+
+def parse_unit(unit: Any, name: str = "value") -> Any:
+    """The pint unit of a ``{val, unit}`` entry, or ValueError naming ``name``.
+
+    Refused: non-strings, empty strings (write ``dimensionless``), characters such
+    as ``%`` (write ``percent``), juxtaposed units such as ``'ms ms'`` (write
+    ``'ms * ms'`` or ``'ms**2'``), and anything pint cannot parse ('ms/').
+    """
+    if not isinstance(unit, str):
+        raise ValueError(f"{name}: unit must be a string such as 'ms', got {unit!r}")
+    text = unit.strip()
+    if not text:
+        raise ValueError(f"{name}: empty unit string; write 'dimensionless' for a pure "
+                         f"number, or drop the {{val, unit}} form and give the number")
+    if not _UNIT_CHARS.match(text):
+        raise ValueError(f"{name}: unit {unit!r} holds characters that are not allowed in "
+                         f"units (write 'percent' instead of '%')")
+    if _JUXTAPOSED.search(text):
+        raise ValueError(f"{name}: unit {unit!r} juxtaposes two units; write the product "
+                         f"explicitly, e.g. 'ms * ms', or the unit you meant")
+    cleaned = text.replace("µ", "u").replace("μ", "u")
+    try:
+        units = ureg.parse_units(cleaned)
+    except Exception:
+        try:
+            parsed = ureg.parse_expression(cleaned)
+        except Exception as exc:
+            raise ValueError(f"{name}: cannot read unit {unit!r} "
+                             f"({type(exc).__name__}: {exc})") from None
+        if not hasattr(parsed, "units") or getattr(parsed, "magnitude", 1) != 1:
+            raise ValueError(f"{name}: {unit!r} is not a unit") from None
+        units = parsed.units
+    return units
+
+
+def _numeric_val(value: Any, name: str) -> Any:
+    """A {val, unit} value as a number or float array; ValueError naming ``name``."""
+    value = _as_array(value)
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise ValueError(f"{name}: val must be a number or a list of numbers, got {value!r}")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iufc":
+        raise ValueError(f"{name}: val must be a number or a (nested) list of numbers of "
+                         f"equal lengths, got {value!r}")
+    return value
+
+
+def val_unit_to_quantities(dict_of_val_unit_dicts: Mapping,
+                           unitless: Callable[[str], bool] | None = None,
+                           _path: str = "") -> dict:
     """Convert ``{name: {'val': v, 'unit': u}}`` entries into pint quantities.
 
-    Lists become numpy arrays; entries with only ``val`` become plain values; other
-    nested dicts are converted recursively; everything else is kept.
+    Lists become numpy arrays; other nested dicts are converted recursively;
+    everything else is kept.  Keys beside ``val`` and ``unit`` or an unreadable unit
+    raise ValueError naming the entry.  A ``val`` without ``unit`` becomes the plain
+    value (as in NNMT) if ``unitless`` is None; otherwise only for the names for
+    which ``unitless(name)`` is true (pure numbers), and is an error for the others
+    (the models pass their schema, so that ``{val: 20}`` is never taken as SI).
     """
     converted: dict = {}
     for key, value in dict_of_val_unit_dicts.items():
+        name = f"{_path}{key}"
         if isinstance(value, Mapping):
             keys = set(value.keys())
             if keys == {"val", "unit"}:
-                unit = value["unit"]
-                try:
-                    units = ureg.parse_units(str(unit).replace("µ", "u").replace("μ", "u"))
-                except Exception:
-                    units = ureg.parse_expression(str(unit)).units
-                converted[key] = ureg.Quantity(_as_array(value["val"]), units)
-            elif "val" in keys:
+                units = parse_unit(value["unit"], name)
+                converted[key] = ureg.Quantity(_numeric_val(value["val"], name), units)
+            elif keys == {"val"} and (unitless is None or unitless(str(key))):
                 converted[key] = _as_array(value["val"])
+            elif "val" in keys or ("unit" in keys and len(keys) <= 2):
+                if "unit" not in keys:
+                    raise ValueError(
+                        f"{name}: {{val: ...}} without 'unit'; give its unit (e.g. 'ms', "
+                        f"'dimensionless'), or the plain value without 'val'")
+                extra = sorted(map(str, keys - {"val", "unit"}))
+                raise ValueError(f"{name}: a {{val, unit}} entry may hold only 'val' and "
+                                 f"'unit', got also {extra}" if "val" in keys else
+                                 f"{name}: 'unit' without 'val'")
             else:
-                converted[key] = val_unit_to_quantities(value)
+                converted[key] = val_unit_to_quantities(value, unitless, f"{name}.")
         else:
             converted[key] = _as_array(value)
     return converted
@@ -331,22 +399,33 @@ def save_quantity_dict_to_yaml(file: str | os.PathLike, qdict: Mapping) -> None:
             yaml.safe_dump(plain, stream, sort_keys=False)
 
 
-def load_val_unit_dict_from_yaml(file: str | os.PathLike) -> dict:
-    """Load a YAML parameter file in NNMT's ``{val, unit}`` format as quantities."""
+def load_val_unit_dict_from_yaml(file: str | os.PathLike,
+                                 unitless: Callable[[str], bool] | None = None) -> dict:
+    """Load a YAML parameter file in NNMT's ``{val, unit}`` format as quantities.
+
+    ``unitless``: see :func:`val_unit_to_quantities`.
+    """
     path = Path(file)
     if not path.is_file():
         raise FileNotFoundError(f"no such parameter file: {file}")
-    with open(path) as stream:
-        try:
-            raw = yaml.safe_load(stream)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{file} is not valid YAML: {exc}") from exc
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{file} is not a UTF-8 text file (byte {exc.start}: "
+                         f"{exc.reason}); is it a YAML parameter file?") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{file} is not valid YAML: {exc}") from None
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
         raise ValueError(f"{file} must hold a mapping of parameter names, got "
                          f"{type(raw).__name__}")
-    return val_unit_to_quantities(raw)
+    try:
+        return val_unit_to_quantities(raw, unitless)
+    except ValueError as exc:
+        raise ValueError(f"{file}: {exc}") from None
 
 
 def save_quantity_dict_to_h5(file: str | os.PathLike, qdict: Mapping) -> None:
@@ -354,9 +433,14 @@ def save_quantity_dict_to_h5(file: str | os.PathLike, qdict: Mapping) -> None:
     save_h5(file, quantities_to_val_unit(qdict))
 
 
-def load_val_unit_dict_from_h5(file: str | os.PathLike) -> dict:
+def load_val_unit_dict_from_h5(file: str | os.PathLike,
+                               unitless: Callable[[str], bool] | None = None) -> dict:
     """Load an HDF5 file and turn its ``val``/``unit`` groups into quantities."""
-    return val_unit_to_quantities(load_h5(file))
+    data = load_h5(file)
+    try:
+        return val_unit_to_quantities(data, unitless)
+    except ValueError as exc:
+        raise ValueError(f"{file}: {exc}") from None
 
 
 def load_val_unit_dict(file: str | os.PathLike) -> dict:
@@ -378,9 +462,10 @@ def save_network(file: str | os.PathLike, network: Any) -> None:
     save_quantity_dict_to_h5(file, output)
 
 
-def load_network(file: str | os.PathLike) -> tuple[dict, dict, dict, dict]:
+def load_network(file: str | os.PathLike, unitless: Callable[[str], bool] | None = None
+                 ) -> tuple[dict, dict, dict, dict]:
     """Load ``(network_params, analysis_params, results, results_hash_dict)`` from HDF5."""
-    data = load_val_unit_dict_from_h5(file)
+    data = load_val_unit_dict_from_h5(file, unitless)
     missing = [k for k in ("network_params", "analysis_params") if k not in data]
     if missing:
         raise ValueError(f"{file} is not a saved network: it lacks {', '.join(missing)}")

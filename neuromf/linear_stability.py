@@ -173,7 +173,18 @@ def solve_chareq_rate_boxcar(network: Any, branch: int = 0, profile: str = "boxc
     See :func:`_solve_chareq_rate_boxcar`.  Needs ``tau_rate`` and ``W_rate``
     (:func:`neuromf.rate_mapping.fit_transfer_function`), ``width`` and ``Delay``
     (all equal) and ``analysis_params['k_wavenumbers']``.  Stored under
-    'linear_stability.eigenvalues_rate_boxcar'.
+    'linear_stability.eigenvalues_rate_boxcar' (Senk et al. 2020, Eq. 7).
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with ``tau_rate`` and ``W_rate`` in its results
+        (:func:`neuromf.rate_mapping.fit_transfer_function`), ``width`` and equal ``Delay``
+        in ``network_params`` and ``k_wavenumbers`` (1/m) in ``analysis_params``.
+    branch : int, optional
+        Branch of the Lambert W function (default 0, the principal branch).
+    profile : {'boxcar', 'exponential', 'gaussian'}, optional
+        Shape of the spatial connectivity profiles (default boxcar).
 
     Returns
     -------
@@ -196,7 +207,29 @@ def eigenvals_branches_rate(network: Any, branches: Any = None, profile: str = "
     See :func:`_eigenvals_branches_rate`.  ``branches`` defaults to
     ``analysis_params['branches']`` if given, else −2 … 2.  Results are stored
     under 'linear_stability.k_eig_max', '.idx_k_eig_max', '.eigenval_max' and
-    '.eigenvals_rate'.
+    '.eigenvals_rate' (Senk et al. 2020, Eq. 7 and Fig. 6 at α = 0).
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with ``tau_rate`` and ``W_rate`` in its results
+        (:func:`neuromf.rate_mapping.fit_transfer_function`), ``width`` and equal ``Delay``
+        in ``network_params`` and ``k_wavenumbers`` (1/m) in ``analysis_params``.
+    branches : array_like of int, optional
+        Lambert W branches.
+    profile : {'boxcar', 'exponential', 'gaussian'}, optional
+        Shape of the spatial connectivity profiles (default boxcar).
+
+    Returns
+    -------
+    k_eig_max : float
+        Wavenumber (1/m) of the eigenvalue with the largest real part.
+    idx_k_eig_max : int
+        Its index in ``k_wavenumbers``.
+    eigenval_max : complex
+        That eigenvalue (1/s).
+    eigenvals : numpy.ndarray
+        All eigenvalues in 1/s, shape (n_branches, n_k).
     """
 
     params = _rate_params(network)
@@ -217,7 +250,43 @@ def linear_interpolation_alpha(network: Any, branches: Any = None, alphas: Any =
     ('lif.exp.mean_input', 'lif.exp.std_input'), the fit results ('lif.exp.tau_rate',
     'lif.exp.W_rate'), ``width`` and equal ``Delay``.  Results are stored under
     'linear_stability.alphas', '.lambdas_chareq', '.lambdas_integral',
-    '.k_eig_max', '.eigenval_max' and '.eigenvals_rate'.
+    '.k_eig_max', '.eigenval_max' and '.eigenvals_rate' (Senk et al. 2020, Sec. F and
+    Fig. 6).
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with ``tau_rate`` and ``W_rate`` in its results
+        (:func:`neuromf.rate_mapping.fit_transfer_function`), ``width`` and equal ``Delay``
+        in ``network_params``, the working point and the neuron parameters
+        ``tau_m``, ``tau_s``, ``tau_r``, ``V_0_rel``, ``V_th_rel``, ``J``, ``K``, and
+        ``k_wavenumbers`` (1/m) in ``analysis_params``.
+    branches : array_like of int, optional
+        Lambert W branches to follow.
+    alphas : array_like, optional
+        Interpolation parameters in [0, 1], increasing, starting at 0 (0: rate model,
+        1: LIF network); default ``linspace(0, 1, 5)``.
+    method : {'shift', 'taylor'}, optional
+        Method of the LIF transfer function.
+    profile : {'boxcar', 'exponential', 'gaussian'}, optional
+        Shape of the spatial connectivity profiles (default boxcar).
+    integral : bool, optional
+        Also integrate dλ/dα as an independent check (default True).
+
+    Returns
+    -------
+    alphas : numpy.ndarray
+        Shape (n_alpha,).
+    lambdas_chareq : numpy.ndarray
+        Eigenvalues (1/s) from continuation, shape (n_branches, n_alpha).
+    lambdas_integral : numpy.ndarray or None
+        Eigenvalues (1/s) from integrating dλ/dα (None without ``integral``).
+    k_eig_max : float
+        Wavenumber (1/m) of the most unstable rate-model mode.
+    eigenval_max : complex
+        Most unstable rate-model eigenvalue (1/s).
+    eigenvals : numpy.ndarray
+        Rate-model eigenvalues in 1/s, shape (n_branches, n_k).
     """
 
     rate = _rate_params(network)

@@ -30,6 +30,7 @@ from .utils import (
     check_choice,
     check_finite,
     check_positive,
+    frequencies_in_hz,
     get_required_network_params,
 )
 
@@ -98,9 +99,7 @@ def delay_dist_matrix(network: Any, freqs: Any = None) -> np.ndarray:
                 "parameter 'omegas' (or the argument freqs), which the network does not "
                 "define.") from None
     else:
-        if hasattr(freqs, "to") and hasattr(freqs, "magnitude"):
-            freqs = freqs.to("Hz").magnitude
-        params["omegas"] = 2 * np.pi * np.atleast_1d(np.asarray(freqs, dtype=float))
+        params["omegas"] = 2 * np.pi * frequencies_in_hz(freqs)
     return _cache(network, _delay_dist_matrix, params,
                   "network_properties.delay_dist_matrix", "dimensionless")
 

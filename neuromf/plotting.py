@@ -128,7 +128,20 @@ def model_name(network: Any, given: str | None = None) -> str:
 
 
 def save_figure(fig, path: str | Path) -> Path:
-    """Save ``fig`` atomically (temporary file, then rename) and close it."""
+    """Save ``fig`` atomically (temporary file, then rename) and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    path : str or pathlib.Path
+        Output file; its suffix sets the format (PNG if none), 120 dpi.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     from .input_output import atomic_write
 
     path = Path(path)
@@ -141,8 +154,24 @@ def save_figure(fig, path: str | Path) -> Path:
 @styled
 def plot_working_point(populations: Sequence[str], rates: np.ndarray, mu: np.ndarray,
                        sigma: np.ndarray, title: str = ""):
-    """Bar charts of rates (Hz), mean input and std of the input (mV) per population,
-    excitatory populations blue and inhibitory red (with a legend)."""
+    """Bar charts of rates (Hz), mean input and std of the input (mV) per population.
+
+    Parameters
+    ----------
+    populations : sequence of str
+        Population names (x axis).
+    rates : numpy.ndarray
+        Firing rates in Hz, shape (n_pop,).
+    mu, sigma : numpy.ndarray
+        Mean and standard deviation of the input in V, shape (n_pop,) (plotted in mV).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels: rate (Hz), mean input μ (mV), std input σ (mV).
+    """
     plt = _pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), constrained_layout=True)
     x = np.arange(len(populations))
@@ -152,7 +181,7 @@ def plot_working_point(populations: Sequence[str], rates: np.ndarray, mu: np.nda
         ax.bar(x, values, color=colors)
         ax.set_xticks(x, [str(p) for p in populations], rotation=45)
         ax.set_ylabel(label)
-    axes[0].legend(handles=handles)
+    axes[0].legend(handles=handles)   # E blue, I red
     if title:
         fig.suptitle(title)
     return fig
@@ -166,7 +195,24 @@ def _line_styles(populations: Sequence[Any]) -> list[dict]:
 @styled
 def plot_power_spectra(freqs: np.ndarray, spectra: np.ndarray, populations: Sequence[str],
                        title: str = ""):
-    """Log-log power spectra (one line per population), ``spectra`` (n_freq, n_pop)."""
+    """Log-log power spectra of the population rates (Bos et al. 2016, Eq. 18).
+
+    Parameters
+    ----------
+    freqs : numpy.ndarray
+        Frequencies in Hz, shape (n_freq,).
+    spectra : numpy.ndarray
+        Power spectra in 1/s, shape (n_freq, n_pop) (absolute values are plotted).
+    populations : sequence of str
+        Population names (legend).
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One line per population, frequency (Hz) against power (1/s).
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
     for i, (name, style) in enumerate(zip(populations, _line_styles(populations))):
@@ -182,7 +228,24 @@ def plot_power_spectra(freqs: np.ndarray, spectra: np.ndarray, populations: Sequ
 @styled
 def plot_transfer_functions(freqs: np.ndarray, transfer: np.ndarray,
                             populations: Sequence[str], title: str = ""):
-    """Amplitude and phase of the transfer functions (n_freq, n_pop)."""
+    """Amplitude and phase of the transfer functions (Schuecker et al. 2015).
+
+    Parameters
+    ----------
+    freqs : numpy.ndarray
+        Frequencies in Hz, shape (n_freq,).
+    transfer : numpy.ndarray
+        Complex transfer functions in Hz/V, shape (n_freq, n_pop).
+    populations : sequence of str
+        Population names (legend).
+    title : str, optional
+        Title of the amplitude panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Amplitude ``|H|`` (Hz/V, log-log) above the phase (rad).
+    """
     plt = _pyplot()
     fig, (ax_a, ax_p) = plt.subplots(2, 1, figsize=(7, 6), sharex=True,
                                      constrained_layout=True)
@@ -200,8 +263,23 @@ def plot_transfer_functions(freqs: np.ndarray, transfer: np.ndarray,
 
 @styled
 def plot_eigenvalue_trajectories(eigenvalues: np.ndarray, freqs: np.ndarray, title: str = ""):
-    """Eigenvalues of the effective connectivity in the complex plane, coloured by
-    frequency, with the instability point 1 + 0i marked (Bos et al. 2016, Fig. 4)."""
+    """Eigenvalues of the effective connectivity in the complex plane (Bos et al. 2016, Fig. 4).
+
+    Parameters
+    ----------
+    eigenvalues : numpy.ndarray
+        Complex eigenvalues of M(ω) (dimensionless), shape (n_freq, n_pop).
+    freqs : numpy.ndarray
+        Frequencies in Hz, shape (n_freq,) (colour of the points).
+    title : str, optional
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Scatter of Re λ against Im λ coloured by frequency, with the instability point
+        1 + 0i marked.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 5.5), constrained_layout=True)
     f = np.broadcast_to(np.asarray(freqs)[:, None], eigenvalues.shape)

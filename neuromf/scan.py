@@ -319,6 +319,10 @@ def _resolve_axes(network, params: Mapping[str, Any]) -> tuple[list, list, list]
                              f"{', '.join(sorted(network._given_network_si))}")
         if is_quantity(spec):
             si, unit = to_si(spec)
+            if unit:
+                from .models import _schema
+                _schema.check_unit(f"scan of {type(network).__name__}", "network_params",
+                                   name, unit)
             unit = str(ureg.Quantity(1.0, unit).to_base_units().units) if unit else ""
             si = np.atleast_1d(np.asarray(si, dtype=float))
         else:

@@ -464,7 +464,21 @@ def xi_of_k(network: Any, profile: str = "boxcar") -> tuple[float, float, float,
     ``network_params['width']`` and the rate-model weights ``W_rate`` (result of
     :func:`neuromf.rate_mapping.fit_transfer_function`, or a network parameter).
     Results are stored under 'spatial.xi_min', 'spatial.xi_max', 'spatial.k_min',
-    'spatial.k_max'.
+    'spatial.k_max' (Senk et al. 2020, Eq. 5 and Fig. 3).
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with ``width`` (m) and ``W_rate`` and ``k_wavenumbers`` (1/m).
+    profile : {'boxcar', 'exponential', 'gaussian'}, optional
+        Shape of the spatial connectivity profiles (default boxcar).
+
+    Returns
+    -------
+    xi_min, xi_max : float
+        Extrema of ξ(k) (dimensionless).
+    k_min, k_max : float
+        Wavenumbers (1/m) where they are attained.
     """
     params = {
         "k_wavenumbers": _network_lookup(network, "k_wavenumbers", "analysis_params"),
@@ -484,12 +498,21 @@ def compute_profile_characteristics(network: Any, profile: str = "boxcar") -> di
     Needs ``width`` and ``Delay`` (all delays equal) in ``network_params``,
     ``k_wavenumbers`` in ``analysis_params`` and ``tau_rate`` / ``W_rate`` from
     :func:`neuromf.rate_mapping.fit_transfer_function` (or as network parameters).
-    Each characteristic is stored under 'spatial.<name>'.
+    Each characteristic is stored under 'spatial.<name>' (Senk et al. 2020, Sec. III).
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Spatial E-I network as described above.
+    profile : {'boxcar', 'exponential', 'gaussian'}, optional
+        Shape of the spatial connectivity profiles (default boxcar).
 
     Returns
     -------
     dict
-        The characteristics (SI units).
+        Keys 'rho', 'eta', 'xi_min', 'xi_max', 'k_min', 'k_f_min', 'k_max',
+        'k_f_max', 'tau_delay', 'lambda_min', 'lambda_max', 'lambda_f_min', 'speed'
+        (SI units: 1/m, 1/s, Hz, m/s).
     """
     rate = _rate_model_params(network)
     params = {

@@ -10,7 +10,7 @@ analyze``, ``compare``, ``lfp``, ``scan``, the examples and their figures) all u
 * **the mean and the variance channel** (Brunel & Hakim 1999, Eqs. 34-36; Lindner &
   Schimansky-Geier 2001): a rate change of the sources modulates both the mean and the
   variance of the targets' input.  With it the count reproduces Brunel's (2000) states
-  A-D and NEST's oscillation frequencies (docs/stability.md);
+  A-D and NEST's oscillation frequencies (docs/user_guide/stability.md);
 
 and shows the other convention,
 

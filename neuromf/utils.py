@@ -45,6 +45,7 @@ __all__ = [
     "check_finite",
     "check_choice",
     "check_same_shape",
+    "frequencies_in_hz",
 ]
 
 
@@ -83,6 +84,28 @@ def from_si(magnitude: Any, unit: str) -> Any:
     factor = ureg.Quantity(1.0, unit).to_base_units().magnitude
     value = np.asarray(magnitude) / factor if np.ndim(magnitude) else magnitude / factor
     return ureg.Quantity(value, unit)
+
+
+def frequencies_in_hz(freqs, name: str = "freqs") -> np.ndarray:
+    """``freqs`` as a finite, non-empty 1-d float array in Hz.
+
+    A pint quantity is converted from its unit (kHz, ...) and must be a frequency;
+    plain numbers are taken as Hz.  Raises ValueError / TypeError naming ``name``.
+    """
+    if is_quantity(freqs):
+        if freqs.dimensionality != ureg.Hz.dimensionality:
+            raise ValueError(f"{name} must be frequencies (e.g. Hz), got unit "
+                             f"{freqs.units!s}")
+        freqs = freqs.to(ureg.Hz).magnitude
+    try:
+        arr = np.atleast_1d(np.asarray(freqs, dtype=float))
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numbers (Hz), got {freqs!r}") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-d array of frequencies (Hz), got "
+                         f"shape {arr.shape}")
+    check_finite(name, arr, "Hz")
+    return arr
 
 
 def _convert_to_si_and_strip_units(params: dict) -> None:
@@ -222,6 +245,7 @@ def get_required_network_params(network: Any, func: Callable,
     RuntimeError
         Naming every missing parameter and the function that needs it.
     """
+    _sync(network)
     exclude = set(exclude or ())
     names = [n for n in get_list_of_required_parameters(func) if n not in exclude]
     params, missing = {}, []
@@ -237,8 +261,16 @@ def get_required_network_params(network: Any, func: Callable,
     return params
 
 
+def _sync(network: Any) -> None:
+    """Let a model re-derive parameters after in-place edits of its dicts."""
+    sync = getattr(network, "_sync_parameters", None)
+    if sync is not None:
+        sync()
+
+
 def get_optional_network_params(network: Any, func: Callable) -> dict:
     """Collect those optional arguments of ``func`` that the network defines."""
+    _sync(network)
     params = {}
     for name in get_list_of_optional_parameters(func):
         try:
@@ -292,6 +324,7 @@ def invalidate_stale_results(network: Any) -> list[str]:
     the results that depend on it, directly or through other results.
     Returns the removed result keys.
     """
+    _sync(network)
     deps = getattr(network, "_result_dependencies", None)
     if not deps:
         return []
@@ -323,6 +356,47 @@ def invalidate_stale_results(network: Any) -> list[str]:
         for h in [h for h, entry in hashes.items() if stale.intersection(entry)]:
             hashes.pop(h)
     return sorted(stale)
+
+
+#: results that must come out finite (and rates >= 0); others may hold NaN by design
+_FINITE_RESULTS = ("firing_rates", "mean_input", "std_input", "transfer_function",
+                   "transfer_function_variance", "delay_dist_matrix",
+                   "effective_connectivity", "propagator", "power_spectra", "cvs")
+
+
+def _summary(params: Mapping) -> str:
+    parts = []
+    for name in ("mu", "sigma", "nu", "J", "K", "K_ext", "nu_ext", "tau_m", "tau_s"):
+        if name in params and params[name] is not None:
+            try:
+                arr = np.asarray(params[name], dtype=float)
+            except (TypeError, ValueError):
+                continue
+            if arr.size:
+                parts.append(f"{name} in [{np.min(arr):.3g}, {np.max(arr):.3g}]")
+    return "; ".join(parts)
+
+
+def _check_result(key: str, value: Any, params: Mapping) -> None:
+    """Refuse a NaN / infinite (or, for rates, negative) result instead of caching it."""
+    if key.rsplit(".", 1)[-1] not in _FINITE_RESULTS:
+        return
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return
+    if arr.dtype.kind not in "fc":
+        return
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(
+            f"{key} is not finite ({bad} of {arr.size} values NaN or infinite) for these "
+            f"parameters ({_summary(params)} in SI units): they are outside the range "
+            f"where the theory can be evaluated (e.g. a huge external drive K_ext, nu_ext "
+            f"or weights J)")
+    if key.endswith("firing_rates") and arr.dtype.kind == "f" and np.any(arr < 0):
+        raise ValueError(f"{key} came out negative ({np.min(arr):.3g} Hz) for these "
+                         f"parameters ({_summary(params)})")
 
 
 def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[str],
@@ -361,6 +435,8 @@ def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[s
         if len(values) != len(keys):
             raise RuntimeError(f"{func.__name__} returned {len(values)} values for "
                                f"{len(keys)} result keys")
+        for key, value in zip(keys, values):
+            _check_result(key, value, params)
         entry = dict(zip(keys, values))
         entry["params"] = params
         hashes[label] = entry
@@ -393,8 +469,16 @@ def _describe(value: Any) -> str:
 
 
 def check_finite(name: str, value: Any, unit: str = "") -> np.ndarray:
-    """Raise ValueError naming ``name`` if ``value`` holds NaN or infinity."""
-    arr = np.asarray(value)
+    """Raise ValueError naming ``name`` if ``value`` holds NaN or infinity (TypeError
+    if it is not numbers)."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers (equal lengths)"
+                        f"{' in ' + unit if unit else ''}, got {value!r}") from None
+    if arr.dtype.kind not in "biufc" or arr.dtype.kind == "b" and arr.ndim == 0:
+        raise TypeError(f"{name} must be a number or an array of numbers"
+                        f"{' in ' + unit if unit else ''}, got {value!r}")
     if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {_describe(arr)}"
                          f"{' ' + unit if unit else ''}")

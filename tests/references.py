@@ -11,12 +11,24 @@ from pathlib import Path
 
 import pytest
 
+#: NNMT-format parameter files shipped with the tests (values as published)
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "nnmt_parameter_files"
+#: the same files as distributed with NNMT, where ../shared exists (optional)
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-NNMT_FILES = SHARED / "reference" / "nnmt_parameter_files"
+SHARED_NNMT_FILES = SHARED / "reference" / "nnmt_parameter_files"
 
 
 def nnmt_file(name: str) -> str:
-    path = NNMT_FILES / name
+    """Path of one of the NNMT-format parameter files in tests/fixtures."""
+    path = FIXTURES / name
+    if not path.is_file():
+        raise FileNotFoundError(f"test fixture {path} is missing from the repository")
+    return str(path)
+
+
+def shared_nnmt_file(name: str) -> str:
+    """Path of NNMT's own copy of a parameter file in ../shared; skip if absent."""
+    path = SHARED_NNMT_FILES / name
     if not path.is_file():
         pytest.skip(f"shared reference file {path} not available")
     return str(path)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +86,7 @@ def test_layers_contract_holds():
     run = subprocess.run([executable, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "broken" not in run.stdout.lower().split("contracts:")[-1]
+    assert " 0 broken" in run.stdout.split("Contracts:")[-1]
 
 
 def test_linear_response_never_imports_a_neuron_model():
@@ -104,8 +105,87 @@ def test_neuron_models_register_with_the_linear_response():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
 
 
+def test_built_in_neuron_models_load_on_first_use():
+    """A network loaded from a file has 'lif.delta.' results without lif.delta imported."""
+    code = ("import sys\n"
+            "from neuromf.linear_response import neuron_model\n"
+            "assert 'neuromf.lif.delta' not in sys.modules\n"
+            "model = neuron_model('lif.delta.')\n"
+            "import neuromf.lif.delta as d\n"
+            "assert model.transfer_function is d.transfer_function\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+
+
 def test_unknown_neuron_model_prefix_is_a_clear_error():
     from neuromf.linear_response import neuron_model
 
     with pytest.raises(ValueError, match="did you mean 'lif.exp.'"):
         neuron_model("lif.expp.")
+
+
+# ---------------------------------------------------------------------------
+# a new neuron model plugs in by registering (docs/architecture.md, "Adding a neuron model")
+# ---------------------------------------------------------------------------
+
+_TOY_PREFIX = "toy_lowpass."
+
+
+def _toy_low_pass(omegas, H0, tau):
+    """Rate response H0 / (1 + i omega tau) (Hz/V) of a linear rate neuron, (n_freq, n)."""
+    omegas = np.atleast_1d(np.asarray(omegas, dtype=float))
+    return np.broadcast_to(H0 / (1 + 1j * omegas[:, None] * tau), (omegas.size, 1)).copy()
+
+
+def _toy_transfer_function(network, freqs=None):
+    from neuromf.utils import _cache
+
+    omegas = 2 * np.pi * np.atleast_1d(freqs if freqs is not None
+                                       else network.analysis_params["omegas"] / (2 * np.pi))
+    params = {"omegas": omegas, "H0": network.network_params["H0"],
+              "tau": network.network_params["tau_rate"]}
+    return _cache(network, _toy_low_pass, params, _TOY_PREFIX + "transfer_function",
+                  "hertz / volt")
+
+
+@pytest.mark.parametrize("coupling, delay", [(0.5, 2e-3), (3.0, 2e-3), (-0.5, 2e-3),
+                                             (-2.0, 1e-3), (-8.0, 2e-3)])
+def test_a_registered_toy_neuron_model_gets_the_network_response(coupling, delay):
+    """A linear rate neuron registered under its own prefix: `unstable_modes` counts the
+    roots of (1 + s tau) e^{s d} = c in the right half-plane, which the Lambert W function
+    gives in closed form (Helias et al. 2013, Eq. 8), c = tau_m K J H0."""
+    from scipy.special import lambertw
+
+    from neuromf.linear_response import (
+        NeuronModel,
+        power_spectra,
+        register_neuron_model,
+        unstable_modes,
+    )
+    from neuromf.models import Plain
+
+    register_neuron_model(NeuronModel(prefix=_TOY_PREFIX,
+                                      transfer_function=_toy_transfer_function))
+    tau_m, K, J, tau = 10e-3, 100.0, 1e-4, 5e-3
+    H0 = coupling / (tau_m * K * J)
+    net = Plain({"tau_m": tau_m, "K": np.array([[K]]), "J": np.array([[J]]),
+                 "N": np.array([1000.0]), "Delay": np.array([[delay]]),
+                 "Delay_sd": np.array([[0.0]]), "delay_dist": "none", "H0": H0,
+                 "tau_rate": tau})
+    result = unstable_modes(net, prefix=_TOY_PREFIX)
+    z = coupling * (delay / tau) * np.exp(delay / tau)
+    roots = [lambertw(z, k) / delay - 1 / tau for k in range(-60, 61)]
+    assert result["closed"]
+    assert result["count"] == sum(1 for s in roots if s.real > 0)
+    # and the spectra of the toy network: |1/(1 - M)|^2 nu/N at 0 Hz for a stable case
+    if result["count"] == 0:
+        from neuromf import network_properties
+
+        net.results[_TOY_PREFIX + "firing_rates"] = np.array([5.0])
+        _toy_transfer_function(net, freqs=np.array([0.0]))
+        network_properties.delay_dist_matrix(net, freqs=np.array([0.0]))
+        from neuromf.linear_response import effective_connectivity
+
+        effective_connectivity(net, prefix=_TOY_PREFIX)
+        spectrum = power_spectra(net, prefix=_TOY_PREFIX)
+        np.testing.assert_allclose(spectrum[0, 0], 5.0 / 1000.0 / (1 - coupling) ** 2,
+                                   rtol=1e-12)

@@ -109,8 +109,8 @@ def test_version(capsys):
 def test_every_option_has_help():
     parser = build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(subparsers.choices) == {"models", "analyze", "simulate", "compare", "lfp",
-                                       "stability", "scan"}
+    assert set(subparsers.choices) == {"models", "check", "analyze", "simulate", "compare",
+                                       "lfp", "stability", "scan", "dynamics"}
     for name, sub in [("neuromf", parser), *subparsers.choices.items()]:
         for action in sub._actions:
             if isinstance(action, argparse._SubParsersAction):
@@ -238,6 +238,7 @@ def test_ctrl_c_on_a_parallel_scan(tmp_path):
         while not out.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         time.sleep(1.0)                              # workers busy
+        assert proc.poll() is None, proc.communicate()
         os.killpg(proc.pid, signal.SIGINT)           # what Ctrl-C in a terminal does
         _, err = proc.communicate(timeout=60)
     finally:
@@ -315,3 +316,69 @@ def test_atomic_write_mode_and_failed_rename(tmp_path, monkeypatch):
         Path(tmp).write_text("newer")
     assert target.read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]   # no temp file
+
+
+def test_output_into_a_closed_pipe_is_not_an_error():
+    """`neuromf models | head -1`: the reader stops early; no message, exit 0.  The read end
+    is closed before the command writes, so that the write fails for certain."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "neuromf", "models"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert stderr == ""
+
+
+def test_check_validates_a_model_file(tmp_path):
+    """`neuromf check`: a copy of a built-in file is valid and shows its derived weights; a
+    misspelt key is one line naming it with a suggestion, exit 2."""
+    import shutil
+    import subprocess
+    import sys
+    from importlib import resources
+
+    good = tmp_path / "brunel2000_C.yaml"
+    shutil.copy(resources.files("neuromf.models") / "data" / "brunel2000_C.yaml", good)
+    run = subprocess.run([sys.executable, "-m", "neuromf", "check", str(good)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "valid Brunel2000 model" in run.stdout and "derived" in run.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("g:\n  val: 5\n  unit: dimensionless\nJJ: 1\n")
+    run = subprocess.run([sys.executable, "-m", "neuromf", "check", str(bad)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and "did you mean 'J'" in run.stderr
+
+
+def test_dynamics_command_writes_rates_that_match_the_stationary_theory(tmp_path):
+    """`neuromf dynamics brunel2000_C`: the asynchronous state C (stable, Brunel 2000) relaxes
+    to the Siegert rate of neuromf.lif.delta (an independent code path, the stationary
+    theory); files written, one report."""
+    import subprocess
+    import sys
+
+    import h5py
+    import numpy as np
+
+    import neuromf
+
+    out = tmp_path / "dyn"
+    run = subprocess.run([sys.executable, "-m", "neuromf", "dynamics", "brunel2000_C",
+                          "--t-sim", "0.3", "--t-transient", "0.1", "--dt", "2e-4",
+                          "--n-grid", "200", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert {p.name for p in out.iterdir()} >= {"dynamics.h5", "spectra.h5", "rates.png"}
+    assert run.stdout.count("wrote ") == 1
+    net = neuromf.models.load_model("brunel2000_C")
+    stationary = neuromf.lif.delta.firing_rates(net)
+    with h5py.File(out / "dynamics.h5") as f:
+        names = list(f)
+    rates = [float(x) for line in run.stdout.splitlines()
+             if line.strip().startswith(("E ", "I ")) for x in line.split()[1:2]]
+    assert names and len(rates) == 2
+    np.testing.assert_allclose(rates, stationary, rtol=0.01)

@@ -194,9 +194,7 @@ def test_fit_agrees_with_nnmt(senk_run, nnmt):
     """tau_rate and W_rate of the CLI against NNMT 1.3's fit_transfer_function."""
     out, _ = senk_run
     res = load_h5(out / "results.h5")["results"]
-    files = ROOT.parent / "shared" / "reference" / "nnmt_parameter_files"
-    if not (files / "senk2020_network_params.yaml").is_file():
-        pytest.skip("NNMT parameter files not available")
+    files = ROOT / "tests" / "fixtures" / "nnmt_parameter_files"
     net = nnmt.models.Basic(str(files / "senk2020_network_params.yaml"),
                             str(files / "senk2020_analysis_params.yaml"))
     nu_ext = nnmt.lif.exp.external_rates_for_fixed_input(net, mu_set=10e-3, sigma_set=10e-3)
@@ -262,8 +260,9 @@ def test_bad_input_exits_2(argv, words, tmp_path):
 
 
 def test_missing_wavenumbers_and_unequal_delays(tmp_path):
-    # a YAML model without analysis parameters has no wavenumbers
-    path = _write_model(tmp_path)
+    # a YAML model without analysis parameters has no wavenumbers (an unchanged copy
+    # of the built-in file would get the built-in's analysis parameters)
+    path = _write_model(tmp_path, label="senk2020_edited")
     code, _, err = _run_cli(["stability", str(path), "--out", str(tmp_path)])
     assert code == 2 and "k_wavenumbers" in err
     # unequal delays: no Lambert W solution

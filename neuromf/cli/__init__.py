@@ -6,12 +6,14 @@ One module per subcommand, each with ``register_cli(subparsers)``:
 command        what it does                                                  module
 =============  ============================================================  ==================
 models         list the built-in models                                      :mod:`.models`
+check          validate a model file, print its derived parameters           :mod:`.check`
 analyze        working point and linear response of a model                  :mod:`.analyze`
 simulate       NEST simulation of a model (extra ``sim``)                    :mod:`.simulate`
 compare        theory vs NEST simulation, with a report (extra ``sim``)      :mod:`.compare`
 lfp            LFP / CDM / EEG kernels and spectra (extra ``lfp``)           :mod:`.lfp`
 stability      most unstable eigenvalue of a spatial network (Senk 2020)     :mod:`.stability`
 scan           a quantity over a grid of model parameters                    :mod:`.scan`
+dynamics       population densities in time (Fokker-Planck), stimuli, noise  :mod:`.dynamics`
 =============  ============================================================  ==================
 
 What they share (model loading, one-line errors with exit code 2, output folders,
@@ -27,13 +29,13 @@ from __future__ import annotations
 import sys
 
 from .._version import __version__
-from . import analyze, compare, lfp, models, scan, simulate, stability
+from . import analyze, check, compare, dynamics, lfp, models, scan, simulate, stability
 from ._common import ArgumentParser, run_command
 
 __all__ = ["main", "build_parser"]
 
 #: subcommand modules, in the order of ``neuromf --help``
-COMMANDS = (models, analyze, simulate, compare, lfp, stability, scan)
+COMMANDS = (models, check, analyze, simulate, compare, lfp, stability, scan, dynamics)
 
 
 def build_parser() -> ArgumentParser:

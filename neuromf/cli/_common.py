@@ -85,11 +85,16 @@ def add_common_options(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     return parser
 
 
-def add_out_option(parser: argparse.ArgumentParser, command: str, what: str) -> None:
+OUT_HELP = ("created if missing; a failed or interrupted run removes what it wrote there "
+            "(and the folder, if it created it)")
+
+
+def add_out_option(parser: argparse.ArgumentParser, command: str, what: str,
+                   note: str = "") -> None:
     """``--out DIR``: the output folder of ``command`` (default ``neuromf_<command>``)."""
     parser.add_argument("--out", default=f"neuromf_{command}", metavar="DIR",
-                        help=f"output folder for {what}; created if missing, removed again "
-                             f"if the command fails (default: %(default)s)")
+                        help=f"output folder for {what}; {OUT_HELP}{note} "
+                             f"(default: %(default)s)")
 
 
 def progress(args: argparse.Namespace) -> bool:
@@ -340,6 +345,10 @@ def run_command(command: str, func: Callable[[argparse.Namespace], int],
         except KeyboardInterrupt:
             print(f"neuromf {command}: interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:   # the output went to a reader that stopped (`| head`)
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         except Exception as err:  # noqa: BLE001 -- every failure ends in one line
             if verbose:
                 traceback.print_exc()

@@ -71,7 +71,7 @@ def register_cli(sub: Any) -> None:
                    help="give up connecting to --scheduler after this long "
                         "(default: %(default)s)")
     add_out_option(p, "scan", "scan.h5 (the checkpoint a rerun resumes from) and the "
-                              "heat map")
+                              "heat map", note=", except the checkpoint")
     add_common_options(p)
     p.set_defaults(func=cmd_scan)
 

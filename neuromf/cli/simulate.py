@@ -16,6 +16,7 @@ from typing import Any
 
 from ._common import (
     add_common_options,
+    add_out_option,
     check_out,
     load_model,
     output_folder,
@@ -60,10 +61,8 @@ def add_simulate_arguments(parser: argparse.ArgumentParser, command: str = "simu
     parser.add_argument("--record-to", choices=("auto", "memory", "ascii"), default=None,
                         help="keep spikes in memory or stream them to files "
                              "(default auto: files for large runs)")
-    parser.add_argument("--out", default=f"neuromf_{command}", metavar="DIR",
-                        help="output folder for spikes, summary and figures; created if "
-                             "missing, removed again if the command fails "
-                             "(default: %(default)s)")
+    add_out_option(parser, command, "spikes, summary and figures"
+                   + (" and the report" if command == "compare" else ""))
     add_common_options(parser)
     return parser
 

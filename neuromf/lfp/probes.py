@@ -154,7 +154,7 @@ def gauss_cylinder_potential(z_contacts, z_sources, sigma: float, radius: float,
     Each source (current ``I`` at depth ``z_s``) is spread uniformly over a disc of
     radius ``R`` and with a Gaussian of standard deviation ``sigma_z`` in depth,
     which is the average over a population of cells with somata uniform in the
-    disc and Gaussian in depth (Hagen et al. 2022, Eqs. 17-19):
+    disc and Gaussian in depth (Hagen et al. 2022, Eqs. 17-19)::
 
         phi(z_e) = I / (pi R^2) int dz g(z) (sqrt((z_e - z_s - z)^2 + R^2)
                    - |z_e - z_s - z|) / (2 sigma)
@@ -303,7 +303,7 @@ def four_sphere_eeg_matrix(electrodes, dipole_location,
                            sigmas=(0.3, 1.5, 0.015, 0.3)) -> np.ndarray:
     """EEG potential per unit current dipole in the four-sphere head model.
 
-    Næss et al. 2017 (Front. Neuroinform. 11:59), Eqs. 12-19, evaluated with
+    Næss et al. 2017 (Front. Hum. Neurosci. 11:490), Eqs. 12-19, evaluated with
     ``lfpykit.FourSphereVolumeConductor`` (needs the ``lfp`` extra).
 
     Parameters

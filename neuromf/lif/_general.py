@@ -20,8 +20,8 @@ import numpy as np
 
 from ..utils import (
     _cache,
-    check_finite,
     check_positive,
+    frequencies_in_hz,
     get_optional_network_params,
     get_required_network_params,
     get_required_results,
@@ -33,7 +33,7 @@ def _external_drive(KJ_ext: np.ndarray, nu_ext) -> np.ndarray:
     KJ_ext = np.asarray(KJ_ext, dtype=float)
     nu_ext = np.asarray(nu_ext, dtype=float)
     if KJ_ext.ndim == 2:
-        return KJ_ext @ nu_ext
+        return KJ_ext @ np.broadcast_to(nu_ext, KJ_ext.shape[1:])
     return KJ_ext * nu_ext
 
 
@@ -108,9 +108,7 @@ def _input_calc(network, prefix: str, func, name: str, unit: str):
 def _omegas_for(network, freqs) -> np.ndarray:
     """Angular frequencies (rad/s): ``2 pi freqs`` (Hz) if given, else the network's."""
     if freqs is not None:
-        freqs = np.atleast_1d(np.asarray(freqs, dtype=float))
-        check_finite("freqs", freqs, "Hz")
-        return 2 * np.pi * freqs
+        return 2 * np.pi * frequencies_in_hz(freqs)
     try:
         return network.analysis_params["omegas"]
     except KeyError:

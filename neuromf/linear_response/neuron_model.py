@@ -6,17 +6,22 @@ neuron model (:mod:`neuromf.lif.exp`, :mod:`neuromf.lif.delta`, or one of your o
 a :class:`NeuronModel` under its result-key prefix; the network-level functions of
 :mod:`neuromf.linear_response` find the model's cached results under that prefix and, where
 they need the response on a frequency grid of their own (:func:`.stability.unstable_modes`),
-call the registered functions.  This package never imports a neuron model.
+call the registered functions.  This package never imports a neuron model statically: a
+model whose prefix is not registered yet is loaded by name, like a plug-in, from
+:data:`PROVIDERS` (the built-in models) or from the entry-point group
+``neuromf.neuron_models`` of an installed package (name: the prefix, value: the module).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
-__all__ = ["NeuronModel", "register_neuron_model", "neuron_model", "registered_prefixes"]
+__all__ = ["NeuronModel", "register_neuron_model", "neuron_model", "registered_prefixes",
+           "PROVIDERS"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,25 @@ class NeuronModel:
 
 _REGISTRY: dict[str, NeuronModel] = {}
 
+#: Modules that register the built-in neuron models, loaded on first use of their prefix
+#: (e.g. for a network whose results were loaded from a file).
+PROVIDERS = {"lif.exp.": "neuromf.lif.exp", "lif.delta.": "neuromf.lif.delta"}
+
+_ENTRY_POINT_GROUP = "neuromf.neuron_models"
+
+
+def _load_provider(prefix: str) -> None:
+    """Import the module that registers ``prefix``, if one is known."""
+    module = PROVIDERS.get(prefix)
+    if module is None:
+        from importlib.metadata import entry_points
+
+        found = [ep for ep in entry_points(group=_ENTRY_POINT_GROUP) if ep.name == prefix]
+        if not found:
+            return
+        module = found[0].value
+    importlib.import_module(module)
+
 
 def register_neuron_model(model: NeuronModel) -> NeuronModel:
     """Register ``model`` under its prefix (replacing an earlier one) and return it."""
@@ -80,12 +104,15 @@ def neuron_model(prefix: str) -> NeuronModel:
     ValueError
         If no model is registered under ``prefix`` (with the closest registered one).
     """
+    if isinstance(prefix, str) and prefix not in _REGISTRY:
+        _load_provider(prefix)
     try:
         return _REGISTRY[prefix]
     except (KeyError, TypeError):
-        known = ", ".join(repr(p) for p in _REGISTRY) or "none"
-        close = get_close_matches(str(prefix), list(_REGISTRY), n=1)
+        candidates = sorted(set(_REGISTRY) | set(PROVIDERS))
+        known = ", ".join(repr(p) for p in candidates)
+        close = get_close_matches(str(prefix), candidates, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"prefix must name a registered neuron model, got {prefix!r} "
-                         f"(registered: {known}{hint}); the models of neuromf.lif.exp and "
-                         "neuromf.lif.delta register themselves when imported") from None
+                         f"(known: {known}{hint}); a neuron model registers itself with "
+                         "register_neuron_model (docs/architecture.md)") from None

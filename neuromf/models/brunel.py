@@ -25,13 +25,19 @@ class Brunel2000(Basic):
     def _derived_network_params(self) -> dict:
         derived = super()._derived_network_params()
         p = self.network_params
-        j, g = float(p["j"]), float(p["g"])
+        j, g = (np.asarray(p[k], dtype=float).item() for k in ("j", "g"))
         derived["J"] = np.array([[j, -g * j], [j, -g * j]])
         derived["J_ext"] = np.array([j, j])
-        theta = np.asarray(p["V_th_abs"], dtype=float) - float(p.get("E_L", 0.0))
-        tau_m = np.asarray(p["tau_m"], dtype=float)
-        nu_thr = float(np.atleast_1d(theta)[0] / (j * np.asarray(p["K"])[0, 0]
-                                                    * np.atleast_1d(tau_m)[0]))
+        E_L = np.atleast_1d(np.asarray(p.get("E_L", 0.0), dtype=float))[0]
+        theta = np.atleast_1d(np.asarray(p["V_th_abs"], dtype=float))[0] - E_L
+        tau_m = np.atleast_1d(np.asarray(p["tau_m"], dtype=float))[0]
+        K = np.asarray(p["K"], dtype=float)
+        K_EE = K[0, 0] if K.ndim == 2 else float(np.atleast_1d(K)[0])
+        if not K_EE > 0 or not theta > 0:
+            raise ValueError(f"Brunel2000 needs K[E, E] > 0 and a threshold above rest "
+                             f"(V_th_abs - E_L > 0), got K[E, E] = {K_EE}, "
+                             f"V_th_abs - E_L = {theta} V")
+        nu_thr = float(theta / (j * K_EE * tau_m))
         derived["nu_thr"] = nu_thr
         derived["eta"] = float(p["nu_ext"]) / nu_thr
         return derived

@@ -10,6 +10,7 @@ in are remembered in ``input_units`` and restored when saving.
 from __future__ import annotations
 
 import copy
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,12 @@ from typing import Any
 import numpy as np
 
 from .. import input_output as io
-from ..utils import check_choice, from_si, invalidate_stale_results, to_si
-from . import _builtin
+from ..utils import check_choice, fingerprint, from_si, invalidate_stale_results, to_si
+from . import _builtin, _schema
+
+#: top-level HDF5 group with what NNMT's format cannot hold (NNMT ignores it)
+STATE_GROUP = "neuromf_state"
+_KINDS = (("network_params", "_given_network_si"), ("analysis_params", "_given_analysis_si"))
 
 
 def _read_params(params: Any, kind: str, default_dir: str | None = None) -> tuple[dict, str]:
@@ -28,10 +33,10 @@ def _read_params(params: Any, kind: str, default_dir: str | None = None) -> tupl
     if isinstance(params, (str, Path)):
         path = Path(params)
         if path.is_file():
-            return io.load_val_unit_dict_from_yaml(path), str(path)
+            return io.load_val_unit_dict_from_yaml(path, _schema.unitless), str(path)
         builtin = _builtin.find_parameter_file(str(params), kind)
         if builtin is not None:
-            return io.load_val_unit_dict_from_yaml(builtin), str(builtin)
+            return io.load_val_unit_dict_from_yaml(builtin, _schema.unitless), str(builtin)
         raise FileNotFoundError(
             f"{kind} {params!r} is neither an existing file nor a built-in parameter set; "
             f"built-in sets: {', '.join(_builtin.available())}")
@@ -95,23 +100,111 @@ class Network:
 
     def _setup(self, network_quantities: dict, analysis_quantities: dict) -> None:
         """Store the given (quantity) parameters in SI, then derive the dependent ones."""
+        schema = _schema.schema_for(type(self))
+        for kind, quantities in (("network_params", network_quantities),
+                                 ("analysis_params", analysis_quantities)):
+            _schema.check_names(type(self).__name__, kind, quantities, schema.strict)
         self.input_units = {}
-        self._given_network_si = self._strip(network_quantities)
-        self._given_analysis_si = self._strip(analysis_quantities)
+        self._given_network_si = self._strip(network_quantities, "network_params")
+        self._given_analysis_si = self._strip(analysis_quantities, "analysis_params")
         self._derive()
 
-    def _derive(self) -> None:
-        self.network_params = copy.deepcopy(self._given_network_si)
-        self.analysis_params = copy.deepcopy(self._given_analysis_si)
-        self.network_params.update(self._derived_network_params())
-        self.analysis_params.update(self._derived_analysis_params())
-        self._validate()
+    @property
+    def _model(self) -> str:
+        return type(self).__name__
 
-    def _strip(self, quantities: dict) -> dict:
+    def _derive(self) -> None:
+        """(Re)compute the derived parameters from the given ones and check them all.
+
+        The parameter dicts are updated in place (references to them stay valid).
+        """
+        schema = _schema.schema_for(type(self))
+        _schema.check_required(self._model, schema, self._given_network_si)
+        self._check_values(self._given_network_si, self._given_analysis_si)
+        for kind, given_attr in _KINDS:
+            fresh = copy.deepcopy(getattr(self, given_attr))
+            current = getattr(self, kind, None)
+            if isinstance(current, dict):
+                current.clear()
+                current.update(fresh)
+            else:
+                setattr(self, kind, fresh)
+        try:
+            derived_net = self._derived_network_params()
+            self.network_params.update(derived_net)
+            derived_ana = self._derived_analysis_params()
+        except KeyError as exc:
+            raise ValueError(f"{self._model} needs the parameter {exc.args[0]!r} to derive "
+                             f"its dependent parameters") from None
+        except (ZeroDivisionError, FloatingPointError, IndexError, TypeError) as exc:
+            raise ValueError(f"{self._model}: the given parameters do not determine the "
+                             f"derived ones ({type(exc).__name__}: {exc})") from None
+        self.analysis_params.update(derived_ana)
+        self._check_values({k: self.network_params[k] for k in derived_net},
+                           {k: self.analysis_params[k] for k in derived_ana})
+        self._validate()
+        self._record_fingerprints()
+
+    def _check_values(self, network: dict, analysis: dict) -> None:
+        """Type, shape and range of every known parameter (see ``_schema``)."""
+        strict = _schema.schema_for(type(self)).strict
+        dim = _schema.population_count(self._given_network_si)
+        for kind, params in (("network_params", network), ("analysis_params", analysis)):
+            for key, value in params.items():
+                if strict:
+                    _schema.check_value(self._model, kind, key, value, dim)
+
+    def _record_fingerprints(self) -> None:
+        self._fingerprints = {kind: {k: fingerprint(v) for k, v in getattr(self, kind).items()}
+                              for kind, _ in _KINDS}
+
+    def _sync_parameters(self) -> None:
+        """Follow in-place edits of the parameter dicts.
+
+        A changed, added or removed *given* parameter re-derives the parameters that
+        depend on it (results that depend on them become stale as usual); an edited
+        *derived* parameter is refused, since the next derivation would undo it.
+        """
+        fps = getattr(self, "_fingerprints", None)
+        if fps is None:
+            return
+        changed = False
+        schema = _schema.schema_for(type(self))
+        for kind, given_attr in _KINDS:
+            params = getattr(self, kind)
+            given = getattr(self, given_attr)
+            recorded = fps.get(kind, {})
+            for key in list(recorded):
+                if key in params and fingerprint(params[key]) == recorded[key]:
+                    continue
+                if key not in given:
+                    if key not in params:
+                        continue   # a removed derived parameter is derived again
+                    raise ValueError(
+                        f"{key} is a derived parameter of this {self._model} network; "
+                        f"it is computed from the given ones and cannot be edited in "
+                        f"place. Change the parameters it derives from with "
+                        f"network.change_parameters(...) instead")
+                if key in params:
+                    given[key] = copy.deepcopy(params[key])
+                else:
+                    given.pop(key)
+                changed = True
+            new = [k for k in params if k not in recorded]
+            if new:
+                _schema.check_names(self._model, kind, new, schema.strict)
+                for key in new:
+                    given[key] = copy.deepcopy(params[key])
+                changed = True
+        if changed:
+            self._derive()
+
+    def _strip(self, quantities: dict, kind: str = "network_params") -> dict:
         out = {}
         for key, value in quantities.items():
             magnitude, unit = to_si(value)
             if unit is not None:
+                _schema.check_unit(self._model, kind, key, unit)
                 self.input_units[key] = unit
             out[key] = magnitude
         return out
@@ -124,7 +217,7 @@ class Network:
         return {}
 
     def _validate(self) -> None:
-        """Check the parameters that are present; raise ValueError on nonsense."""
+        """Check relations between the parameters; raise ValueError on nonsense."""
         from ._validation import validate_network_params
         validate_network_params(self.network_params)
 
@@ -145,12 +238,28 @@ class Network:
         return out
 
     def save(self, file: str | Path) -> None:
-        """Save parameters, results and the results cache to an HDF5 file (atomically)."""
+        """Save parameters, results and the results cache to an HDF5 file (atomically).
+
+        Besides NNMT's groups the file holds ``neuromf_state`` (ignored by NNMT):
+        which parameters were given and what each result depends on, so that a
+        loaded network re-derives and invalidates exactly as the saved one would.
+        """
+        self._sync_parameters()
+        invalidate_stale_results(self)
+        deps = getattr(self, "_result_dependencies", {}) or {}
+        state = {
+            "given_network_params": sorted(getattr(self, "_given_network_si", {})),
+            "given_analysis_params": sorted(getattr(self, "_given_analysis_si", {})),
+            "result_dependencies": {key: {"params": sorted(rec["params"]),
+                                          "results": sorted(rec["results"])}
+                                    for key, rec in deps.items()},
+        }
         io.save_quantity_dict_to_h5(file, {
             "network_params": self._with_units(self.network_params),
             "analysis_params": self._with_units(self.analysis_params),
             "results": self._results_with_units(),
             "results_hash_dict": self.results_hash_dict,
+            STATE_GROUP: state,
         })
 
     def save_results(self, file: str | Path) -> None:
@@ -164,14 +273,20 @@ class Network:
     def load(self, file: str | Path) -> None:
         """Replace this network's state with the one saved in ``file`` (HDF5).
 
-        Files written by NNMT's ``Network.save`` load as well.
+        Files written by NNMT's ``Network.save`` load as well.  The parameters are
+        kept as saved (not derived again); which of them were given and what each
+        result depends on come from the file (neuromf) or, for NNMT's files, from the
+        model's derivation rules and, conservatively, all parameters.
         """
-        network_params, analysis_params, results, hash_dict = io.load_network(file)
+        network_params, analysis_params, results, hash_dict = io.load_network(
+            file, _schema.unitless)
+        state = io.load_h5(file).get(STATE_GROUP, {})
         self.input_units = {}
-        self.network_params = self._strip(network_params)
-        self.analysis_params = self._strip(analysis_params)
-        self._given_network_si = copy.deepcopy(self.network_params)
-        self._given_analysis_si = copy.deepcopy(self.analysis_params)
+        try:
+            self.network_params = self._strip(network_params, "network_params")
+            self.analysis_params = self._strip(analysis_params, "analysis_params")
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"{file}: {exc}") from None
         self.results, self.result_units = {}, {}
         for key, value in results.items():
             magnitude, unit = to_si(value)
@@ -179,12 +294,49 @@ class Network:
             if unit is not None:
                 self.result_units[key] = unit
         self.results_hash_dict = hash_dict
+        given = {kind: state.get(f"given_{kind}") for kind, _ in _KINDS}
+        if given["network_params"] is None:
+            given["network_params"] = list(set(self.network_params)
+                                           - self._derivable_keys())
+        for kind, given_attr in _KINDS:
+            names = given[kind] if given[kind] is not None else list(getattr(self, kind))
+            params = getattr(self, kind)
+            setattr(self, given_attr, {k: copy.deepcopy(params[k]) for k in names
+                                       if k in params})
+        self._record_fingerprints()
+        dependencies = state.get("result_dependencies")
+        all_params = sorted(set(self.network_params) | set(self.analysis_params))
         self._result_dependencies = {}
+        for key in self.results:
+            record = (dependencies or {}).get(key)
+            names = all_params if record is None else list(record.get("params") or [])
+            used = [] if record is None else list(record.get("results") or [])
+            self._result_dependencies[key] = {
+                "params": {n: fingerprint(self._lookup_param(n)) for n in names
+                           if self._has_param(n)},
+                "results": sorted(used)}
+
+    def _has_param(self, name: str) -> bool:
+        return name in self.network_params or name in self.analysis_params
+
+    def _lookup_param(self, name: str) -> Any:
+        return self.network_params[name] if name in self.network_params \
+            else self.analysis_params[name]
+
+    def _derivable_keys(self) -> set:
+        """Keys this model derives, found by deriving from the loaded parameters."""
+        if type(self)._derived_network_params is Network._derived_network_params:
+            return set()
+        try:
+            return set(self._derived_network_params())
+        except Exception:   # a file of another model: keep everything as given
+            return set()
 
     # -- inspection and modification -------------------------------------
 
     def show(self) -> list[str]:
         """Sorted keys of the results computed so far (stale ones are dropped first)."""
+        self._sync_parameters()
         invalidate_stale_results(self)
         return sorted(self.results)
 
@@ -204,29 +356,54 @@ class Network:
         Derived parameters (e.g. ``J`` of a Basic network) are recomputed from the given
         ones; changing a derived parameter directly raises ValueError.
         """
+        self._sync_parameters()
+        for kind, changes in (("network_params", changed_network_params),
+                              ("analysis_params", changed_analysis_params)):
+            if changes is not None and not isinstance(changes, Mapping):
+                raise TypeError(f"change_parameters: changed_{kind} must be a dict, got "
+                                f"{type(changes).__name__}")
         derived_net = set(self.network_params) - set(self._given_network_si)
         derived_ana = set(self.analysis_params) - set(self._given_analysis_si)
         target = self if overwrite else copy.copy(self)
+        if not overwrite:
+            target.network_params = copy.deepcopy(self.network_params)
+            target.analysis_params = copy.deepcopy(self.analysis_params)
         target.input_units = dict(self.input_units)
-        target._given_network_si = target._merge(self._given_network_si,
-                                                 changed_network_params or {}, derived_net)
-        target._given_analysis_si = target._merge(self._given_analysis_si,
-                                                  changed_analysis_params or {}, derived_ana)
+        given_net = target._merge("network_params", self._given_network_si,
+                                  changed_network_params or {}, derived_net)
+        given_ana = target._merge("analysis_params", self._given_analysis_si,
+                                  changed_analysis_params or {}, derived_ana)
+        target._given_network_si, target._given_analysis_si = given_net, given_ana
         target.results, target.results_hash_dict = {}, {}
         target.result_units, target._result_dependencies = {}, {}
         target._derive()
         return None if overwrite else target
 
-    def _merge(self, given: dict, changes: dict, derived: set) -> dict:
+    def _merge(self, kind: str, given: dict, changes: dict, derived: set) -> dict:
         bad = sorted(set(changes) & derived)
         if bad:
             raise ValueError(
                 f"cannot change derived parameter(s) {bad} of a {type(self).__name__} network; "
                 f"change the parameters they are computed from instead")
+        present = set(getattr(self, kind))
+        unknown = [k for k in changes if k not in present]
+        schema = _schema.schema_for(type(self))
+        if unknown:
+            if schema.strict:
+                _schema.check_names(self._model, kind, unknown, True)
+            table = _schema.known(kind)
+            for key in unknown:
+                if key not in table:
+                    close = difflib.get_close_matches(str(key), sorted(present | set(table)),
+                                                      n=3, cutoff=0.6)
+                    hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+                    raise ValueError(f"change_parameters: {key!r} is not a parameter of this "
+                                     f"{self._model} network ({kind}){hint}")
         merged = dict(given)
         for key, value in changes.items():
             magnitude, unit = to_si(value)
             if unit is not None:
+                _schema.check_unit(self._model, kind, key, unit)
                 self.input_units[key] = unit
             merged[key] = copy.deepcopy(magnitude)
         return merged
@@ -263,17 +440,43 @@ def synapse_type(network_params: dict) -> str:
     return check_choice("synapse_type", kind, ("exp", "delta"))
 
 
+#: most analysis frequencies / wavenumbers a grid may have
+MAX_GRID_POINTS = 10_000_000
+
+
+def _grid(analysis_params: dict, names: tuple, unit: str, scale: float = 1.0
+          ) -> np.ndarray:
+    """``arange(start, stop, step)`` after checking the three values (SI)."""
+    start, stop, step = names
+    values = {}
+    for name in names:
+        raw = analysis_params[name]
+        try:
+            values[name] = float(raw)
+        except (TypeError, ValueError):
+            raise TypeError(f"analysis parameter {name} must be a number ({unit}), "
+                            f"got {raw!r}") from None
+        if not np.isfinite(values[name]):
+            raise ValueError(f"analysis parameter {name} must be finite, got "
+                             f"{values[name]} {unit}")
+    if values[step] <= 0:
+        raise ValueError(f"analysis parameter {step} must be > 0, got {values[step]} {unit}")
+    if values[stop] <= values[start]:
+        raise ValueError(f"analysis parameter {stop} = {values[stop]} {unit} must be larger "
+                         f"than {start} = {values[start]} {unit} (the grid would be empty)")
+    count = (values[stop] - values[start]) / values[step]
+    if count > MAX_GRID_POINTS:
+        raise ValueError(f"analysis parameters {start}:{stop}:{step} = {values[start]}:"
+                         f"{values[stop]}:{values[step]} {unit} give {count:.3g} points; "
+                         f"at most {MAX_GRID_POINTS:.0e} are allowed (use a larger {step})")
+    return np.arange(scale * values[start], scale * values[stop], scale * values[step])
+
+
 def _omegas(analysis_params: dict) -> dict:
     """Angular frequencies 2π·arange(f_min, f_max, df) and wavenumbers (SI)."""
     derived = {}
     if all(k in analysis_params for k in ("f_min", "f_max", "df")):
-        f_min, f_max, df = (float(analysis_params[k]) for k in ("f_min", "f_max", "df"))
-        if df <= 0:
-            raise ValueError(f"analysis parameter df must be > 0, got {df} Hz")
-        derived["omegas"] = np.arange(2 * np.pi * f_min, 2 * np.pi * f_max, 2 * np.pi * df)
+        derived["omegas"] = _grid(analysis_params, ("f_min", "f_max", "df"), "Hz", 2 * np.pi)
     if all(k in analysis_params for k in ("k_min", "k_max", "dk")):
-        k_min, k_max, dk = (float(analysis_params[k]) for k in ("k_min", "k_max", "dk"))
-        if dk <= 0:
-            raise ValueError(f"analysis parameter dk must be > 0, got {dk} 1/m")
-        derived["k_wavenumbers"] = np.arange(k_min, k_max, dk)
+        derived["k_wavenumbers"] = _grid(analysis_params, ("k_min", "k_max", "dk"), "1/m")
     return derived

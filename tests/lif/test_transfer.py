@@ -17,6 +17,7 @@ import warnings
 import mpmath as mp
 import numpy as np
 import pytest
+from references import nnmt_file
 
 from neuromf.lif import _transfer as T
 from neuromf.special import _siegert
@@ -208,9 +209,8 @@ def microcircuit():
         np.complex_ = np.complex128  # NNMT 1.3 uses the alias removed in numpy 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        net = nnmt.models.Microcircuit(
-            "/work/shared/reference/nnmt_parameter_files/microcircuit_network_params.yaml",
-            "/work/shared/reference/nnmt_parameter_files/bos2016_analysis_params.yaml")
+        net = nnmt.models.Microcircuit(nnmt_file("microcircuit_network_params.yaml"),
+                                       nnmt_file("bos2016_analysis_params.yaml"))
         wp = nnmt.lif.exp.working_point(net)
     p = net.network_params
     args = dict(mu=wp["mean_input"], sigma=wp["std_input"], tau_m=p["tau_m"],

@@ -226,10 +226,14 @@ def test_bad_parameters_raise(change, match):
 
 def test_missing_parameter_names_it_and_the_function():
     net = Microcircuit(nnmt_file("microcircuit_network_params.yaml"))
-    del net.network_params["tau_r"]
-    with pytest.raises(RuntimeError, match=r"_firing_rates needs the network parameter\(s\) "
-                                           r"'tau_r'"):
+    del net.network_params["tau_r"]          # removed in place: the model notices
+    with pytest.raises(ValueError, match=r"Microcircuit needs the network parameter\(s\) "
+                                         r"'tau_r'"):
         neuromf.lif.exp.firing_rates(net)
+    net = neuromf.models.Network(nnmt_file("microcircuit_network_params.yaml"))
+    with pytest.raises(RuntimeError, match=r"_firing_rates needs the network parameter\(s\) "
+                                           r"'J'"):
+        neuromf.lif.exp.firing_rates(net)      # a plain Network derives no J
 
 
 def test_senk2020_builtin_sits_at_the_published_working_point():
