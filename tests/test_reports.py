@@ -218,3 +218,20 @@ def test_stability_figure(tmp_path, figures):
     (name, fig), = figures
     _check_figure(name, fig)
     assert fig._suptitle.get_text().startswith("senk2020: rate-model eigenvalues")
+
+
+def test_compare_tolerance_options_are_checked(tmp_path):
+    """A factor of 1 would flag every spectrum: refused before anything runs, one line."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "neuromf", "compare", "brunel2000_C",
+                           "--spectrum-factor", "1", "--out", str(tmp_path / "c")],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ,
+                               "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("neuromf compare: --spectrum-factor must be a number > 1, "
+                                   "got 1.0")
+    assert not (tmp_path / "c").exists()

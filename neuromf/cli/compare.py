@@ -61,7 +61,12 @@ def tolerances_from_args(args: argparse.Namespace) -> Any:
         return Tolerances(rate_rtol=args.rate_tol, cv_atol=args.cv_tol,
                           corr_atol=args.corr_tol, spectrum_factor=args.spectrum_factor)
     except ValueError as err:
-        raise UserError(str(err)) from None
+        text = str(err)
+        for name, option in (("rate_rtol", "--rate-tol"), ("cv_atol", "--cv-tol"),
+                             ("corr_atol", "--corr-tol"),
+                             ("spectrum_factor", "--spectrum-factor")):
+            text = text.replace(f"tolerance {name}", option)
+        raise UserError(text) from None
 
 
 def compare_from_args(args: argparse.Namespace) -> int:
