@@ -32,10 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from neuromf import linear_response, models
+from neuromf import models
 from neuromf.lfp import network as LN
 from neuromf.lfp.plotting import plot_kernels, plot_spectra
 from neuromf.lfp.spectra import power_spectrum_estimate
+from neuromf.plotting import model_name, use_style
+from neuromf.stability_verdict import stability_verdict
 
 GALLERY = os.environ.get("NEUROMF_DOCS_QUICK") == "1"   # docs build: quick size, no simulation
 
@@ -52,6 +54,7 @@ def main() -> Path:
         args.no_sim, args.out = True, tempfile.mkdtemp(prefix="neuromf_lfp_")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    use_style()
 
     net = models.Microcircuit()
     kernels = LN.network_kernels(net, "lfp", tau=50e-3)
@@ -59,9 +62,10 @@ def main() -> Path:
     plot_kernels(kernels, out / "kernels_lfp.png")
     omegas, S_theory = LN.theory_spectrum(net, kernels)
     spectra = {"theory (full scale)": (omegas, S_theory)}
-    stability = linear_response.unstable_modes(net, variance_channel=True)
-    print(f"unstable modes of the working point: {stability['count']} (eigenvalues cross "
-          f"right of 1 at {np.round(stability['crossing_frequencies'], 1)} Hz)")
+    verdict = stability_verdict(net)
+    print(("WARNING: working point " if not verdict.stable else "working point ")
+          + verdict.text)
+    note = ""
 
     if not args.no_sim:
         from neuromf.simulation import simulate
@@ -76,12 +80,18 @@ def main() -> Path:
         om, psd = power_spectrum_estimate(v, sim_kernels.dt, nperseg=int(0.5 / sim_kernels.dt))
         np.savez(out / "lfp_simulation.npz", t=t, lfp=v, omegas=om, psd=psd)
         spectra[f"simulation (scale {args.scale})"] = (om, psd)
+        note = (f"simulated LFP of the network at scale {args.scale:g} "
+                f"({int(spec.n_neurons.sum()):,} neurons, its own kernels) beside the "
+                "theory of the full-scale network")
         band = lambda o: (o > 2 * np.pi * 20) & (o < 2 * np.pi * 200)  # noqa: E731
         ratio = (np.mean(psd[band(om)].sum(axis=-1))
                  / np.mean(np.asarray(S_theory)[band(omegas)].sum(axis=-1)))
         print(f"mean 20-200 Hz LFP power (sum over channels), simulation / theory: {ratio:.2f}")
 
-    plot_spectra(omegas, spectra, "V", out / "lfp_spectra.png", channels=[1, 4, 7, 10, 13])
+    plot_spectra(omegas, spectra, "V", out / "lfp_spectra.png", channels=[1, 4, 7, 10, 13],
+                 probe="lfp", channel_values=kernels.channels, mark=verdict.mark, note=note,
+                 title=f"{model_name(net)}: LFP spectra (theory: mean and variance channel, "
+                       "renewal noise)")
     print(f"wrote kernels, spectra and figures to {out}/")
     return out
 

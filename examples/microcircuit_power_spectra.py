@@ -10,6 +10,13 @@ Reference result: NNMT 1.3 (the code of Bos et al.'s analysis) run side by side 
 of the frequencies, with its own working point and transfer function; NNMT's convention has
 no refractory phase factor, which neuromf gives with ``refractory_phase=False``.
 
+The spectra are NNMT's (mean channel only, Poisson noise, Bos et al. 2016).  The working
+point of this model is linearly unstable (the shared stability verdict,
+:func:`neuromf.stability_verdict.stability_verdict`: mean and variance channel, Brunel &
+Hakim 1999; docs/user_guide/stability.md), so the example prints a warning and the
+figure is marked: the peaks are those of the linearised dynamics, not of a stationary
+state.
+
 Run:  ``python examples/microcircuit_power_spectra.py [OUT_DIR]``
 -> ``microcircuit_power_spectra.png``
 """
@@ -27,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 import neuromf as nnmt
-from neuromf.plotting import save_figure, use_style
+from neuromf.plotting import model_name, save_figure, use_style
+from neuromf.stability_verdict import mark_figure, stability_verdict
 
 GALLERY = os.environ.get("NEUROMF_DOCS_QUICK") == "1"   # docs build: quick, figures stay open
 QUICK = GALLERY or "--quick" in sys.argv
@@ -42,11 +50,15 @@ nnmt.lif.exp.effective_connectivity(net)
 spectra = nnmt.lif.exp.power_spectra(net)          # (frequencies, populations), 1/s
 freqs = net.analysis_params["omegas"] / (2 * np.pi)
 pops = [str(p) for p in net.network_params["populations"]]
+verdict = stability_verdict(net)                   # the one verdict of every report
+if not verdict.stable:
+    print("WARNING: working point " + verdict.text)
 
 band = (freqs > 20) & (freqs < 150)
 gamma = freqs[band][np.argmax(spectra[band, 0])]
-print(f"L23E: gamma peak at {gamma:.1f} Hz, global maximum at "
-      f"{freqs[np.argmax(spectra[:, 0])]:.1f} Hz")
+print(f"{pops[0]}: gamma peak at {gamma:.1f} Hz, global maximum at "
+      f"{freqs[np.argmax(spectra[:, 0])]:.1f} Hz"
+      + ("" if verdict.stable else " (of the linearised, unstable state)"))
 
 # %%
 # Figure
@@ -55,17 +67,21 @@ print(f"L23E: gamma peak at {gamma:.1f} Hz, global maximum at "
 use_style()
 import matplotlib.pyplot as plt  # noqa: E402
 
-fig, axes = plt.subplots(2, 4, figsize=(12, 5), sharex=True, constrained_layout=True)
+fig, axes = plt.subplots(2, 4, figsize=(12, 5.5), sharex=True, constrained_layout=True)
 for i, ax in enumerate(axes.T.ravel()):
     ax.loglog(freqs, spectra[:, i], color="tab:blue" if i % 2 == 0 else "tab:red",
-              label="neuromf")
+              label="neuromf, " + ("inhibitory" if i % 2 else "excitatory"))
     ax.set_title(pops[i])
     ax.set_xlim(1, 500)
 for ax in axes[-1]:
     ax.set_xlabel("frequency f (Hz)")
 for ax in axes[:, 0]:
     ax.set_ylabel("power P(f) (1/s)")
-fig.suptitle("Microcircuit population-rate spectra (mean-field theory, Bos et al. 2016, Eq. 18)")
+fig.suptitle(f"{model_name(net)}: population-rate spectra (mean-field theory, mean channel "
+             "only, Poisson noise; Bos et al. 2016, Eq. 18)")
+mark_figure(fig, verdict)
+axes[0, 0].legend()
+axes[1, 0].legend()
 
 # %%
 # Deviation from NNMT 1.3

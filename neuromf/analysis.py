@@ -1,6 +1,12 @@
 """The linear-response part of ``neuromf analyze``: transfer functions, delays,
 effective connectivity, power spectra and the dominant eigenmode with its
-sensitivity measure (Bos et al. 2016), with figures."""
+sensitivity measure (Bos et al. 2016), with figures.
+
+The stability of the working point is the shared verdict of
+:func:`neuromf.stability_verdict.stability_verdict` (mean and variance channel, Brunel &
+Hakim 1999; the mean-only count beside it where the two disagree); figures of an
+unstable working point are marked as such.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from .plotting import (
     plot_transfer_functions,
     save_figure,
 )
+from .stability_verdict import mark_figure, stability_verdict
 
 
 def dominant_eigenmode(eigenvalues: np.ndarray, freqs: np.ndarray) -> dict:
@@ -34,8 +41,8 @@ def dominant_eigenmode(eigenvalues: np.ndarray, freqs: np.ndarray) -> dict:
 
 def linear_response_report(net: Any, method: str, out: Path, progress: bool = True,
                            print_summary: bool = True, synapse_type: str = "exp",
-                           variance_channel: bool = False, renewal: bool = False
-                           ) -> list[Path]:
+                           variance_channel: bool = False, renewal: bool = False,
+                           model_name: str = "") -> list[Path]:
     """Compute the linear response of a network and write figures.
 
     ``synapse_type`` 'exp' (``method`` 'shift' or 'taylor') or 'delta' (white-noise
@@ -43,9 +50,12 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
     the modulated input variance to the effective connectivity
     (:func:`neuromf.linear_response.effective_connectivity`; 'shift' or 'delta' only).
     ``renewal`` uses the neurons' spike-train spectra instead of Poisson noise in the power
-    spectra (:func:`neuromf.linear_response.power_spectra`).  The number of linearly
-    unstable modes (:func:`neuromf.linear_response.unstable_modes`) is stored as
-    ``'analysis.unstable_modes'`` and printed.
+    spectra (:func:`neuromf.linear_response.power_spectra`).  The stability verdict
+    (:func:`neuromf.stability_verdict.stability_verdict`, in its default convention
+    whatever ``variance_channel`` the spectra use) is printed, its count stored as
+    ``'analysis.unstable_modes'`` and its summary as ``'analysis.stability'``; the
+    figures of an unstable working point carry its mark.  ``model_name`` goes into the
+    figure titles (default: the network's label).
 
     Results are stored in ``net.results`` (saved by the caller); returns the written
     figure paths.
@@ -72,9 +82,7 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
         linear_response.effective_connectivity(net, prefix=prefix,
                                                variance_channel=variance_channel)
         bar.update()
-        stability = linear_response.unstable_modes(net, prefix=prefix,
-                                                   variance_channel=variance_channel,
-                                                   **tf_kwargs)
+        verdict = stability_verdict(net, method=method)
         bar.update()
         if renewal:
             model.spike_train_power_spectra(net)
@@ -87,12 +95,11 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
                                                           prefix=prefix)
         bar.update()
     net.results["analysis.dominant_eigenmode"] = mode
-    net.results["analysis.unstable_modes"] = int(stability["count"])
+    net.results["analysis.unstable_modes"] = int(verdict.count)
+    net.results["analysis.stability"] = verdict.text
     if print_summary:
-        if stability["count"]:
-            print("WARNING: " + linear_response.describe_instability(stability))
-        else:
-            print("working point linearly stable (Nyquist criterion, 0 unstable modes)")
+        print(("WARNING: working point " if not verdict.stable else "working point ")
+              + verdict.text)
         amp = np.asarray(sensitivity["sensitivity_amp"])
         order = np.argsort(-np.abs(amp), axis=None)[:3]
         print(f"dominant eigenmode: λ = {mode['eigenvalue']:.4f} at "
@@ -102,11 +109,16 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
         for flat in order:
             a, b = np.unravel_index(flat, amp.shape)
             print(f"  {pops[b]:>6} -> {pops[a]:<6} {amp[a, b]:+.4f}")
-    title = str(net.network_params.get("label", ""))
-    return [
-        save_figure(plot_power_spectra(freqs, spectra, pops, title), out / "power_spectra.png"),
-        save_figure(plot_transfer_functions(freqs, transfer, pops, title),
-                    out / "transfer_functions.png"),
-        save_figure(plot_eigenvalue_trajectories(eigenvalues, freqs, title),
-                    out / "eigenvalues.png"),
+    name = model_name or str(net.network_params.get("label", ""))
+    channel = ("mean and variance channel" if variance_channel else
+               "mean channel only (NNMT)")
+    noise = "renewal noise" if renewal else "Poisson noise"
+    synapses = "δ synapses" if synapse_type == "delta" else f"exp synapses, '{method}'"
+    title = f"{name} ({synapses}; {channel}; {noise})"
+    figures = [
+        (plot_power_spectra(freqs, spectra, pops, title), "power_spectra.png"),
+        (plot_transfer_functions(freqs, transfer, pops, title), "transfer_functions.png"),
+        (plot_eigenvalue_trajectories(eigenvalues, freqs, title), "eigenvalues.png"),
     ]
+    return [save_figure(mark_figure(fig, verdict), out / filename)
+            for fig, filename in figures]

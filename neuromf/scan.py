@@ -135,15 +135,31 @@ def _nyquist(net, method, variance_channel):
                                           variance_channel=variance_channel)
 
 
+def _default_variance_channel(net, method) -> bool:
+    """The convention of every stability verdict (:mod:`neuromf.stability_verdict`): mean
+    and variance channel, except for exp synapses with 'taylor' (mean channel only)."""
+    return _synapse_type(net) == "delta" or method == "shift"
+
+
+def _unstable_mode_count(net, method, convention):
+    from .stability_verdict import stability_verdict
+
+    _working_point(net, method)
+    return np.asarray(stability_verdict(net, method=method, convention=convention,
+                                        other=False).count)
+
+
 def _unstable_modes(net, method):
-    """Number of linearly unstable modes (Nyquist criterion), mean channel only
-    (:func:`neuromf.linear_response.unstable_modes`)."""
-    return np.asarray(_nyquist(net, method, False)["count"])
+    """Number of linearly unstable modes (Nyquist criterion) in the default convention
+    of every stability verdict: mean and variance channel (Brunel & Hakim 1999;
+    :func:`neuromf.stability_verdict.stability_verdict`; mean channel only for exp
+    synapses with 'taylor')."""
+    return _unstable_mode_count(net, method, "variance")
 
 
-def _unstable_modes_with_variance(net, method):
-    """As ``unstable_modes``, with the variance channel (exp synapses: 'shift' only)."""
-    return np.asarray(_nyquist(net, method, True)["count"])
+def _unstable_modes_mean_channel(net, method):
+    """As ``unstable_modes``, with the mean channel only (NNMT; Bos et al. 2016)."""
+    return _unstable_mode_count(net, method, "mean")
 
 
 def _instability_of(result) -> np.ndarray:
@@ -153,13 +169,14 @@ def _instability_of(result) -> np.ndarray:
 
 def _instability(net, method):
     """[number of unstable modes, lowest frequency (Hz) at which an eigenvalue of M
-    crosses the real axis right of 1, NaN if none] (the kind of oscillation, Brunel 2000)."""
+    crosses the real axis right of 1, NaN if none] (the kind of oscillation, Brunel 2000),
+    in the default convention of ``unstable_modes``."""
+    return _instability_of(_nyquist(net, method, _default_variance_channel(net, method)))
+
+
+def _instability_mean_channel(net, method):
+    """As ``instability``, with the mean channel only (NNMT; Bos et al. 2016)."""
     return _instability_of(_nyquist(net, method, False))
-
-
-def _instability_with_variance(net, method):
-    """As ``instability``, with the variance channel."""
-    return _instability_of(_nyquist(net, method, True))
 
 
 def _tau_rate(net, method):
@@ -169,6 +186,15 @@ def _tau_rate(net, method):
     _working_point(net, method)
     exp.transfer_function(net, method=method)
     return np.asarray(exp.fit_transfer_function(net)[1])
+
+
+def _batch_default_variance(batch) -> bool:
+    """:func:`_default_variance_channel` for a batch (one synapse type and method)."""
+    return _default_variance_channel(batch.networks[0], batch.method)
+
+
+def _batched_count(batch, variance_channel):
+    return batch.unstable_modes(variance_channel, crossings=False)["count"]
 
 
 def _batched_instability(batch, variance_channel):
@@ -189,9 +215,12 @@ QUANTITIES: dict[str, tuple[Callable, str]] = {
     "peak_power": (_peak_power, "hertz"),
     "most_unstable_eigenvalue": (_most_unstable_eigenvalue, "1 / second"),
     "unstable_modes": (_unstable_modes, "dimensionless"),
-    "unstable_modes_with_variance": (_unstable_modes_with_variance, "dimensionless"),
+    "unstable_modes_mean_channel": (_unstable_modes_mean_channel, "dimensionless"),
+    # former name of 'unstable_modes' (the variance channel is now the default)
+    "unstable_modes_with_variance": (_unstable_modes, "dimensionless"),
     "instability": (_instability, "dimensionless"),
-    "instability_with_variance": (_instability_with_variance, "dimensionless"),
+    "instability_mean_channel": (_instability_mean_channel, "dimensionless"),
+    "instability_with_variance": (_instability, "dimensionless"),
     "tau_rate": (_tau_rate, "second"),
 }
 
@@ -206,11 +235,29 @@ BATCHED: dict[str, Callable] = {
     "power_spectra": lambda b: b.power_spectra(),
     "peak_frequency": lambda b: b.peaks()[0],
     "peak_power": lambda b: b.peaks()[1],
-    "unstable_modes": lambda b: b.unstable_modes(False, crossings=False)["count"],
-    "unstable_modes_with_variance": lambda b: b.unstable_modes(True, crossings=False)["count"],
-    "instability": lambda b: _batched_instability(b, False),
-    "instability_with_variance": lambda b: _batched_instability(b, True),
+    "unstable_modes": lambda b: _batched_count(b, _batch_default_variance(b)),
+    "unstable_modes_mean_channel": lambda b: _batched_count(b, False),
+    "unstable_modes_with_variance": lambda b: _batched_count(b, _batch_default_variance(b)),
+    "instability": lambda b: _batched_instability(b, _batch_default_variance(b)),
+    "instability_mean_channel": lambda b: _batched_instability(b, False),
+    "instability_with_variance": lambda b: _batched_instability(b, _batch_default_variance(b)),
     "tau_rate": lambda b: b.tau_rate(),
+}
+
+
+#: what a quantity's values mean, beyond its name (shown in tables and figures)
+QUANTITY_NOTES: dict[str, str] = {
+    "unstable_modes": "Nyquist count, mean and variance channel, Brunel & Hakim 1999",
+    "unstable_modes_with_variance": "Nyquist count, mean and variance channel, Brunel & "
+                                    "Hakim 1999",
+    "unstable_modes_mean_channel": "Nyquist count, mean channel only, NNMT / Bos et al. "
+                                   "2016",
+    "instability": "[Nyquist count, lowest crossing frequency in Hz], mean and variance "
+                   "channel",
+    "instability_with_variance": "[Nyquist count, lowest crossing frequency in Hz], mean "
+                                 "and variance channel",
+    "instability_mean_channel": "[Nyquist count, lowest crossing frequency in Hz], mean "
+                                "channel only",
 }
 
 

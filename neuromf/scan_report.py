@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .plotting import styled
+
 __all__ = ["scan_table", "plot_scan", "axis_values_in"]
 
 
@@ -44,6 +46,13 @@ def _columns(result: Any) -> tuple[list[str], np.ndarray]:
         labels = ["[" + ",".join(map(str, idx)) + "]"
                   for idx in itertools.product(*[range(n) for n in extra])]
     return labels, flat
+
+
+def quantity_note(quantity: str) -> str:
+    """What the values of a scan quantity mean (e.g. the stability convention), or ''."""
+    from .scan import QUANTITY_NOTES
+
+    return QUANTITY_NOTES.get(quantity, "")
 
 
 def _format(value: Any) -> str:
@@ -86,7 +95,8 @@ def scan_table(result: Any, units: Mapping[str, str] | None = None,
         rows.append(row)
     shown = rows[:max_rows]
     widths = [max(len(h), *(len(r[c]) for r in shown)) + 2 for c, h in enumerate(headers)]
-    lines = [f"{result.quantity} ({result.unit})",
+    note = quantity_note(result.quantity)
+    lines = [f"{result.quantity} ({result.unit})" + (f"; {note}" if note else ""),
              "".join(f"{h:>{w}}" for h, w in zip(headers, widths)),
              "-" * sum(widths)]
     lines += ["".join(f"{v:>{w}}" for v, w in zip(r, widths)) for r in shown]
@@ -96,6 +106,7 @@ def scan_table(result: Any, units: Mapping[str, str] | None = None,
     return "\n".join(lines)
 
 
+@styled
 def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: int = 8):
     """Heat map of the scanned quantity over the first two axes, one panel per column.
 
@@ -112,14 +123,15 @@ def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: i
     labels, n = labels[:max_panels], min(len(labels), max_panels)
     axes_vals = [axis_values_in(result, i, units.get(name))
                  for i, name in enumerate(result.axis_names)]
-    names = [f"{name} ({unit})" if unit else name
+    names = [f"{name} ({unit or 'dimensionless'})"
              for name, (_, unit) in zip(result.axis_names, axes_vals)]
     value_label = (("Re " if np.iscomplexobj(result.data) else "") + result.quantity
-                   + (f" ({result.unit})" if result.unit not in ("", "dimensionless")
-                      else ""))
-    title = f"{result.model}: {result.quantity} ('{result.method}')"
+                   + f" ({result.unit or 'dimensionless'})")
+    note = quantity_note(result.quantity)
+    title = (f"{result.model}: {result.quantity} ('{result.method}')"
+             + (f"\n{note}" if note else ""))
     if len(result.axis_names) == 1:
-        fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
+        fig, ax = plt.subplots(figsize=(7, 4.5), constrained_layout=True)
         x = axes_vals[0][0]
         for c in range(n):
             ax.plot(x, flat[:, c], marker="o", label=labels[c])
@@ -134,7 +146,8 @@ def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: i
     planes = flat[(slice(None), slice(None)) + (0,) * (flat.ndim - 3)]
     cols = min(n, 4)
     rows = int(np.ceil(n / cols))
-    fig, axs = plt.subplots(rows, cols, figsize=(3.4 * cols + 0.6, 2.9 * rows),
+    fig, axs = plt.subplots(rows, cols, figsize=(max(3.4 * cols + 0.6, 6.0),
+                                                 max(2.9 * rows + 0.6, 3.6)),
                             squeeze=False, constrained_layout=True)
     (x, _), (y, _) = axes_vals[0], axes_vals[1]
     finite = planes[..., :n][np.isfinite(planes[..., :n])]

@@ -168,8 +168,16 @@ def stability_analysis(network: Any, method: str = "shift", branches: Any = None
 def plot_eigenvalues_vs_k(result: dict, title: str = ""):
     """Real part and frequency of the rate-model eigenvalues vs wavenumber, and ξ(k).
 
-    One line per Lambert W branch; the star marks the most unstable eigenvalue.
+    One line per Lambert W branch; the star marks the most unstable eigenvalue.  Drawn
+    in neuromf's figure style (:data:`neuromf.plotting.STYLE`).
     """
+    from .plotting import style_context
+
+    with style_context():
+        return _plot_eigenvalues_vs_k(result, title)
+
+
+def _plot_eigenvalues_vs_k(result: dict, title: str = ""):
     from .plotting import _pyplot
 
     plt = _pyplot()
@@ -183,7 +191,8 @@ def plot_eigenvalues_vs_k(result: dict, title: str = ""):
         axes[1].plot(k_mm[finite], eig[i, finite].imag / (2 * np.pi), color=color)
     lam, k_star = result["eigenvalue"], 1e-3 * result["k"]
     for ax, y in ((axes[0], lam.real), (axes[1], lam.imag / (2 * np.pi))):
-        ax.plot(k_star, y, marker="*", color="k", markersize=12, linestyle="none")
+        ax.plot(k_star, y, marker="*", color="k", markersize=12, linestyle="none",
+                label="most unstable eigenvalue")
         ax.set_xlabel("wavenumber k (1/mm)")
     axes[0].axhline(0.0, color="0.5", lw=0.8)
     axes[0].set_ylabel("Re λ (1/s)")
@@ -195,7 +204,7 @@ def plot_eigenvalues_vs_k(result: dict, title: str = ""):
     axes[2].axhline(0.0, color="0.5", lw=0.8)
     axes[2].axvline(k_star, color="k", ls=":", lw=0.8)
     axes[2].set_xlabel("wavenumber k (1/mm)")
-    axes[2].set_ylabel("ξ(k)")
+    axes[2].set_ylabel("ξ(k) (dimensionless)")
     axes[2].set_title("effective spatial profile")
     if title:
         fig.suptitle(title)

@@ -67,7 +67,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         net = net.change_parameters(changed_analysis_params=changed)
     from .. import lif
     from ..models import synapse_type
-    from ..plotting import plot_working_point, save_figure
+    from ..plotting import model_name, plot_working_point, save_figure
 
     with output_folder(out):
         kind = synapse_type(net.network_params)
@@ -81,22 +81,23 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         elapsed = time.perf_counter() - start
         pops = net.network_params["populations"]
         name = net.network_params.get("label", args.model)
+        title_name = model_name(net, args.model)
         print(f"{name}: working point ({label}) in {elapsed * 1e3:.1f} ms")
         print_table(pops, {"rate (Hz)": (wp["firing_rates"], ".4f"),
                            "mu (mV)": (1e3 * wp["mean_input"], ".4f"),
                            "sigma (mV)": (1e3 * wp["std_input"], ".4f")})
         extra = _linear_response(net, kind, args.method, out, args.variance_channel,
-                                 args.renewal, progress(args))
+                                 args.renewal, progress(args), title_name)
         net.save_results(out / "results.h5")
         fig = plot_working_point(pops, wp["firing_rates"], wp["mean_input"], wp["std_input"],
-                                 title=f"{name}: working point")
+                                 title=f"{title_name}: working point ({label})")
         written = [out / "results.h5", save_figure(fig, out / "working_point.png"), *extra]
     wrote(written)
     return 0
 
 
 def _linear_response(net: Any, kind: str, method: str, out: Path, variance_channel: bool,
-                     renewal: bool, show_progress: bool) -> list[Path]:
+                     renewal: bool, show_progress: bool, name: str) -> list[Path]:
     """Transfer functions, spectra and dominant eigenmode, with figures."""
     from ..analysis import linear_response_report
 
@@ -105,4 +106,4 @@ def _linear_response(net: Any, kind: str, method: str, out: Path, variance_chann
         return []
     return linear_response_report(net, method, out, progress=show_progress,
                                   synapse_type=kind, variance_channel=variance_channel,
-                                  renewal=renewal)
+                                  renewal=renewal, model_name=name)

@@ -43,7 +43,8 @@ def cmd_lfp(args: argparse.Namespace) -> int:
 
     with output_folder(out):
         files = lfp_report(net, probe=args.probe, source=args.source, out_dir=out,
-                           nnmt_convention=args.nnmt_convention)
+                           nnmt_convention=args.nnmt_convention,
+                           print_summary=args.source == "theory")
     for kind, path in files.items():
         print(f"{kind}: {path}")
     return 0

@@ -109,8 +109,11 @@ def cmd_stability(args: argparse.Namespace) -> int:
 
     with output_folder(out):
         net.save_results(out / "results.h5")
-        fig = plot_eigenvalues_vs_k(res, title=f"{label}: rate-model eigenvalues "
-                                               f"('{args.method}')")
+        from ..plotting import model_name
+
+        fig = plot_eigenvalues_vs_k(res, title=f"{model_name(net, args.model)}: rate-model "
+                                               f"eigenvalues ('{args.method}', "
+                                               f"{args.profile} profile)")
         written = [out / "results.h5", save_figure(fig, out / "eigenvalues_vs_k.png")]
     wrote(written)
     return 0

@@ -270,7 +270,8 @@ def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "sh
     -----
     UserWarning
         If the working point is linearly unstable
-        (:func:`neuromf.linear_response.unstable_modes`): the network oscillates and the
+        (:func:`neuromf.stability_verdict.stability_verdict`, mean and variance channel,
+        whatever ``variance_channel`` the spectrum uses): the network oscillates and the
         linear theory's spectrum describes no stationary state.
     """
     from .. import linear_response, network_properties
@@ -291,10 +292,11 @@ def theory_spectrum(network: Any, kernels: SpikeSignalKernels, method: str = "sh
     if renewal:
         lif.spike_train_power_spectra(network)
     C = np.asarray(linear_response.cross_spectral_matrix(network, renewal=renewal))
-    stability = linear_response.unstable_modes(network, variance_channel=variance_channel,
-                                               method=method)
-    if stability["count"] > 0:
-        warnings.warn(linear_response.describe_instability(stability), stacklevel=2)
+    from ..stability_verdict import stability_verdict
+
+    verdict = stability_verdict(network, method=method)   # the one convention of reports
+    if not verdict.stable:
+        warnings.warn("working point " + verdict.text, stacklevel=2)
     omegas = np.asarray(network.analysis_params["omegas"], dtype=float)
     names = [str(x) for x in network.network_params["populations"]]
     N = np.asarray(network.network_params["N"], dtype=float)

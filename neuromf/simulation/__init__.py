@@ -38,6 +38,7 @@ from neuromf.simulation.defaults import (
     simulation_params,
 )
 from neuromf.simulation.recording import load_spikes
+from neuromf.simulation.report import Tolerances, comparison_checks
 
 __all__ = [
     "simulate", "compare", "SimulationResult", "ComparisonResult", "resolve_model",
@@ -45,5 +46,5 @@ __all__ = [
     "BuiltNetwork", "firing_rates", "per_neuron_rates", "cv_isi",
     "spike_count_correlations", "population_spectra", "load_spikes",
     "simulation_params", "GENERIC_DEFAULTS", "MICROCIRCUIT_DEFAULTS", "import_nest",
-    "nest_available", "INSTALL_HINT",
+    "nest_available", "INSTALL_HINT", "Tolerances", "comparison_checks",
 ]

@@ -31,12 +31,14 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import signal
 
+from neuromf.plotting import E_COLOR, I_COLOR, population_kind, styled
 from neuromf.simulation.backend import new_figure
 from neuromf.utils import check_positive
 
 __all__ = ["window_spikes", "per_neuron_rates", "firing_rates", "cv_isi",
            "spike_count_correlations", "population_spectra", "plot_raster",
-           "plot_rate_boxplot", "plot_spectra", "plot_rates_comparison", "save_figure"]
+           "plot_rate_boxplot", "plot_spectra", "plot_rates_comparison", "save_figure",
+           "spectrum_confidence"]
 
 Spikes = Sequence[tuple[np.ndarray, np.ndarray]]
 
@@ -184,15 +186,27 @@ def spike_count_correlations(spikes: Spikes, n_neurons: Sequence[int], t_start: 
 
 
 def population_spectra(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
-                       t_stop: float, bin_width: float = 1e-3, nperseg: int = 1024
-                       ) -> tuple[np.ndarray, np.ndarray]:
+                       t_stop: float, bin_width: float = 1e-3, nperseg: int = 1024,
+                       min_segments: int = 1, return_segments: bool = False
+                       ) -> tuple[np.ndarray, ...]:
     """Power spectral density of the population activities (two-sided, f >= 0).
 
     The activity of population α is a_α(t) = (number of spikes in (t, t+Δt]) / (N_α Δt)
     (Hz per neuron); its spectrum is estimated with Welch's method (Hann window, 50 %
-    overlap, mean removed) and converted to the two-sided density, the normalisation of
-    the theory's power spectra (Bos et al. 2016, Eq. 18): for independent Poisson
-    neurons it equals ν/N.
+    overlap, mean removed; Welch 1967) and converted to the two-sided density, the
+    normalisation of the theory's power spectra (Bos et al. 2016, Eq. 18): for
+    independent Poisson neurons it equals ν/N.
+
+    Parameters
+    ----------
+    nperseg : int
+        Largest segment length (bins).
+    min_segments : int
+        Shorten the segments so that the window holds at least this many (50 % overlap);
+        the estimate is then an average, not a single periodogram.
+    return_segments : bool
+        Also return the periodogram of every segment (their mean is ``psd``; their
+        spread gives the confidence band of the estimate).
 
     Returns
     -------
@@ -200,6 +214,8 @@ def population_spectra(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
         Frequencies in Hz (0 … 1/(2Δt)).
     psd : np.ndarray, shape (len(freqs), n_populations)
         Spectral density in Hz²/Hz.
+    segments : np.ndarray, shape (n_segments, len(freqs), n_populations)
+        With ``return_segments`` only.
     """
     T = _check_window(t_start, t_stop)
     check_positive("bin_width", bin_width, "s")
@@ -207,22 +223,50 @@ def population_spectra(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
     if n_bins < 8:
         raise ValueError(f"the {T} s window holds only {n_bins} bins of {bin_width} s; "
                          "need at least 8")
-    nperseg = int(min(nperseg, n_bins))
+    if int(min_segments) < 1:
+        raise ValueError(f"min_segments must be >= 1, got {min_segments}")
+    # K segments with 50 % overlap span (K + 1) / 2 segment lengths
+    nperseg = int(min(nperseg, n_bins, 2 * n_bins // (int(min_segments) + 1)))
+    if nperseg < 8:
+        raise ValueError(f"{min_segments} segments of the {n_bins} bins would be shorter "
+                         "than 8 bins; simulate longer or ask for fewer segments")
     activity = np.empty((len(n_neurons), n_bins))
     for p, ((_, times), n) in enumerate(zip(window_spikes(spikes, t_start, t_stop),
                                            n_neurons, strict=True)):
         col = _bin_index(times, t_start, bin_width)
         col = col[(col >= 0) & (col < n_bins)]
         activity[p] = np.bincount(col, minlength=n_bins) / (float(n) * bin_width)
-    freqs, psd = signal.welch(activity, fs=1.0 / bin_width, window="hann",
-                              nperseg=nperseg, detrend="constant", scaling="density",
-                              return_onesided=True, axis=-1)
+    freqs, _, seg = signal.spectrogram(activity, fs=1.0 / bin_width, window="hann",
+                                       nperseg=nperseg, noverlap=nperseg // 2,
+                                       detrend="constant", scaling="density",
+                                       return_onesided=True, mode="psd", axis=-1)
     # one-sided -> two-sided density: scipy doubled all bins except 0 and Nyquist
-    psd = psd.copy()
-    psd[:, 1:] /= 2.0
+    seg = seg.copy()                                   # (n_pop, n_freq, n_seg)
+    seg[:, 1:] /= 2.0
     if nperseg % 2 == 0:
-        psd[:, -1] *= 2.0
-    return freqs, psd.T
+        seg[:, -1] *= 2.0
+    psd = seg.mean(axis=-1).T
+    if return_segments:
+        return freqs, psd, seg.transpose(2, 1, 0)
+    return freqs, psd
+
+
+def spectrum_confidence(segments: np.ndarray, level: float = 0.95) -> np.ndarray:
+    """Half-width of the confidence interval of a Welch estimate from its segments.
+
+    ``segments`` (n_segments, ...) are the periodograms whose mean is the estimate;
+    the half-width is z · std / √n_segments (normal approximation of the mean; the
+    50 %-overlap Hann segments are nearly independent, Welch 1967).  NaN for a
+    single segment.
+    """
+    from scipy.stats import norm
+
+    segments = np.asarray(segments, dtype=float)
+    n = segments.shape[0]
+    if n < 2:
+        return np.full(segments.shape[1:], np.nan)
+    z = float(norm.ppf(0.5 + level / 2))
+    return z * segments.std(axis=0, ddof=1) / np.sqrt(n)
 
 
 # ---------------------------------------------------------------------------
@@ -237,28 +281,31 @@ def save_figure(fig, path: str, dpi: int = 150) -> None:
         fig.savefig(tmp, format="png", dpi=dpi)
 
 
-_COLORS = ("#595289", "#af143c")
-
-
+@styled
 def plot_raster(spikes: Spikes, populations: Sequence[str], n_neurons: Sequence[int],
                 t_start: float, t_stop: float, path: str | None = None,
                 max_neurons: int = 200):
     """Raster plot of up to ``max_neurons`` neurons per population (first at the top)."""
     fig = new_figure(figsize=(8, 6))
     ax = fig.add_subplot()
-    offset, ticks = 0, []
+    offset, ticks, seen = 0, [], {}
     for p in range(len(populations) - 1, -1, -1):
         idx, times = window_spikes([spikes[p]], t_start, t_stop)[0]
         shown = min(int(n_neurons[p]), int(max_neurons))
         keep = idx < shown
-        ax.plot(times[keep], idx[keep] + offset, ".", ms=1.5, color=_COLORS[p % 2],
-                rasterized=True)
+        kind = population_kind(populations[p])
+        label = {"E": "excitatory", "I": "inhibitory"}.get(kind, "other")
+        line, = ax.plot(times[keep], idx[keep] + offset, ".", ms=1.5,
+                        color={"E": E_COLOR, "I": I_COLOR}.get(kind, "0.3"), rasterized=True)
+        seen.setdefault(label, line)
         ticks.append((offset + shown / 2, populations[p]))
         offset += shown
     ax.set_yticks([t for t, _ in ticks], [name for _, name in ticks])
     ax.set_xlim(t_start, t_stop)
     ax.set_ylim(0, offset)
     ax.set_xlabel("time (s)")
+    ax.set_ylabel("neuron (population)")
+    ax.legend(list(seen.values()), list(seen), loc="upper right", markerscale=6)
     ax.set_title(f"spike raster (up to {max_neurons} neurons per population)")
     fig.tight_layout()
     if path is not None:
@@ -266,6 +313,7 @@ def plot_raster(spikes: Spikes, populations: Sequence[str], n_neurons: Sequence[
     return fig
 
 
+@styled
 def plot_rate_boxplot(rates_per_neuron: Sequence[np.ndarray], populations: Sequence[str],
                       path: str | None = None, theory: np.ndarray | None = None):
     """Box plot of per-neuron firing rates (first population at the top)."""
@@ -282,20 +330,32 @@ def plot_rate_boxplot(rates_per_neuron: Sequence[np.ndarray], populations: Seque
         ax.legend(loc="lower right")
     ax.set_yticks(pos, list(populations))
     ax.set_xlabel("firing rate (spikes/s)")
+    ax.set_ylabel("population")
+    ax.set_title("per-neuron rates (box: quartiles, black: median, grey: mean, +: outliers)")
     fig.tight_layout()
     if path is not None:
         save_figure(fig, path)
     return fig
 
 
+@styled
 def plot_spectra(freqs: np.ndarray, psd: np.ndarray, populations: Sequence[str],
                  path: str | None = None, theory_freqs: np.ndarray | None = None,
-                 theory_psd: np.ndarray | None = None, f_max: float = 500.0):
-    """Population-activity spectra (log-log), optionally with theory overlaid."""
+                 theory_psd: np.ndarray | None = None, f_max: float = 500.0, *,
+                 confidence: np.ndarray | None = None, title: str = "",
+                 mark: str = "", theory_label: str = "theory"):
+    """Population-activity spectra (log-log), optionally with theory overlaid.
+
+    ``confidence`` (same shape as ``psd``) is the half-width of the simulated
+    spectrum's confidence band (:func:`spectrum_confidence`); ``mark`` a line in red
+    under the title (e.g. the mark of a linearly unstable working point).
+    """
+    import textwrap
+
     n = len(populations)
     cols = 2 if n > 1 else 1
     rows = int(np.ceil(n / cols))
-    fig = new_figure(figsize=(4.0 * cols, 2.4 * rows))
+    fig = new_figure(figsize=(max(4.5 * cols, 7.0), 2.6 * rows + 1.2), layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True)
     sel = (freqs > 0) & (freqs <= f_max)
     for p in range(rows * cols):
@@ -304,24 +364,33 @@ def plot_spectra(freqs: np.ndarray, psd: np.ndarray, populations: Sequence[str],
             ax.set_visible(False)
             continue
         ax.loglog(freqs[sel], psd[sel, p], color="tab:blue", lw=1, label="simulation")
+        if confidence is not None:
+            lo = np.maximum(psd[sel, p] - confidence[sel, p], psd[sel, p] * 1e-3)
+            ax.fill_between(freqs[sel], lo, psd[sel, p] + confidence[sel, p],
+                            color="tab:blue", alpha=0.25, lw=0,
+                            label="simulation, 95 % confidence")
         if theory_psd is not None:
             tsel = (theory_freqs > 0) & (theory_freqs <= f_max)
             ax.loglog(theory_freqs[tsel], theory_psd[tsel, p], color="tab:orange", lw=1.5,
-                      label="theory")
+                      label=theory_label)
         ax.set_title(populations[p], fontsize=9)
         if p // cols == rows - 1:
             ax.set_xlabel("frequency (Hz)")
         if p % cols == 0:
             ax.set_ylabel("PSD (Hz²/Hz)")
     axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
+    if title or mark:
+        lines = textwrap.wrap(title, width=int(12 * fig.get_figwidth())) if title else []
+        lines += textwrap.wrap(mark, width=int(12 * fig.get_figwidth())) if mark else []
+        fig.suptitle("\n".join(lines), fontsize=9, color="tab:red" if mark else "black")
     if path is not None:
         save_figure(fig, path)
     return fig
 
 
+@styled
 def plot_rates_comparison(populations: Sequence[str], sim: np.ndarray, theory: np.ndarray,
-                          path: str | None = None):
+                          path: str | None = None, title: str = ""):
     """Bar chart of simulated and predicted rates per population."""
     fig = new_figure(figsize=(7, 4))
     ax = fig.add_subplot()
@@ -330,7 +399,10 @@ def plot_rates_comparison(populations: Sequence[str], sim: np.ndarray, theory: n
     ax.bar(x + 0.2, sim, 0.4, label="simulation", color="tab:blue")
     ax.set_xticks(x, list(populations))
     ax.set_ylabel("firing rate (spikes/s)")
+    ax.set_xlabel("population")
     ax.legend()
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     if path is not None:
         save_figure(fig, path)

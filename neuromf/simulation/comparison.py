@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import time
 import warnings
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from neuromf.simulation.recording import (
     save_spikes,
     spike_file_folder,
 )
+from neuromf.simulation.report import Tolerances, comparison_checks, write_comparison_files
 
 __all__ = ["SimulationResult", "ComparisonResult", "simulate", "compare", "resolve_model",
            "default_theory"]
@@ -71,7 +71,10 @@ class SimulationResult:
     freqs : np.ndarray
         Frequencies (Hz) of ``spectra``.
     spectra : np.ndarray, shape (len(freqs), n_populations)
-        Two-sided power spectral density of the population activity (Hz²/Hz).
+        Two-sided power spectral density of the population activity (Hz²/Hz), the
+        Welch average over ``n_segments`` segments.
+    spectra_segments : np.ndarray, shape (n_segments, len(freqs), n_populations)
+        The periodograms of the segments (their spread gives confidence bands).
     timings : dict
         Wall-clock seconds of create, connect, presimulate, simulate, analyse.
     spec : NetworkSpec
@@ -91,6 +94,8 @@ class SimulationResult:
     rates_per_neuron: list[np.ndarray] | None = None
     freqs: np.ndarray | None = None
     spectra: np.ndarray | None = None
+    spectra_segments: np.ndarray | None = None
+    n_segments: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     spec: NetworkSpec | None = None
     files: dict[str, str] = field(default_factory=dict)
@@ -134,6 +139,13 @@ class ComparisonResult:
     theory: dict[str, Any]
     table: list[dict[str, Any]]
     files: dict[str, str] = field(default_factory=dict)
+    #: every check against the tolerances (:func:`neuromf.simulation.report.comparison_checks`)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[dict[str, Any]]:
+        """The checks outside their tolerance."""
+        return [c for c in self.checks if c["ok"] is False]
 
     @property
     def rate_rel_errors(self) -> np.ndarray:
@@ -199,8 +211,9 @@ def default_theory(model: Any, method: str = "shift", spectra: bool = True
     and effective connectivity with the mean and variance channel (Brunel & Hakim 1999;
     the variance channel for exp synapses needs ``method='shift'``) and the neurons'
     spike-train spectra as noise (``renewal=True``), and the number of
-    linearly unstable modes (key 'unstable_modes', with a warning if > 0); a failure
-    there is reported (key 'spectra_error') rather than raised.
+    stability verdict of :func:`neuromf.stability_verdict.stability_verdict` (keys
+    'unstable_modes', 'stability', 'stability_text'; a warning if unstable); a failure
+    of the spectra is reported (key 'spectra_error') rather than raised.
 
     Returns
     -------
@@ -250,16 +263,20 @@ def default_theory(model: Any, method: str = "shift", spectra: bool = True
                                                              if variance else
                                                              "mean channel only")
                                      + ", renewal spike-train noise")
-            stability = lif.unstable_modes(model, variance_channel=variance, **tf_kwargs)
-            out["unstable_modes"] = int(stability["count"])
-            if stability["count"] > 0:
-                from neuromf.linear_response import describe_instability  # noqa: PLC0415
-
-                warnings.warn(describe_instability(stability), stacklevel=2)
+            out["spike_train_spectra"] = np.asarray(
+                model.results[f"lif.{stype}.spike_train_power_spectra"], dtype=float)
         except Exception as err:  # noqa: BLE001 - reported in the output, not hidden
             out["spectra_error"] = f"{type(err).__name__}: {err}"
             warnings.warn(f"theory power spectra unavailable ({out['spectra_error']}); "
                           "the report shows simulated spectra only", stacklevel=2)
+        from neuromf.stability_verdict import stability_verdict  # noqa: PLC0415
+
+        verdict = stability_verdict(model, method=method)
+        out["unstable_modes"] = verdict.count
+        out["stability"] = {**verdict.as_dict(), "mark": verdict.mark}
+        out["stability_text"] = verdict.text
+        if not verdict.stable:
+            warnings.warn("working point " + verdict.text, stacklevel=2)
     return out
 
 
@@ -394,8 +411,10 @@ def _analyse(res: SimulationResult) -> None:
     res.correlations = analysis.spike_count_correlations(
         *args, bin_width=p["corr_bin"], n_sample=p["corr_n_neurons"],
         populations=res.populations)
-    res.freqs, res.spectra = analysis.population_spectra(
-        *args, bin_width=p["spectrum_bin"], nperseg=p["spectrum_nperseg"])
+    res.freqs, res.spectra, res.spectra_segments = analysis.population_spectra(
+        *args, bin_width=p["spectrum_bin"], nperseg=p["spectrum_nperseg"],
+        min_segments=p.get("spectrum_min_segments", 8), return_segments=True)
+    res.n_segments = int(res.spectra_segments.shape[0])
 
 
 def _write_json(path: str, data: dict) -> None:
@@ -419,7 +438,10 @@ def _write_simulation_files(res: SimulationResult, out: str, plots: bool) -> Non
         analysis.plot_rate_boxplot(res.rates_per_neuron, res.populations,
                                    files["rates_boxplot"])
         files["spectra"] = os.path.join(out, "spectra.png")
-        analysis.plot_spectra(res.freqs, res.spectra, res.populations, files["spectra"])
+        analysis.plot_spectra(res.freqs, res.spectra, res.populations, files["spectra"],
+                              confidence=analysis.spectrum_confidence(res.spectra_segments),
+                              title=f"population-rate spectra, Welch average of "
+                                    f"{res.n_segments} segments")
     files["summary"] = os.path.join(out, "summary.json")
     _write_json(files["summary"], res.summary())
 
@@ -431,7 +453,8 @@ def _write_simulation_files(res: SimulationResult, out: str, plots: bool) -> Non
 def compare(model: Any, scale: float | None = None, t_sim: float | None = None,
             threads: int | None = None, out: str | None = None, *,
             theory: Callable[[Any], dict] | None = None, method: str = "shift",
-            spectra: bool = True, **simulate_kwargs: Any) -> ComparisonResult:
+            spectra: bool = True, tolerances: Tolerances | None = None,
+            name: str = "", **simulate_kwargs: Any) -> ComparisonResult:
     """Run theory and simulation of ``model`` and report both side by side.
 
     Parameters
@@ -449,6 +472,11 @@ def compare(model: Any, scale: float | None = None, t_sim: float | None = None,
         Working-point method of the default theory for exponential synapses.
     spectra : bool
         Compute theory power spectra (default theory only).
+    tolerances : Tolerances, optional
+        Of the checks (:func:`neuromf.simulation.report.comparison_checks`); the
+        report's verdict flags every quantity outside them.
+    name : str
+        Model name of the report and figure titles (default: the network's label).
     **simulate_kwargs
         Passed to :func:`simulate` (e.g. ``k_scale``, ``seed``, ``t_presim``).
 
@@ -490,8 +518,14 @@ def compare(model: Any, scale: float | None = None, t_sim: float | None = None,
     table = _comparison_table(sim, th)
     result = ComparisonResult(simulation=sim, theory=th, table=table,
                               files=dict(sim.files))
+    result.checks = comparison_checks(
+        sim.populations,
+        {"rates": sim.rates, "cv": sim.cv, "correlations": sim.correlations,
+         "corr_bin": sim.spec.params["corr_bin"], "freqs": sim.freqs,
+         "spectra": sim.spectra, "spectra_segments": sim.spectra_segments},
+        th, sim.n_neurons, model.network_params["N"], tolerances)
     if out is not None:
-        _write_comparison_files(result, model, out)
+        write_comparison_files(result, model, out, tolerances, name=name)
     return result
 
 
@@ -513,92 +547,3 @@ def _comparison_table(sim: SimulationResult, th: dict) -> list[dict[str, Any]]:
                                                               row["cv_theory"])
         rows.append(row)
     return rows
-
-
-def _fmt(x: Any, spec: str = ".3f") -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, float) and not np.isfinite(x):
-        return "n/a"
-    return format(x, spec)
-
-
-def _report_markdown(res: ComparisonResult, model: Any) -> str:
-    sim, th = res.simulation, res.theory
-    spec = sim.spec
-    label = model.network_params.get("label", type(model).__name__)
-    nest = import_nest()
-    lines = [f"# Theory vs simulation: {label}", ""]
-    lines += [
-        f"- Network: {len(spec.populations)} populations, {spec.total_neurons:,} neurons, "
-        f"{spec.total_synapses:,} synapses, `{spec.neuron_model}`, "
-        f"{spec.connection_rule.replace('_', ' ')}.",
-        f"- Scaling: N × {spec.scale:g}, K × {spec.k_scale:g}"
-        + (" (weights / √K, DC compensation)" if spec.k_scale != 1 else "") + ".",
-        f"- Simulation: NEST {getattr(nest, '__version__', '?')}, seed {spec.seed}, "
-        f"{spec.threads} thread(s), resolution {spec.resolution:g} ms, "
-        f"{spec.t_presim / 1e3:g} s presimulation + {spec.t_sim / 1e3:g} s analysed, "
-        f"background {spec.params['background']}.",
-        f"- Theory: {th.get('source', '?')}; CV: {th.get('cv_source', 'not available')}.",
-        "",
-        "| population | N (sim) | rate theory (Hz) | rate sim (Hz) | rel. error "
-        "| CV theory | CV sim | corr. sim |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in res.table:
-        lines.append(
-            f"| {r['population']} | {r['n_sim']} | {_fmt(r['rate_theory'])} | "
-            f"{_fmt(r['rate_sim'])} | {_fmt(100 * r['rate_rel_error'], '+.1f')} % | "
-            f"{_fmt(r['cv_theory'], '.2f')} | {_fmt(r['cv_sim'], '.2f')} | "
-            f"{_fmt(r['corr_sim'], '.4f')} |")
-    err = np.abs(res.rate_rel_errors)
-    lines += ["", f"Mean |relative rate error|: {100 * np.mean(err):.1f} %, "
-                  f"max: {100 * np.max(err):.1f} %.", ""]
-    if spec.notes:
-        lines += ["Notes: " + "; ".join(spec.notes) + ".", ""]
-    if "spectra_error" in th:
-        lines += [f"Theory spectra unavailable: {th['spectra_error']}", ""]
-    if "spectra_source" in th:
-        lines += [f"Theory spectra: {th['spectra_source']}.", ""]
-    if th.get("unstable_modes", 0) > 0:
-        lines += [f"**The theory's working point is linearly unstable** "
-                  f"({th['unstable_modes']} unstable modes, Nyquist criterion): the "
-                  "network oscillates, the theory's spectra describe no stationary state "
-                  "and its rates need not match.", ""]
-    figs = [("rates_comparison", "Rates"), ("spectra_comparison", "Power spectra"),
-            ("raster", "Raster"), ("rates_boxplot", "Per-neuron rates")]
-    for key, title in figs:
-        if key in res.files:
-            lines += [f"## {title}", "", f"![{title}]({os.path.basename(res.files[key])})",
-                      ""]
-    t = sim.timings
-    lines += ["## Timings (wall clock, s)", "",
-              ", ".join(f"{k} {v:.2f}" for k, v in t.items()), "",
-              f"Machine: {platform.machine()}, Python {platform.python_version()}.", ""]
-    return "\n".join(lines)
-
-
-def _write_comparison_files(res: ComparisonResult, model: Any, out: str) -> None:
-    sim, th = res.simulation, res.theory
-    files = res.files
-    files["rates_comparison"] = os.path.join(out, "rates_comparison.png")
-    analysis.plot_rates_comparison(sim.populations, sim.rates, th["firing_rates"],
-                                   files["rates_comparison"])
-    th_freqs = th_psd = None
-    if "power_spectra" in th and "frequencies" in th:
-        th_freqs = np.asarray(th["frequencies"], dtype=float)
-        N_model = np.asarray(model.network_params["N"], dtype=float)
-        th_psd = np.asarray(th["power_spectra"], dtype=float) * N_model / sim.n_neurons
-    files["spectra_comparison"] = os.path.join(out, "spectra_comparison.png")
-    analysis.plot_spectra(sim.freqs, sim.spectra, sim.populations,
-                          files["spectra_comparison"], th_freqs, th_psd)
-    summary = {"simulation": sim.summary(), "table": res.table,
-               "theory_source": th.get("source"), "cv_source": th.get("cv_source"),
-               "theory_spectra_source": th.get("spectra_source"),
-               "theory_unstable_modes": th.get("unstable_modes")}
-    files["comparison_json"] = os.path.join(out, "comparison.json")
-    _write_json(files["comparison_json"], summary)
-    files["report"] = os.path.join(out, "comparison.md")
-    text = _report_markdown(res, model)
-    with atomic_path(files["report"]) as tmp, open(tmp, "w") as f:
-        f.write(text)

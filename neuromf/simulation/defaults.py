@@ -63,7 +63,8 @@ GENERIC_DEFAULTS: dict[str, Any] = {
     "corr_bin": 5e-3,            # s, bin width of spike counts for correlations
     "corr_n_neurons": 200,       # neurons per population used for correlations
     "spectrum_bin": 1e-3,        # s, bin width of the population activity
-    "spectrum_nperseg": 1024,    # samples per Welch segment (1 Hz resolution at 1 ms)
+    "spectrum_nperseg": 1024,    # largest Welch segment (samples; 1 Hz resolution at 1 ms)
+    "spectrum_min_segments": 8,  # segments averaged at least (shorter ones if needed)
     "raster_window": 0.2,        # s shown in the raster plot (end of the run)
     "raster_max_neurons": 200,   # neurons per population shown in the raster plot
 }
