@@ -29,6 +29,19 @@ def register_cli(sub: Any) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Validate ``args.model`` and print its given and derived parameters with units.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``neuromf check`` arguments: ``model`` (file or built-in name) and
+        ``analysis`` (file or None).
+
+    Returns
+    -------
+    int
+        Exit code 0; an invalid file raises a user error (one line, exit code 2).
+    """
     from ..models import check_file
 
     for path, what in ((args.model, "model file"), (args.analysis, "analysis file")):

@@ -18,6 +18,18 @@ def register_cli(sub: Any) -> None:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    """Print one line per built-in model: its name and a description.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``neuromf models`` arguments (only the common options).
+
+    Returns
+    -------
+    int
+        Exit code 0.
+    """
     from ..models import available
 
     for name, description in available().items():

@@ -40,8 +40,8 @@ from neuromf.simulation.spec import (  # noqa: F401  (re-exported: the spec half
 )
 from neuromf.utils import check_choice
 
-__all__ = ["NetworkSpec", "BuiltNetwork", "derive_spec", "build_network",
-           "synapse_type_of"]
+# NetworkSpec, derive_spec and synapse_type_of are documented in neuromf.simulation.spec
+__all__ = ["BuiltNetwork", "build_network"]
 
 
 @dataclass

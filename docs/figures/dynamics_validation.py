@@ -5,7 +5,9 @@
 3. The full-scale microcircuit: limit cycle, spectra (deterministic, finite-size, rate
    method) and the thalamic-pulse response.
 
-Run:  python examples/dynamics_validation.py [--out docs/figures]
+Run:  python docs/figures/dynamics_validation.py [--out docs/figures]
+(not a gallery example: it runs the full-scale microcircuit for several seconds of
+biological time)
 """
 
 from __future__ import annotations
