@@ -202,7 +202,11 @@ class Network:
                         f"place. Change the parameters it derives from with "
                         f"network.change_parameters(...) instead")
                 if key in params:
-                    given[key] = copy.deepcopy(params[key])
+                    try:
+                        given[key] = copy.deepcopy(self._strip_one(kind, key, params[key]))
+                    except (ValueError, TypeError):
+                        self._restore_given(backup)
+                        raise
                 else:
                     given.pop(key)
                 changed = True
@@ -213,8 +217,12 @@ class Network:
                 except (ValueError, TypeError):
                     self._restore_given(backup)
                     raise
-                for key in new:
-                    given[key] = copy.deepcopy(params[key])
+                try:
+                    for key in new:
+                        given[key] = copy.deepcopy(self._strip_one(kind, key, params[key]))
+                except (ValueError, TypeError):
+                    self._restore_given(backup)
+                    raise
                 changed = True
         if changed:
             try:
@@ -228,14 +236,17 @@ class Network:
             setattr(self, attr, given)
 
     def _strip(self, quantities: dict, kind: str = "network_params") -> dict:
-        out = {}
-        for key, value in quantities.items():
-            magnitude, unit = to_si(value)
-            if unit is not None:
-                _schema.check_unit(self._model, kind, key, unit)
-                self.input_units[key] = unit
-            out[key] = magnitude
-        return out
+        return {key: self._strip_one(kind, key, value) for key, value in quantities.items()}
+
+    def _strip_one(self, kind: str, key: str, value: Any) -> Any:
+        """SI magnitude of one parameter; its unit checked and remembered."""
+        magnitude, unit = to_si(value)
+        if unit is not None:
+            _schema.check_unit(self._model, kind, key, unit)
+            self.input_units[key] = unit
+        if _schema.schema_for(type(self)).strict:
+            magnitude = _schema.as_array(kind, key, magnitude)
+        return magnitude
 
     def _derived_network_params(self) -> dict:
         """Parameters computed from the given ones (SI). Overridden by models."""
@@ -429,11 +440,7 @@ class Network:
                                      f"{self._model} network ({kind}){hint}")
         merged = dict(given)
         for key, value in changes.items():
-            magnitude, unit = to_si(value)
-            if unit is not None:
-                _schema.check_unit(self._model, kind, key, unit)
-                self.input_units[key] = unit
-            merged[key] = copy.deepcopy(magnitude)
+            merged[key] = copy.deepcopy(self._strip_one(kind, key, value))
         return merged
 
     def copy(self) -> Network:
