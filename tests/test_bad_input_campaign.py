@@ -35,6 +35,8 @@ import neuromf
 from neuromf.models import Basic, Brunel2000, Microcircuit, Network, Plain, _builtin, _schema
 from neuromf.utils import ureg
 
+pytestmark = pytest.mark.slow     # ~30 s in all; runs in CI
+
 #: NEUROMF_CAMPAIGN_RANDOM=1 explores new cases (random seed) instead of CI's fixed ones
 CAMPAIGN = settings(derandomize=os.environ.get("NEUROMF_CAMPAIGN_RANDOM") != "1",
                     deadline=None, database=None, print_blob=False,

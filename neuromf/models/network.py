@@ -319,7 +319,7 @@ class Network:
         """
         network_params, analysis_params, results, hash_dict = io.load_network(
             file, _schema.unitless)
-        state = io.load_h5(file).get(STATE_GROUP, {})
+        state = _read_state(file)
         self.input_units = {}
         try:
             self.network_params = self._strip(network_params, "network_params")
@@ -465,6 +465,20 @@ class Network:
         n = len(pops) if pops is not None else "?"
         label = self.network_params.get("label", "")
         return f"<{type(self).__name__} {label!s} with {n} populations>"
+
+
+def _read_state(file: str | Path) -> dict:
+    """The ``neuromf_state`` group of a saved network ({} for NNMT's files)."""
+    import h5py
+
+    try:
+        with h5py.File(file, "r") as f:
+            if STATE_GROUP not in f:
+                return {}
+            state = io._retrieve_dict(f[STATE_GROUP])
+    except (OSError, KeyError, RuntimeError, ValueError):
+        return {}       # unreadable record: treated as NNMT's files are (conservatively)
+    return state if isinstance(state, dict) else {}
 
 
 def synapse_type(network_params: dict) -> str:
