@@ -12,6 +12,8 @@ import numpy as np
 from ..utils import (
     _cache,
     check_finite,
+    frequencies_in_hz,
+    is_quantity,
 )
 from ._inputs import (
     _PREFIX,
@@ -180,8 +182,8 @@ def sensitivity_measure(network: Any, frequency: float, resorted_eigenvalues_mas
     ``frequency`` in Hz (or a pint quantity).  Needs ``'lif.exp.effective_connectivity'``
     and the analysis parameter ``omegas``; cached under ``'lif.exp.sensitivity_measure'``.
     """
-    if hasattr(frequency, "to") and hasattr(frequency, "magnitude"):
-        frequency = frequency.to("Hz").magnitude
+    if is_quantity(frequency):
+        frequency = float(frequencies_in_hz(frequency, "frequency")[0])
     params = _result(network, "effective_connectivity", prefix + "effective_connectivity")
     params["frequency"] = float(frequency)
     params["analysis_frequencies"] = _analysis_frequencies(network)

@@ -4,7 +4,10 @@
 connectivity) and ``Microcircuit`` (Potjans & Diesmann 2014) follow NNMT's models.
 Built-in parameter sets are listed by :func:`available` and loaded by name, e.g.
 ``Microcircuit()``, ``Microcircuit('bos2016')``, ``Brunel2000('brunel2000_C')`` or
-:func:`load_model`.
+:func:`load_model`.  Every parameter is checked against the model's schema
+(``_schema``: unit dimension, shape, range, required or not; see
+``docs/model_files.md``); :func:`check_file` validates a file and lists the derived
+parameters (``neuromf check FILE``).
 """
 
 from __future__ import annotations

@@ -29,8 +29,9 @@ from ..utils import ureg
 SHAPES = ("scalar", "population", "matrix", "square", "external", "vector", "any", "text",
           "texts")
 #: ranges: None (any finite number), 'positive' (> 0), 'non-negative' (>= 0),
-#: 'probability' ([0, 1)), 'integer' (>= 1, whole number)
-RANGES = (None, "positive", "non-negative", "probability", "integer")
+#: 'probability' ([0, 1)), 'integer' (>= 1, whole number), 'potential' (a membrane
+#: potential, |V| <= 1 V: anything larger is a unit slip)
+RANGES = (None, "positive", "non-negative", "probability", "integer", "potential")
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,10 @@ _NETWORK = [
     _p("tau_r", "ms", "population", "non-negative", "refractory period"),
     _p("tau_s", "ms", "population", "positive", "synaptic time constant"),
     _p("tau_m_ext", "ms", "population", "positive", "tau_m of the external drive"),
-    _p("E_L", "mV", "population", None, "resting potential"),
-    _p("V_0_abs", "mV", "population", None, "reset potential"),
-    _p("V_th_abs", "mV", "population", None, "threshold potential"),
-    _p("V_reset", "mV", "population", None, "reset potential (NNMT alias)"),
+    _p("E_L", "mV", "population", "potential", "resting potential"),
+    _p("V_0_abs", "mV", "population", "potential", "reset potential"),
+    _p("V_th_abs", "mV", "population", "potential", "threshold potential"),
+    _p("V_reset", "mV", "population", "potential", "reset potential (NNMT alias)"),
     _p("V_0_rel", "mV", "population", None, "reset relative to rest (derived)"),
     _p("V_th_rel", "mV", "population", None, "threshold relative to rest (derived)"),
     _p("synapse_type", None, "text", None, "synapse model", ("exp", "delta")),
@@ -99,7 +100,7 @@ _NETWORK = [
     _p("nu_e_ext", "Hz", "population", "non-negative", "extra excitatory Poisson drive"),
     _p("nu_i_ext", "Hz", "population", "non-negative", "extra inhibitory Poisson drive"),
     _p("nu_thr", "Hz", "scalar", "positive", "threshold rate (derived)"),
-    _p("eta", "", "scalar", "non-negative", "nu_ext / nu_thr (derived)"),
+    _p("eta", "", "vector", "non-negative", "nu_ext / nu_thr (derived)"),
     _p("full_mean_rates", "Hz", "population", "non-negative", "published mean rates"),
     _p("I_ext", "pA", "population", None, "external DC current"),
     _p("I_e", "pA", "population", None, "external DC current (NEST name)"),
@@ -310,7 +311,7 @@ def check_value(model: str, kind: str, name: str, value: Any, dim: int | None) -
     if param is None:
         return
     if value is None:
-        if param.unit is not None:
+        if param.unit is not None or param.shape == "texts":
             raise TypeError(f"{model}: {name} must be given ({param.doc}), got None")
         return
     si = ureg.Quantity(1.0, param.unit).to_base_units().units if param.unit else None
@@ -335,6 +336,8 @@ def check_value(model: str, kind: str, name: str, value: Any, dim: int | None) -
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{model}: {name} must be finite, got {_describe(arr)}{unit}")
     shape = np.shape(arr)
+    if arr.size == 0 and param.shape != "any":
+        raise ValueError(f"{model}: {name} is empty (shape {shape}); give a value")
     if param.shape == "scalar" and arr.size != 1:
         raise ValueError(f"{model}: {name} must be a single number, got shape {shape}")
     if param.shape == "vector" and arr.ndim > 1:
@@ -363,6 +366,8 @@ def check_value(model: str, kind: str, name: str, value: Any, dim: int | None) -
         bad = "in [0, 1)"
     elif rng == "integer" and np.any((arr < 1) | (arr != np.round(arr))):
         bad = "a whole number >= 1"
+    elif rng == "potential" and np.any(np.abs(arr) > 1.0):
+        bad = "a membrane potential within +-1 V (+-1000 mV)"
     if bad:
         raise ValueError(f"{model}: {name} must be {bad}, got {_describe(arr)}{unit}")
 
@@ -375,6 +380,19 @@ def unitless(name: str) -> bool:
         if param is not None:
             return param.unit in ("", None)
     return False
+
+
+def as_array(kind: str, name: str, value: Any) -> Any:
+    """Numeric lists of known parameters as float arrays (as YAML values become)."""
+    param = known(kind).get(name)
+    if (param is not None and param.unit is not None and isinstance(value, (list, tuple))):
+        try:
+            arr = np.asarray(value)
+        except (TypeError, ValueError):
+            return value
+        if arr.dtype.kind in "iuf":
+            return arr
+    return value
 
 
 def population_count(params: dict) -> int | None:

@@ -39,5 +39,6 @@ class Brunel2000(Basic):
                              f"V_th_abs - E_L = {theta} V")
         nu_thr = float(theta / (j * K_EE * tau_m))
         derived["nu_thr"] = nu_thr
-        derived["eta"] = float(p["nu_ext"]) / nu_thr
+        eta = np.asarray(p["nu_ext"], dtype=float) / nu_thr
+        derived["eta"] = eta.item() if eta.size == 1 else eta
         return derived

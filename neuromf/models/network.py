@@ -121,29 +121,41 @@ class Network:
         schema = _schema.schema_for(type(self))
         _schema.check_required(self._model, schema, self._given_network_si)
         self._check_values(self._given_network_si, self._given_analysis_si)
-        for kind, given_attr in _KINDS:
-            fresh = copy.deepcopy(getattr(self, given_attr))
-            current = getattr(self, kind, None)
-            if isinstance(current, dict):
-                current.clear()
-                current.update(fresh)
-            else:
-                setattr(self, kind, fresh)
+        originals = {kind: getattr(self, kind, None) for kind, _ in _KINDS}
+        for kind, given_attr in _KINDS:     # derive into fresh dicts first
+            setattr(self, kind, copy.deepcopy(getattr(self, given_attr)))
         try:
             derived_net = self._derived_network_params()
             self.network_params.update(derived_net)
             derived_ana = self._derived_analysis_params()
+            self.analysis_params.update(derived_ana)
+            self._check_values({k: self.network_params[k] for k in derived_net},
+                               {k: self.analysis_params[k] for k in derived_ana})
+            self._validate()
         except KeyError as exc:
+            self._restore(originals)
             raise ValueError(f"{self._model} needs the parameter {exc.args[0]!r} to derive "
                              f"its dependent parameters") from None
         except (ZeroDivisionError, FloatingPointError, IndexError, TypeError) as exc:
+            self._restore(originals)
+            if isinstance(exc, TypeError) and str(exc).startswith(self._model):
+                raise
             raise ValueError(f"{self._model}: the given parameters do not determine the "
                              f"derived ones ({type(exc).__name__}: {exc})") from None
-        self.analysis_params.update(derived_ana)
-        self._check_values({k: self.network_params[k] for k in derived_net},
-                           {k: self.analysis_params[k] for k in derived_ana})
-        self._validate()
+        except BaseException:
+            self._restore(originals)
+            raise
+        for kind, original in originals.items():   # keep references to the dicts valid
+            if isinstance(original, dict):
+                original.clear()
+                original.update(getattr(self, kind))
+                setattr(self, kind, original)
         self._record_fingerprints()
+
+    def _restore(self, originals: dict) -> None:
+        for kind, original in originals.items():
+            if original is not None:
+                setattr(self, kind, original)
 
     def _check_values(self, network: dict, analysis: dict) -> None:
         """Type, shape and range of every known parameter (see ``_schema``)."""
@@ -170,44 +182,71 @@ class Network:
             return
         changed = False
         schema = _schema.schema_for(type(self))
+        backup = {attr: dict(getattr(self, attr)) for _, attr in _KINDS}
         for kind, given_attr in _KINDS:
             params = getattr(self, kind)
-            given = getattr(self, given_attr)
+            given = dict(getattr(self, given_attr))
+            setattr(self, given_attr, given)
             recorded = fps.get(kind, {})
             for key in list(recorded):
                 if key in params and fingerprint(params[key]) == recorded[key]:
                     continue
                 if key not in given:
                     if key not in params:
-                        continue   # a removed derived parameter is derived again
+                        changed = True     # a removed derived parameter is derived again
+                        continue
+                    self._restore_given(backup)
                     raise ValueError(
                         f"{key} is a derived parameter of this {self._model} network; "
                         f"it is computed from the given ones and cannot be edited in "
                         f"place. Change the parameters it derives from with "
                         f"network.change_parameters(...) instead")
                 if key in params:
-                    given[key] = copy.deepcopy(params[key])
+                    try:
+                        given[key] = copy.deepcopy(self._strip_one(kind, key, params[key]))
+                    except (ValueError, TypeError):
+                        self._restore_given(backup)
+                        raise
                 else:
                     given.pop(key)
                 changed = True
             new = [k for k in params if k not in recorded]
             if new:
-                _schema.check_names(self._model, kind, new, schema.strict)
-                for key in new:
-                    given[key] = copy.deepcopy(params[key])
+                try:
+                    _schema.check_names(self._model, kind, new, schema.strict)
+                except (ValueError, TypeError):
+                    self._restore_given(backup)
+                    raise
+                try:
+                    for key in new:
+                        given[key] = copy.deepcopy(self._strip_one(kind, key, params[key]))
+                except (ValueError, TypeError):
+                    self._restore_given(backup)
+                    raise
                 changed = True
         if changed:
-            self._derive()
+            try:
+                self._derive()
+            except BaseException:
+                self._restore_given(backup)   # the next call reports the same problem
+                raise
+
+    def _restore_given(self, backup: dict) -> None:
+        for attr, given in backup.items():
+            setattr(self, attr, given)
 
     def _strip(self, quantities: dict, kind: str = "network_params") -> dict:
-        out = {}
-        for key, value in quantities.items():
-            magnitude, unit = to_si(value)
-            if unit is not None:
-                _schema.check_unit(self._model, kind, key, unit)
-                self.input_units[key] = unit
-            out[key] = magnitude
-        return out
+        return {key: self._strip_one(kind, key, value) for key, value in quantities.items()}
+
+    def _strip_one(self, kind: str, key: str, value: Any) -> Any:
+        """SI magnitude of one parameter; its unit checked and remembered."""
+        magnitude, unit = to_si(value)
+        if unit is not None:
+            _schema.check_unit(self._model, kind, key, unit)
+            self.input_units[key] = unit
+        if _schema.schema_for(type(self)).strict:
+            magnitude = _schema.as_array(kind, key, magnitude)
+        return magnitude
 
     def _derived_network_params(self) -> dict:
         """Parameters computed from the given ones (SI). Overridden by models."""
@@ -283,7 +322,7 @@ class Network:
         """
         network_params, analysis_params, results, hash_dict = io.load_network(
             file, _schema.unitless)
-        state = io.load_h5(file).get(STATE_GROUP, {})
+        state = _read_state(file)
         self.input_units = {}
         try:
             self.network_params = self._strip(network_params, "network_params")
@@ -405,11 +444,7 @@ class Network:
                                      f"{self._model} network ({kind}){hint}")
         merged = dict(given)
         for key, value in changes.items():
-            magnitude, unit = to_si(value)
-            if unit is not None:
-                _schema.check_unit(self._model, kind, key, unit)
-                self.input_units[key] = unit
-            merged[key] = copy.deepcopy(magnitude)
+            merged[key] = copy.deepcopy(self._strip_one(kind, key, value))
         return merged
 
     def copy(self) -> Network:
@@ -434,6 +469,20 @@ class Network:
         n = len(pops) if pops is not None else "?"
         label = self.network_params.get("label", "")
         return f"<{type(self).__name__} {label!s} with {n} populations>"
+
+
+def _read_state(file: str | Path) -> dict:
+    """The ``neuromf_state`` group of a saved network ({} for NNMT's files)."""
+    import h5py
+
+    try:
+        with h5py.File(file, "r") as f:
+            if STATE_GROUP not in f:
+                return {}
+            state = io._retrieve_dict(f[STATE_GROUP])
+    except (OSError, KeyError, RuntimeError, ValueError):
+        return {}       # unreadable record: treated as NNMT's files are (conservatively)
+    return state if isinstance(state, dict) else {}
 
 
 def synapse_type(network_params: dict) -> str:

@@ -387,3 +387,20 @@ def test_solver_options_are_checked(options, words):
         neuromf.lif.exp.firing_rates(net, **options)
     for word in words:
         assert word in str(info.value)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", ["Basic needs", "populations"]),
+    ("- 1\n- 2\n", ["must hold a mapping"]),
+    ("tau_m: {val: 10, unit: ms\n", ["not valid YAML"]),
+    ("populations: [E]\ntau_mm: {val: 10, unit: ms}\n", ["tau_mm", "did you mean 'tau_m'"]),
+])
+def test_empty_broken_and_misspelt_yaml_files(tmp_path, text, words):
+    path = tmp_path / "model.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError) as info:
+        load_model(path)
+    for word in words:
+        assert word in str(info.value)
+    with pytest.raises(FileNotFoundError, match="nope.yaml"):
+        Microcircuit(str(tmp_path / "nope.yaml"))
