@@ -59,7 +59,38 @@ class _LMTModel(models.Microcircuit):
             for key in ("W", "J"):
                 derived[key] = derived[key].copy()
                 derived[key][0, 2] /= 2.0
+        derived.update(self._extra_external_rates(derived))
         return derived
+
+    #: extra analysis frequencies (Hz) and wavenumbers (1/m) set by the LMT layer
+    _extra_freqs: np.ndarray | None = None
+    _k_override: np.ndarray | None = None
+
+    def _derived_analysis_params(self) -> dict:
+        derived = super()._derived_analysis_params()
+        if self._extra_freqs is not None:
+            derived["omegas"] = np.union1d(derived["omegas"], 2 * np.pi * self._extra_freqs)
+        if self._k_override is not None:
+            derived["k_wavenumbers"] = self._k_override
+        return derived
+
+    def _extra_external_rates(self, derived: dict) -> dict:
+        """LMT's additional external rates nu_e_ext, nu_i_ext (per population; weights
+        j and -g j, one synapse each; Senk et al. 2020, App. F) as extra external
+        sources of the neuromf model (2-d K_ext, J_ext, nu_ext)."""
+        p = {**self.network_params, **derived}
+        n = p["dimension"]
+        nu_e = np.broadcast_to(np.asarray(p.get("nu_e_ext", 0.0), float), (n,))
+        nu_i = np.broadcast_to(np.asarray(p.get("nu_i_ext", 0.0), float), (n,))
+        if not (np.any(nu_e) or np.any(nu_i)):
+            return {}
+        eye = np.eye(n)
+        K_ext = np.asarray(p["K_ext"], float).reshape(n, -1)
+        J_ext = np.broadcast_to(np.asarray(p["J_ext"], float).reshape(n, -1), K_ext.shape)
+        nu_ext = np.broadcast_to(np.asarray(p["nu_ext"], float).reshape(-1), K_ext.shape[1:])
+        return {"K_ext": np.hstack([K_ext, eye, eye]),
+                "J_ext": np.hstack([J_ext, p["j"] * eye, -p["g"] * p["j"] * eye]),
+                "nu_ext": np.concatenate([nu_ext, nu_e, nu_i])}
 
 
 def _as_quantities(params: Mapping) -> dict:
@@ -137,7 +168,6 @@ class Network:
         self._given_network, self._given_analysis = dict(net), dict(ana)
         # LMT derives the parameters of the microcircuit model whatever the label says
         self._net = _LMTModel(net, ana)
-        self._add_extra_external_rates()
         self.network_params = self._net._with_units(self._net.network_params)
         self.analysis_params = self._net._with_units(self._net.analysis_params)
         # derived analysis parameters as LMT shows them (angular frequencies in Hz)
@@ -147,24 +177,6 @@ class Network:
                 self.analysis_params[key] = ureg.Quantity(self._net.analysis_params[key], unit)
         self.hash = io.create_hash(
             {k: str(v) for k, v in self.network_params.items()}, self.network_params)
-
-    def _add_extra_external_rates(self) -> None:
-        """LMT's additional external rates nu_e_ext, nu_i_ext (per population; weights
-        j and -g j, one synapse each; Senk et al. 2020, App. F) as extra external
-        sources of the neuromf model (2-d K_ext, J_ext)."""
-        p = self._net.network_params
-        n = p["dimension"]
-        nu_e = np.broadcast_to(np.asarray(p.get("nu_e_ext", 0.0), float), (n,))
-        nu_i = np.broadcast_to(np.asarray(p.get("nu_i_ext", 0.0), float), (n,))
-        if not (np.any(nu_e) or np.any(nu_i)):
-            return
-        eye = np.eye(n)
-        K_ext = np.asarray(p["K_ext"], float).reshape(n, -1)
-        J_ext = np.broadcast_to(np.asarray(p["J_ext"], float).reshape(n, -1), K_ext.shape)
-        nu_ext = np.broadcast_to(np.asarray(p["nu_ext"], float).reshape(-1), K_ext.shape[1:])
-        p["K_ext"] = np.hstack([K_ext, eye, eye])
-        p["J_ext"] = np.hstack([J_ext, p["j"] * eye, -p["g"] * p["j"] * eye])
-        p["nu_ext"] = np.concatenate([nu_ext, nu_e, nu_i])
 
     # -- results cache ----------------------------------------------------------
 
@@ -222,7 +234,8 @@ class Network:
         given = {k: v for k, v in data["network_params"].items()}
         ana = dict(data.get("analysis_params", {}))
         self.network_params_yaml = self.analysis_params_yaml = ""
-        self._build(given, {k: v for k, v in ana.items() if k != "omegas"})
+        self._build(given, {k: v for k, v in ana.items()
+                            if k not in _PER_ARGUMENT and k not in ("omegas", "k_wavenumbers")})
         for key, value in ana.items():
             self.analysis_params.setdefault(key, _listify(key, value))
         self.results = {k: _listify(k, v) for k, v in data.get("results", {}).items()}
@@ -249,8 +262,10 @@ class Network:
         """
         f = np.atleast_1d(freqs.to("hertz").magnitude if is_quantity(freqs)
                           else np.asarray(freqs, float))
-        omegas = np.union1d(self._net.analysis_params["omegas"], 2 * np.pi * f)
-        self._net.analysis_params["omegas"] = omegas
+        previous = self._net._extra_freqs
+        self._net._extra_freqs = f if previous is None else np.union1d(previous, f)
+        self._net._derive()
+        omegas = self._net.analysis_params["omegas"]
         self.analysis_params["omegas"] = ureg.Quantity(omegas, "hertz")
         for name in ("delay_dist", "transfer_function", "power_spectra", "eigenvalue_spectra",
                      "r_eigenvec_spectra", "l_eigenvec_spectra"):
@@ -525,9 +540,10 @@ class Network:
     def _with_wavenumbers(self, k_wavenumbers: Any) -> models.Network:
         net = self._spatial_network()
         if k_wavenumbers is not None:
-            net.analysis_params["k_wavenumbers"] = np.atleast_1d(
+            net._k_override = np.atleast_1d(
                 to_si(k_wavenumbers)[0] if is_quantity(k_wavenumbers)
                 else np.asarray(k_wavenumbers, float))
+            net._derive()
         return net
 
     def __repr__(self) -> str:
