@@ -43,6 +43,8 @@ FLAGS: dict[str, tuple[object, object]] = {
     "external_rates_least_squares": (False, True),
     # sensitivity measure: left eigenvector with u^T v = 1 (NNMT: unit norm)
     "left_eigenvector_unit_norm": (False, True),
+    # unknown parameter names of a model: refused with a suggestion (NNMT: accepted)
+    "strict_parameter_names": (True, False),
     # cache keys: exact array fingerprints (NNMT: hashes of str(array))
     "nnmt_hash": (False, True),
 }

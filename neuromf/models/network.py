@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import conventions
 from .. import input_output as io
 from ..utils import (
     check_choice,
@@ -441,7 +442,9 @@ class Network:
         present = set(getattr(self, kind))
         unknown = [k for k in changes if k not in present]
         schema = _schema.schema_for(type(self))
-        if unknown:
+        if unknown and not conventions.flag("strict_parameter_names"):
+            _schema.check_names(self._model, kind, unknown, True)    # warns, NNMT accepts
+        elif unknown:
             if schema.strict:
                 _schema.check_names(self._model, kind, unknown, True)
             table = _schema.known(kind)
