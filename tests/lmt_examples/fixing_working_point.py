@@ -17,8 +17,8 @@ mean_input_set = working_point['mean_input'] - 1 * ureg.mV
 std_input_set = working_point['std_input'] + 1 * ureg.mV
 nu_e_ext, nu_i_ext = network.additional_rates_for_fixed_input(mean_input_set,
                                                               std_input_set)
-print('additional excitatory rates: {}'.format(nu_e_ext))
-print('additional inhibitory rates: {}'.format(nu_i_ext))
+print(f'additional excitatory rates: {nu_e_ext}')
+print(f'additional inhibitory rates: {nu_i_ext}')
 
 fixed = network.change_parameters(changed_network_params={'nu_e_ext': nu_e_ext,
                                                           'nu_i_ext': nu_i_ext})

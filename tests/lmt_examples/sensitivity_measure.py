@@ -12,8 +12,8 @@ frequency = 64 * ureg.Hz
 sensitivity = network.sensitivity_measure(frequency)
 eigenvalues = network.eigenvalue_spectra('MH')
 
-print('sensitivity measure at {}:'.format(frequency))
+print(f'sensitivity measure at {frequency}:')
 print(np.round(np.abs(sensitivity.magnitude), 3))
-print('eigenvalues of the effective connectivity: shape {}'.format(eigenvalues.shape))
+print(f'eigenvalues of the effective connectivity: shape {eigenvalues.shape}')
 
 network.save('sensitivity_measure.h5', overwrite=True)
