@@ -16,15 +16,18 @@ import importlib
 from typing import Any
 
 from ._version import __version__
+from .conventions import convention, use_convention
 
 #: submodules reachable as attributes of the package (imported on first access)
 _SUBMODULES = ("utils", "input_output", "models", "network_properties", "linear_response",
                "lif", "binary", "linear_stability", "spatial", "rate_mapping", "special",
                "scan", "analysis", "stability_report", "scan_report", "lfp_report", "plotting",
-               "simulation", "lfp", "dynamics", "alpha_interpolation", "cli")
+               "simulation", "lfp", "dynamics", "alpha_interpolation", "cli",
+               "conventions", "lmt")
 
 __all__ = ["ureg", "utils", "input_output", "models", "network_properties", "linear_response",
-           "lif", "binary", "linear_stability", "spatial", "rate_mapping", "__version__"]
+           "lif", "binary", "linear_stability", "spatial", "rate_mapping",
+           "conventions", "convention", "use_convention", "lmt", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from . import conventions
 from .spatial import (
     _critical_eigenvalue,
     _effective_profile,
@@ -39,7 +40,9 @@ class _EffectiveCoupling:
         K = np.atleast_2d(np.asarray(K, dtype=float))
         self.n = J.shape[0]
         tau_m = np.broadcast_to(np.asarray(tau_m, dtype=float), (self.n,))
-        self.weights = tau_m[:, None] * J * K * p_hat
+        # tau_m of the target (row); NNMT 1.3 broadcasts it over the source (column)
+        tau = tau_m[None, :] if conventions.flag("tau_m_columns") else tau_m[:, None]
+        self.weights = tau * J * K * p_hat
         self.scale = scale
 
     def __call__(self, lambdas: Any) -> np.ndarray:

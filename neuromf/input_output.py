@@ -30,6 +30,7 @@ import h5py
 import numpy as np
 import yaml
 
+from . import conventions
 from .utils import fingerprint, is_quantity, ureg
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "save_network",
     "load_network",
     "create_hash",
+    "convert_arrays_in_dict_to_lists",
     "atomic_write",
 ]
 
@@ -379,7 +381,26 @@ def quantities_to_val_unit(dict_of_quantities: Mapping) -> dict:
     return converted
 
 
+def convert_arrays_in_dict_to_lists(adict: Mapping) -> dict:
+    """Copy of a (nested) dict with every numpy array turned into a (nested) list.
+
+    NNMT 1.3's helper (same name): YAML can only store plain lists.  Other values,
+    including numpy scalars' Python equivalents, are kept.
+    """
+    converted: dict = {}
+    for key, value in adict.items():
+        if isinstance(value, Mapping):
+            converted[key] = convert_arrays_in_dict_to_lists(value)
+        elif isinstance(value, np.ndarray):
+            converted[key] = value.tolist()
+        else:
+            converted[key] = value
+    return converted
+
+
 def _to_plain_yaml(value: Any) -> Any:
+    if is_quantity(value):
+        return _to_plain_yaml({"val": value.magnitude, "unit": str(value.units)})
     if isinstance(value, Mapping):
         return {str(k): _to_plain_yaml(v) for k, v in value.items()}
     if isinstance(value, np.ndarray):
@@ -478,10 +499,14 @@ def create_hash(params: Mapping, param_keys: Iterable[str]) -> str:
 
     Unlike NNMT 1.3 (which hashes ``str(value)`` and so cannot tell apart large
     arrays that differ only in elements that numpy's printing elides), the hash is
-    built from the exact bytes of every value.
+    built from the exact bytes of every value.  Under ``neuromf.use_convention("nnmt")``
+    it is NNMT's hash, the MD5 digest of the concatenated ``str`` of the values in
+    sorted key order (flag ``nnmt_hash``), so that hashes stored by NNMT match.
     """
     keys = sorted(param_keys)
     missing = [k for k in keys if k not in params]
     if missing:
         raise KeyError(f"create_hash: parameters {missing} not in params")
+    if conventions.flag("nnmt_hash"):
+        return hashlib.md5("".join(str(params[k]) for k in keys).encode()).hexdigest()
     return hashlib.md5(fingerprint([(k, params[k]) for k in keys]).encode()).hexdigest()

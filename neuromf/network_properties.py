@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from scipy.special import erfc, erfcx
 
+from . import conventions
 from .utils import (
     _cache,
     check_choice,
@@ -34,7 +35,13 @@ from .utils import (
     get_required_network_params,
 )
 
-__all__ = ["delay_dist_matrix", "_delay_dist_matrix", "DELAY_DISTRIBUTIONS"]
+__all__ = ["delay_dist_matrix", "_delay_dist_matrix", "DELAY_DISTRIBUTIONS",
+           "_lognormal_characteristic_function", "_mu_underlying_gaussian",
+           "_sigma_underlying_gaussian"]
+
+#: NNMT's result key of the delay distribution matrix (an alias of neuromf's key).
+NNMT_KEY = "D"
+_KEY = "network_properties.delay_dist_matrix"
 
 #: Valid values of the ``delay_dist`` parameter.
 DELAY_DISTRIBUTIONS = ("none", "gaussian", "truncated_gaussian", "lognormal")
@@ -60,7 +67,8 @@ def delay_dist_matrix(network: Any, freqs: Any = None) -> np.ndarray:
     Reads ``Delay``, ``Delay_sd`` and ``delay_dist`` from ``network.network_params`` and
     the angular frequencies ``omegas`` (rad/s) from ``network.analysis_params``, unless
     ``freqs`` is given.  The result is cached in
-    ``network.results['network_properties.delay_dist_matrix']``.
+    ``network.results['network_properties.delay_dist_matrix']`` and, under NNMT's key,
+    in ``network.results['D']`` (the same array).
 
     Parameters
     ----------
@@ -100,8 +108,15 @@ def delay_dist_matrix(network: Any, freqs: Any = None) -> np.ndarray:
                 "define.") from None
     else:
         params["omegas"] = 2 * np.pi * frequencies_in_hz(freqs)
-    return _cache(network, _delay_dist_matrix, params,
-                  "network_properties.delay_dist_matrix", "dimensionless")
+    D = _cache(network, _delay_dist_matrix, params, _KEY, "dimensionless")
+    # NNMT's scripts read the result as network.results['D']: keep it as an alias that
+    # goes stale together with neuromf's key
+    network.results[NNMT_KEY] = D
+    network.result_units[NNMT_KEY] = "dimensionless"
+    deps = getattr(network, "_result_dependencies", None)
+    if isinstance(deps, dict) and _KEY in deps:
+        deps[NNMT_KEY] = deps[_KEY]
+    return D
 
 
 def _delay_dist_matrix(Delay: Any, Delay_sd: Any, delay_dist: str,
@@ -161,7 +176,9 @@ def _delay_dist_matrix(Delay: Any, Delay_sd: Any, delay_dist: str,
     Notes
     -----
     NNMT 1.3 returns ``E[exp(+i omega d)]`` (the complex conjugate) for the lognormal
-    distribution and 0 instead of 1 at ``omega = 0``.
+    distribution and 0 instead of 1 at ``omega = 0``; under
+    ``neuromf.use_convention("nnmt")`` so does this function (flag
+    ``lognormal_delay_nnmt``; ``tests/test_conventions.py`` shows which is right).
     """
     check_choice("delay_dist", delay_dist, DELAY_DISTRIBUTIONS)
     Delay = np.asarray(check_positive("Delay", Delay, "s", allow_zero=True), dtype=float)
@@ -197,6 +214,10 @@ def _delay_dist_matrix(Delay: Any, Delay_sd: Any, delay_dist: str,
         spread = sd > 0
         if np.any(spread):
             values[:, spread] = _lognormal_cf_omegas(mu[spread], sd[spread], omegas)
+        if conventions.flag("lognormal_delay_nnmt"):
+            # NNMT 1.3: the conjugate E[exp(+i omega d)] of every lognormal entry, 0 at 0
+            values = values.conj()
+            values[omegas == 0] = 0.0
     else:
         values = np.exp(-1j * w * mu - 0.5 * (w * sd) ** 2)      # fixed or gaussian
         if delay_dist == "truncated_gaussian":
@@ -262,3 +283,40 @@ def _lognormal_cf(a: np.ndarray, sigma: np.ndarray) -> np.ndarray:
         out[sl] = integrand.sum(axis=1) * (step / np.sqrt(2 * np.pi))
     out[a == 0] = 1.0
     return out.reshape(shape)
+
+
+# ---------------------------------------------------------------------------
+# lognormal helpers under NNMT 1.3's names (parameters of the underlying Gaussian)
+# ---------------------------------------------------------------------------
+
+def _mu_underlying_gaussian(mu: Any, sigma: Any) -> Any:
+    """Mean ``m`` of ``log d`` for a lognormal delay with mean ``mu`` and sd ``sigma``.
+
+    ``m = log(mu) - log(1 + sigma²/mu²)/2`` (moments of the lognormal distribution).
+    """
+    mu, sigma = np.asarray(mu, dtype=float), np.asarray(sigma, dtype=float)
+    return np.log(mu) - 0.5 * np.log1p((sigma / mu) ** 2)
+
+
+def _sigma_underlying_gaussian(mu: Any, sigma: Any) -> Any:
+    """Standard deviation ``s`` of ``log d``: ``s² = log(1 + sigma²/mu²)``."""
+    mu, sigma = np.asarray(mu, dtype=float), np.asarray(sigma, dtype=float)
+    return np.sqrt(np.log1p((sigma / mu) ** 2))
+
+
+def _lognormal_characteristic_function(omega: Any, mu: Any, sigma: Any) -> Any:
+    """Characteristic function ``E[exp(+i omega X)]`` of ``X = exp(mu + sigma Z)``.
+
+    ``mu`` and ``sigma`` are the mean and standard deviation of the underlying Gaussian
+    (NNMT 1.3's name and argument order); vectorized over broadcastable arguments and
+    accurate to about 1e-13 absolute (see :func:`_lognormal_cf`).  This is the
+    mathematicians' sign convention; the delay distribution matrix uses
+    ``E[exp(-i omega d)]``, its conjugate.
+    """
+    omega = np.asarray(omega, dtype=float)
+    mu = np.asarray(mu, dtype=float)
+    sigma = np.asarray(check_positive("sigma", sigma), dtype=float)
+    a = np.abs(omega) * np.exp(mu)
+    value = np.conj(_lognormal_cf(a, np.broadcast_to(sigma, a.shape) if a.ndim else sigma))
+    value = np.where(omega < 0, np.conj(value), value)
+    return value[()] if value.ndim == 0 else value

@@ -23,6 +23,7 @@ effective_coupling_strength
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,11 +32,13 @@ from scipy.optimize import nnls
 from scipy.special import erf, erfcx
 from tqdm import tqdm
 
+from . import conventions
 from .special._siegert import ALPHA_SHIFT, shift_firing_rate, taylor_firing_rate
 from .utils import (
     _cache,
     check_choice,
     check_finite,
+    check_non_negative_params,
     check_positive,
     get_required_results,
 )
@@ -80,6 +83,7 @@ def _target_rates(mu_set, sigma_set, V_0_rel, V_th_rel, tau_m, tau_r, tau_s, met
 # external rates for a fixed working point
 # ---------------------------------------------------------------------------
 
+@check_non_negative_params
 def _external_rates_for_fixed_input(mu_set: Any, sigma_set: Any, J: Any, K: Any,
                                     V_0_rel: Any, V_th_rel: Any, tau_m: Any, tau_r: Any,
                                     tau_s: Any, J_ext: Any, K_ext: Any, I_ext: Any = None,
@@ -134,8 +138,9 @@ def _external_rates_for_fixed_input(mu_set: Any, sigma_set: Any, J: Any, K: Any,
         recurrent contribution, or mu_set too low for the available excitation),
         or cannot be reached with the given external sources.
     """
-    J = check_finite("J", np.atleast_2d(np.asarray(J, dtype=float)), "V")
     K = check_positive("K", np.atleast_2d(np.asarray(K, dtype=float)), allow_zero=True)
+    # J may be one weight per source population (NNMT's 1-d J)
+    J = check_finite("J", np.broadcast_to(np.asarray(J, dtype=float), K.shape), "V")
     n = J.shape[0]
     mu_set = check_finite("mu_set", np.broadcast_to(np.asarray(mu_set, float), (n,)), "V")
     sigma_set = check_positive("sigma_set",
@@ -171,6 +176,9 @@ def _external_rates_for_fixed_input(mu_set: Any, sigma_set: Any, J: Any, K: Any,
     if np.any(norm == 0):
         raise ValueError("some population receives no external input (a zero row of "
                          "K_ext * J_ext); its working point cannot be set")
+    if conventions.flag("external_rates_least_squares"):
+        tau2 = np.concatenate([tau_m_v, tau_m_v])
+        return _nnmt_least_squares(A / tau2[:, None], b / tau2, mu_set, sigma_set, nu_star)
     A_s, b_s = A / norm[:, None], b / norm
     nu_ext, *_ = np.linalg.lstsq(A_s, b_s, rcond=None)
     tol = 1e-9 * max(1.0, float(np.max(np.abs(b_s))))
@@ -190,6 +198,32 @@ def _external_rates_for_fixed_input(mu_set: Any, sigma_set: Any, J: Any, K: Any,
         f"reached with these external inputs (least-squares rates {nu_ext} Hz leave a "
         f"residual; add external sources or choose equal targets for populations with "
         f"equal inputs)")
+
+
+class NegativeRatesError(ValueError, RuntimeError):
+    """The target working point needs negative external rates (a ValueError; NNMT 1.3
+    raises RuntimeError, which this also is)."""
+
+
+def _nnmt_least_squares(A, b, mu_set, sigma_set, nu_star) -> np.ndarray:
+    """NNMT 1.3's reading: the least-squares rates of the 2n equations divided by tau_m.
+
+    NNMT returns them even where they do not reproduce the target; here a warning
+    states the residual, and negative rates raise.
+    """
+    nu_ext = np.linalg.lstsq(A, b, rcond=None)[0]
+    if np.any(np.asarray(nu_ext) < 0):
+        raise NegativeRatesError(
+            f"the working point mu_set = {mu_set} V, sigma_set = {sigma_set} V needs "
+            f"negative external rates {nu_ext} Hz (target rates {nu_star} Hz)")
+    residual = A @ nu_ext - b
+    scale = max(float(np.max(np.abs(b))), np.finfo(float).tiny)
+    if np.max(np.abs(residual)) > 1e-9 * scale:
+        warnings.warn(
+            f"least-squares external rates {nu_ext} Hz miss the target working point "
+            f"(largest residual {np.max(np.abs(residual)):.3g} in V or V², NNMT convention);"
+            " the populations' inputs then differ from mu_set, sigma_set", stacklevel=3)
+    return nu_ext
 
 
 def _additional_rates_for_fixed_input(mu_set: Any, sigma_set: Any, J: Any, K: Any,
@@ -452,7 +486,9 @@ def _fit_transfer_function(transfer_function: Any, omegas: Any, tau_m: Any, J: A
         raise ValueError(f"J and K must have shape ({n}, {n}), got {J.shape} and {K.shape}")
     tau_m = check_positive("tau_m", np.broadcast_to(np.asarray(tau_m, float), (n,)), "s")
     fit, tau_rate, h0, fit_error, _, _ = _fit_low_pass(H, omegas)
-    W_rate = (h0 * tau_m)[:, None] * K * J
+    # h0 and tau_m of the target (row); NNMT 1.3 broadcasts them over the source (column)
+    gain = h0 * tau_m
+    W_rate = (gain[None, :] if conventions.flag("tau_m_columns") else gain[:, None]) * K * J
     return fit, tau_rate, W_rate, fit_error
 
 

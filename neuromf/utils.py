@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pint
 
+from . import conventions
+
 #: The unit registry shared by all of neuromf (re-exported as ``neuromf.ureg``).
 ureg = pint.UnitRegistry()
 # Quantities unpickled in worker processes (parameter scans) must land in this registry.
@@ -107,6 +109,37 @@ def frequencies_in_hz(freqs, name: str = "freqs") -> np.ndarray:
                          f"shape {arr.shape}")
     check_finite(name, arr, "Hz")
     return arr
+
+
+def _convert_from_si_to_prefixed(magnitude: Any, unit: str) -> Any:
+    """Quantity in ``unit`` from an SI ``magnitude`` (NNMT 1.3's helper, same signature).
+
+    ``_convert_from_si_to_prefixed(0.001, 'millivolt')`` is ``1 mV``.
+    """
+    return from_si(magnitude, unit)
+
+
+def _convert_from_prefixed_to_si(magnitude: Any, unit: str) -> Any:
+    """Quantity in SI base units from a ``magnitude`` given in ``unit`` (NNMT 1.3's helper).
+
+    ``_convert_from_prefixed_to_si(1, 'millivolt')`` is ``0.001 V``.  Derived SI units
+    are kept where pint names them (``1/ms`` -> ``1/s``; ``mV`` -> ``V``); a compound unit
+    comes back in base units (``V/ms`` -> ``kg m² / (A s⁴)``, as in NNMT).
+    """
+    q = ureg.Quantity(magnitude, unit)
+    base = q.to_base_units()
+    # pint spells a prefixed derived unit (mV) in base units (kg m² / A / s³); name it as
+    # its unprefixed derived unit (V) when that is the same dimension with factor 1
+    try:
+        stripped = str(q.units)
+        for prefix in ("kilo", "milli", "micro", "nano", "pico", "mega", "giga", "centi"):
+            stripped = stripped.replace(prefix, "")
+        plain = ureg.Quantity(1.0, stripped)
+        if plain.to_base_units().magnitude == 1.0 and plain.dimensionality == q.dimensionality:
+            return base.to(stripped)
+    except Exception:  # noqa: BLE001  (unparseable after stripping: keep base units)
+        pass
+    return base
 
 
 def _convert_to_si_and_strip_units(params: dict) -> None:
@@ -434,7 +467,8 @@ def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[s
     """
     keys = [result_keys] if isinstance(result_keys, str) else list(result_keys)
     name = getattr(func, "__qualname__", type(func).__qualname__)
-    label = fingerprint(f"{func.__module__}.{name}", keys, params)
+    # the convention selects the numbers of some functions: part of the exact key
+    label = fingerprint(f"{func.__module__}.{name}", keys, params, conventions.current())
     hashes = network.results_hash_dict
     if label in hashes:
         entry = hashes[label]
@@ -525,3 +559,55 @@ def check_same_shape(**arrays: Any) -> None:
     if len(set(shapes.values())) > 1:
         desc = ", ".join(f"{n} {s}" for n, s in shapes.items())
         raise ValueError(f"shape mismatch: {desc}")
+
+
+class ZeroSigmaError(ValueError, ZeroDivisionError):
+    """The standard deviation of the input is 0 where a function divides by it.
+
+    A ValueError naming the parameter; also a ZeroDivisionError, which NNMT 1.3 raises.
+    """
+
+
+def check_sigma_nonzero(sigma: Any, unit: str = "V") -> None:
+    """Raise :class:`ZeroSigmaError` if any ``sigma`` is exactly 0."""
+    if np.any(np.asarray(sigma) == 0):
+        raise ZeroSigmaError(
+            f"sigma must be > 0 (the rate derivatives divide by the input noise), got "
+            f"{_describe(sigma)} {unit}; a noise-free LIF neuron has no diffusion-"
+            "approximation derivative")
+
+
+#: Parameters that are never negative (NNMT 1.3's list of always-positive arguments).
+NON_NEGATIVE_PARAMS = ("K", "K_ext", "N", "d_e", "d_i", "d_e_sd", "d_i_sd", "dimension", "g",
+                       "nu", "nu_ext", "nu_e_ext", "nu_i_ext", "sigma", "tau_m", "tau_s",
+                       "tau_r")
+
+
+def check_non_negative_params(func: Callable) -> Callable:
+    """Decorator: raise ValueError for a negative always-positive argument of ``func``.
+
+    The check runs on the arguments that are given, before they are bound, so that a
+    negative value is reported even when another argument is missing (as in NNMT).
+    """
+    sig = inspect.signature(func)
+    names = [n for n in NON_NEGATIVE_PARAMS if n in sig.parameters]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            given = sig.bind_partial(*args, **kwargs).arguments
+        except TypeError:
+            given = kwargs
+        for name in names:
+            value = given.get(name)
+            if value is not None and not isinstance(value, str):
+                magnitude = getattr(value, "magnitude", value)
+                try:
+                    arr = np.asarray(magnitude, dtype=float)
+                except (TypeError, ValueError):
+                    continue
+                if np.any(arr < 0):
+                    raise ValueError(f"{name} must be >= 0, got {_describe(arr)}")
+        return func(*args, **kwargs)
+
+    return wrapper

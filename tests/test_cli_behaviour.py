@@ -382,3 +382,35 @@ def test_dynamics_command_writes_rates_that_match_the_stationary_theory(tmp_path
              if line.strip().startswith(("E ", "I ")) for x in line.split()[1:2]]
     assert names and len(rates) == 2
     np.testing.assert_allclose(rates, stationary, rtol=0.01)
+
+
+def test_convention_option_switches_to_nnmt_numbers(tmp_path):
+    """`--convention nnmt` on any subcommand: the transfer function that `analyze` saves is
+    NNMT's (no refractory phase factor exp(-i omega tau_r), tau_r = 2 ms in Brunel's
+    network), computed here in-process with the per-call keyword; the default keeps
+    neuromf's."""
+    import subprocess
+    import sys
+
+    import h5py
+    import numpy as np
+
+    import neuromf
+
+    saved = {}
+    for conv in ("nnmt", "neuromf"):
+        out = tmp_path / conv
+        run = subprocess.run([sys.executable, "-m", "neuromf", "analyze", "brunel2000_C",
+                              "--convention", conv, "--out", str(out)],
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        with h5py.File(out / "results.h5") as f:
+            group = f["results"]["lif.delta.transfer_function"]
+            saved[conv] = np.asarray(group["val"][()])
+    net = neuromf.models.load_model("brunel2000_C")
+    neuromf.lif.delta.working_point(net)
+    nnmt_H = neuromf.lif.delta.transfer_function(net, refractory_phase=False)
+    ours_H = neuromf.lif.delta.transfer_function(net, refractory_phase=True)
+    np.testing.assert_allclose(saved["nnmt"], nnmt_H, rtol=1e-12)
+    np.testing.assert_allclose(saved["neuromf"], ours_H, rtol=1e-12)
+    assert not np.allclose(nnmt_H, ours_H, rtol=1e-6)

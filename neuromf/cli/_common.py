@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..conventions import CONVENTIONS, convention
+
 DEFAULT_MODEL = "potjans2014"
 METHODS = ("shift", "taylor")
 #: at most this many analysis frequencies from ``--freqs``
@@ -82,6 +84,10 @@ def add_common_options(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
                              "is a terminal anyway)")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="full warnings (with source locations) and tracebacks")
+    parser.add_argument("--convention", choices=CONVENTIONS, default="neuromf",
+                        help="'neuromf' (corrected physics) or 'nnmt' (NNMT 1.3's numbers, "
+                             "every deliberate difference switched; docs/coming_from_nnmt.md) "
+                             "(default: %(default)s)")
     return parser
 
 
@@ -338,7 +344,7 @@ def run_command(command: str, func: Callable[[argparse.Namespace], int],
     ``--verbose`` shows their traceback.
     """
     verbose = bool(getattr(args, "verbose", False))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), convention(getattr(args, "convention", "neuromf")):
         warnings.showwarning = _full_warning_printer if verbose else _warning_printer(command)
         try:
             return int(func(args) or 0)

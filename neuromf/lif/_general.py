@@ -10,6 +10,13 @@ Eq. 3.4; Amit & Brunel 1997)::
 ``J`` is the weight in volts in NNMT's convention (integrated PSC divided by C).
 The rates ``nu`` may carry leading batch dimensions (shape ``(..., n)``); the
 fixed-point solver uses this to evaluate many candidate rate vectors at once.
+
+Shapes follow NNMT 1.3: ``J`` may be a matrix ``(n, n)`` or one weight per source
+population ``(n,)``; ``K_ext``/``J_ext`` are per target population ``(n,)`` or per
+(target, external population) ``(n, n_ext)``.  With 1-d ``K_ext`` and a 1-d ``nu_ext`` of
+the same length neuromf reads ``nu_ext`` per target population; NNMT sums
+``np.dot(K_ext * J_ext, nu_ext)`` over all populations, which every population then
+receives (``neuromf.use_convention("nnmt")``, flag ``external_dot_product``).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import conventions
 from ..utils import (
     _cache,
     check_positive,
@@ -29,12 +37,37 @@ from ..utils import (
 
 
 def _external_drive(KJ_ext: np.ndarray, nu_ext) -> np.ndarray:
-    """Σ_x KJ_ext[a, x] nu_ext[x] for matrix ``KJ_ext``; elementwise for per-population."""
+    """Σ_x KJ_ext[a, x] nu_ext[x] for matrix ``KJ_ext``; per population for 1-d.
+
+    Under the NNMT convention a 1-d ``KJ_ext`` with a 1-d ``nu_ext`` gives NNMT's
+    ``np.dot`` (one sum over all populations, received by every population).
+    """
     KJ_ext = np.asarray(KJ_ext, dtype=float)
     nu_ext = np.asarray(nu_ext, dtype=float)
     if KJ_ext.ndim == 2:
         return KJ_ext @ np.broadcast_to(nu_ext, KJ_ext.shape[1:])
+    if (KJ_ext.ndim == 1 and nu_ext.ndim == 1 and conventions.flag("external_dot_product")):
+        return np.dot(KJ_ext, nu_ext)
     return KJ_ext * nu_ext
+
+
+def _recurrent_drive(nu, KJ) -> np.ndarray:
+    """Σ_b KJ[a, b] nu[..., b]; a 1-d ``KJ`` is one target population (``np.dot``)."""
+    nu = np.asarray(nu, dtype=float)
+    KJ = np.asarray(KJ, dtype=float)
+    if KJ.ndim == 2:
+        return nu @ KJ.T
+    if KJ.ndim == 1 and nu.ndim >= 1:
+        return nu @ KJ
+    return KJ * nu
+
+
+def _check_input_params(nu, K, tau_m, K_ext, nu_ext) -> None:
+    check_positive("nu", nu, "Hz", allow_zero=True)
+    check_positive("K", K, "", allow_zero=True)
+    check_positive("tau_m", tau_m, "s")
+    check_positive("K_ext", K_ext, "", allow_zero=True)
+    check_positive("nu_ext", nu_ext, "Hz", allow_zero=True)
 
 
 def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np.ndarray:
@@ -42,10 +75,10 @@ def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np
 
     Parameters
     ----------
-    nu : array, shape (..., n)
+    nu : float or array, shape (..., n)
         Firing rates (Hz).
-    J : array (n, n)
-        Weights (V), ``J[a, b]`` from population b onto a.
+    J : array (n, n) or (n,)
+        Weights (V), ``J[a, b]`` from population b onto a, or one per source b.
     K : array (n, n)
         In-degrees.
     tau_m : float or array (n,)
@@ -54,7 +87,8 @@ def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np
         External weights (V) and in-degrees.
     nu_ext : float or array
         External rates (Hz): scalar, one per population (with 1d ``K_ext``) or one per
-        external population (with 2d ``K_ext``).
+        external population (with 2d ``K_ext``); see the module docstring for NNMT's
+        reading of 1-d ``K_ext`` with 1-d ``nu_ext``.
     I_ext : float or array (n,), optional
         External DC current (A); needs ``C``.
     C : float or array (n,), optional
@@ -63,9 +97,14 @@ def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np
     Returns
     -------
     array, shape (..., n)
+
+    Raises
+    ------
+    ValueError
+        For negative rates, in-degrees or time constants, or ``I_ext`` without ``C``.
     """
-    nu = np.asarray(nu, dtype=float)
-    drive = nu @ (np.asarray(K) * np.asarray(J)).T
+    _check_input_params(nu, K, tau_m, K_ext, nu_ext)
+    drive = _recurrent_drive(nu, np.asarray(K) * np.asarray(J))
     drive = drive + _external_drive(np.asarray(K_ext) * np.asarray(J_ext), nu_ext)
     if I_ext is not None and np.any(np.asarray(I_ext) != 0):
         if C is None:
@@ -81,10 +120,10 @@ def _std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
 
     Arguments as in :func:`_mean_input`.
     """
-    nu = np.asarray(nu, dtype=float)
+    _check_input_params(nu, K, tau_m, K_ext, nu_ext)
     J = np.asarray(J, dtype=float)
     J_ext = np.asarray(J_ext, dtype=float)
-    var = nu @ (np.asarray(K) * J**2).T
+    var = _recurrent_drive(nu, np.asarray(K) * J**2)
     var = var + _external_drive(np.asarray(K_ext) * J_ext**2, nu_ext)
     return np.sqrt(np.asarray(tau_m) * var)
 
@@ -96,13 +135,25 @@ def _input_dict(J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> dict:
             "sigma": {"func": _std_input, "params": common}}
 
 
-def _input_calc(network, prefix: str, func, name: str, unit: str):
+def _input_calc(network, prefix: str, func, name: str | None = None, unit: str = "volt",
+                signature=None):
     """Network level: ``func`` (mean or std of the input) at the rates stored under
-    ``prefix + 'firing_rates'``, cached as ``prefix + name``."""
-    params = get_required_network_params(network, func, exclude=["nu"])
-    params.update(get_optional_network_params(network, func))
+    ``prefix + 'firing_rates'``, cached as ``prefix + name`` (default: the name of
+    ``func`` without its leading underscore; NNMT's call ``_input_calc(network, prefix,
+    func)``).  The parameters are those of ``signature`` (default ``func``; NNMT's model
+    wrappers take ``*args``)."""
+    signature = func if signature is None else signature
+    if name is None:
+        name = getattr(signature, "__name__", "input").lstrip("_")
+    params = get_required_network_params(network, signature, exclude=["nu"])
+    params.update(get_optional_network_params(network, signature))
     params["nu"] = get_required_results(network, ["nu"], [prefix + "firing_rates"])["nu"]
     return _cache(network, func, params, prefix + name, unit)
+
+
+def _refractory_phase(value: bool | None) -> bool:
+    """``refractory_phase`` keyword resolved against the convention (None: follow it)."""
+    return bool(conventions.flag("refractory_phase", value))
 
 
 def _omegas_for(network, freqs) -> np.ndarray:
@@ -128,3 +179,4 @@ def _frequency_calc(network, prefix: str, func, name: str, unit: str, freqs,
     params["omegas"] = _omegas_for(network, freqs)
     params.update(options)
     return _cache(network, func, params, prefix + name, unit)
+

@@ -70,8 +70,9 @@ import warnings
 import numpy as np
 from scipy.special import log_ndtr
 
+from .. import conventions
 from ..special import _pcf_grid, _siegert
-from ..utils import check_choice, check_finite, check_positive
+from ..utils import check_choice, check_finite, check_positive, check_sigma_nonzero
 
 __all__ = [
     "_transfer_function",
@@ -165,6 +166,7 @@ def _white_noise_response(nu, mu, sigma, tau_m, tau_r, V_th, V_0, omegas, refrac
     """sqrt2 nu / (sigma (1 + i omega tau_m)) * a1 and a1, a2 (shape (K, P))."""
     x_th = _SQRT2 * (V_th - mu) / sigma
     x_r = _SQRT2 * (V_0 - mu) / sigma
+    refractory_phase = conventions.flag("refractory_phase", refractory_phase)
     delay = tau_r / tau_m if refractory_phase else np.zeros_like(tau_m)
     a1, a2 = _ratios(x_th, x_r, omegas, tau_m, delay)
     pref = _SQRT2 * nu / sigma / (1.0 + 1j * np.outer(omegas, tau_m))
@@ -185,7 +187,7 @@ def _synaptic_filter(omegas, tau_s) -> np.ndarray:
 
 
 def _transfer_function_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,
-                             refractory_phase: bool = True) -> np.ndarray:
+                             refractory_phase: bool | None = None) -> np.ndarray:
     r"""White-noise (δ-synapse) LIF transfer function, Hz/V.
 
     Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001; refractory period as in Brunel
@@ -204,8 +206,9 @@ def _transfer_function_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas,
         Threshold and reset relative to the resting potential in V (V_th_rel > V_0_rel).
     omegas : float or array_like, shape (K,)
         Angular frequencies in rad/s (any sign; :math:`H(-\omega) = \overline{H(\omega)}`).
-    refractory_phase : bool, keyword-only
-        Include the factor :math:`e^{-i\omega\tau_r}` of the delayed reset (default).
+    refractory_phase : bool or None, keyword-only
+        Include the factor :math:`e^{-i\omega\tau_r}` of the delayed reset; ``None``
+        (default) follows the convention (``neuromf``: True, ``nnmt``: False).
 
     Returns
     -------
@@ -229,7 +232,7 @@ def _transfer_function_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas,
 
 def _transfer_function_shift(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel, omegas,
                              synaptic_filter=True, *,
-                             refractory_phase: bool = True) -> np.ndarray:
+                             refractory_phase: bool | None = None) -> np.ndarray:
     r"""Colored-noise LIF transfer function, 'shift' method (Schuecker et al. 2015), Hz/V.
 
     The white-noise transfer function with threshold and reset shifted by
@@ -246,8 +249,9 @@ def _transfer_function_shift(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel, 
         Synaptic time constant in s (>= 0), scalar or per population.
     synaptic_filter : bool
         Multiply by :math:`1/(1+i\omega\tau_s)` (NNMT's default True).
-    refractory_phase : bool, keyword-only
-        Include :math:`e^{-i\omega\tau_r}` (default); False reproduces NNMT 1.3.
+    refractory_phase : bool or None, keyword-only
+        Include :math:`e^{-i\omega\tau_r}`; False reproduces NNMT 1.3; ``None`` (default)
+        follows :func:`neuromf.use_convention`.
 
     Returns
     -------
@@ -283,7 +287,7 @@ def _transfer_function_shift(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel, 
 
 def _transfer_function_taylor(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel, omegas,
                               synaptic_filter=True, *,
-                              refractory_phase: bool = True) -> np.ndarray:
+                              refractory_phase: bool | None = None) -> np.ndarray:
     r"""Colored-noise LIF transfer function, 'taylor' method (Schuecker et al. 2014, Eq. 93).
 
     First order in :math:`k = \sqrt{\tau_s/\tau_m}` (module docstring), times
@@ -323,7 +327,7 @@ def _transfer_function_taylor(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel,
 
 def _transfer_function(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel, omegas,
                        method="shift", synaptic_filter=True, *,
-                       refractory_phase: bool = True) -> np.ndarray:
+                       refractory_phase: bool | None = None) -> np.ndarray:
     r"""LIF transfer function with exponential synapses, Hz/V, shape (len(omegas), n_pop).
 
     ``method='shift'`` (:func:`_transfer_function_shift`, Schuecker et al. 2015) or
@@ -350,7 +354,7 @@ def _white_noise_variance_response(nu, mu, sigma, tau_m, tau_r, V_th, V_0, omega
 
 
 def _transfer_function_variance_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,
-                                      refractory_phase: bool = True) -> np.ndarray:
+                                      refractory_phase: bool | None = None) -> np.ndarray:
     r"""Rate response of a white-noise (δ-synapse) LIF neuron to modulated input variance.
 
     With :math:`\sigma^2(t) = \sigma^2 + \delta\sigma^2 e^{i\omega t}` the rate responds as
@@ -390,7 +394,7 @@ def _transfer_function_variance_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel
 
 def _transfer_function_variance_shift(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, V_0_rel,
                                       omegas, synaptic_filter=True, *,
-                                      refractory_phase: bool = True) -> np.ndarray:
+                                      refractory_phase: bool | None = None) -> np.ndarray:
     r"""Rate response to modulated input variance with exponential synapses ('shift'), Hz/V².
 
     In the 'shift' approximation (Fourcaud & Brunel 2002; Schuecker et al. 2015) threshold
@@ -540,6 +544,7 @@ def _derivative_of_firing_rates_wrt_input_rate(mu, sigma, tau_m, tau_s, tau_r, V
     j : float or array_like
         Synaptic weight in V (broadcast against the populations).
     """
+    check_sigma_nonzero(sigma)
     p = _as_populations(mu=mu, sigma=sigma, tau_m=tau_m, tau_s=tau_s, tau_r=tau_r,
                         V_th_rel=V_th_rel, V_0_rel=V_0_rel)
     _check_common(p, np.zeros(0))

@@ -18,6 +18,7 @@ from ..linear_response import NeuronModel, register_neuron_model
 from ..special import _siegert
 from ..utils import (
     _cache,
+    check_sigma_nonzero,
     get_optional_network_params,
     get_required_network_params,
     get_required_results,
@@ -102,28 +103,40 @@ def _firing_rates_for_given_input(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r) ->
 
 def mean_input(network: Any) -> np.ndarray:
     """Mean input (V) at the computed rates; cached as ``'lif.delta.mean_input'``."""
-    return _general._input_calc(network, _prefix, _mean_input, "mean_input", "volt")
+    return _general._input_calc(network, _prefix, _mean_input, "mean_input", "volt",
+                                signature=_general._mean_input)
 
 
 def std_input(network: Any) -> np.ndarray:
     """Std of the input (V) at the computed rates; ``'lif.delta.std_input'``."""
-    return _general._input_calc(network, _prefix, _std_input, "std_input", "volt")
+    return _general._input_calc(network, _prefix, _std_input, "std_input", "volt",
+                                signature=_general._std_input)
 
 
-def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np.ndarray:
-    """Mean input (V); Brunel 2000, Eq. 4 / Fourcaud & Brunel 2002, Eq. 3.4."""
-    return _general._mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext, C)
+def _mean_input(*args: Any, **kwargs: Any) -> np.ndarray:
+    """Mean input (V); Brunel 2000, Eq. 4 / Fourcaud & Brunel 2002, Eq. 3.4.
+
+    NNMT 1.3's signature, forwarded to :func:`neuromf.lif._general._mean_input`.
+    """
+    return _general._mean_input(*args, **kwargs)
 
 
-def _std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
-    """Std of the input (V); Brunel 2000, Eq. 5 / Fourcaud & Brunel 2002, Eq. 3.4."""
-    return _general._std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext)
+def _std_input(*args: Any, **kwargs: Any) -> np.ndarray:
+    """Std of the input (V); Brunel 2000, Eq. 5 / Fourcaud & Brunel 2002, Eq. 3.4.
+
+    NNMT 1.3's signature, forwarded to :func:`neuromf.lif._general._std_input`.
+    """
+    return _general._std_input(*args, **kwargs)
 
 
 def _derivative_of_firing_rates_wrt_mean_input(mu, sigma, V_0_rel, V_th_rel, tau_m,
                                                tau_r) -> np.ndarray:
     """d nu / d mu (Hz/V) of the Siegert rate: the ω → 0 limit of the δ-synapse
-    transfer function (Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001)."""
+    transfer function (Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001).
+
+    Raises :class:`neuromf.utils.ZeroSigmaError` (a ValueError and ZeroDivisionError)
+    for sigma = 0."""
+    check_sigma_nonzero(sigma)
     return _siegert.d_delta_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r)
 
 
@@ -142,7 +155,8 @@ def _cvs(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r) -> np.ndarray:
     return _siegert.delta_cv(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r)
 
 
-def transfer_function(network: Any, freqs=None, *, refractory_phase: bool = True) -> np.ndarray:
+def transfer_function(network: Any, freqs=None, *,
+                      refractory_phase: bool | None = None) -> np.ndarray:
     """Rate response of δ-synapse LIF neurons to modulated mean input (Hz/V).
 
     Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001.  Needs the working point;
@@ -152,11 +166,11 @@ def transfer_function(network: Any, freqs=None, *, refractory_phase: bool = True
     """
     return _general._frequency_calc(network, _prefix, _transfer_function,
                                     "transfer_function", "hertz / volt", freqs,
-                                    refractory_phase=bool(refractory_phase))
+                                    refractory_phase=_general._refractory_phase(refractory_phase))
 
 
 def transfer_function_variance(network: Any, freqs=None, *,
-                               refractory_phase: bool = True) -> np.ndarray:
+                               refractory_phase: bool | None = None) -> np.ndarray:
     """Rate response of δ-synapse LIF neurons to modulated input variance σ² (Hz/V²).
 
     Lindner & Schimansky-Geier 2001; the variance channel of Brunel & Hakim 1999 (used by
@@ -166,7 +180,7 @@ def transfer_function_variance(network: Any, freqs=None, *,
     """
     return _general._frequency_calc(network, _prefix, _transfer_function_variance_delta,
                                     "transfer_function_variance", "hertz / volt ** 2", freqs,
-                                    refractory_phase=bool(refractory_phase))
+                                    refractory_phase=_general._refractory_phase(refractory_phase))
 
 
 def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
@@ -182,7 +196,7 @@ def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
 
 
 def _transfer_function(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas, *,
-                       refractory_phase: bool = True) -> np.ndarray:
+                       refractory_phase: bool | None = None) -> np.ndarray:
     """δ-synapse transfer function (Hz/V), shape (len(omegas), n_pop); see
     :func:`neuromf.lif._transfer._transfer_function_delta`."""
     return _transfer_function_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel, omegas,

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _solvers
+from .. import _solvers, conventions
 from ..linear_response import (  # noqa: F401  (NNMT's names in nnmt.lif.exp)
     NeuronModel,
     _cross_spectral_matrix,
@@ -58,6 +58,7 @@ from ..utils import (
     check_choice,
     check_finite,
     check_positive,
+    check_sigma_nonzero,
     get_optional_network_params,
     get_required_network_params,
     get_required_results,
@@ -287,11 +288,17 @@ def _firing_rate_taylor(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s,
     The expansion can become negative (strong input, large ``tau_s/tau_m``).  Such
     entries are replaced by the 'shift' rate (:func:`_firing_rate_shift`), the
     resummed form of the same expansion, and a :class:`NegativeRateWarning` names the
-    populations concerned.  A negative rate is never returned.
+    populations concerned.  A negative rate is never returned -- except under
+    ``neuromf.use_convention("nnmt")`` (flag ``taylor_fallback``), where, as in NNMT 1.3,
+    the negative expansion is returned (with the warning).
     """
     nu = _siegert.taylor_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
     negative = np.asarray(nu) < 0
-    if np.any(negative):
+    if np.any(negative) and not conventions.flag("taylor_fallback"):
+        warnings.warn("taylor firing rate negative (Fourcaud & Brunel 2002 expansion out of "
+                      "its range); returned as is under the NNMT convention",
+                      NegativeRateWarning, stacklevel=2)
+    elif np.any(negative):
         shift = _firing_rate_shift(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
         nu = np.where(negative, shift, nu)
         index = np.flatnonzero(negative) if np.ndim(negative) == 1 else np.argwhere(negative)
@@ -313,22 +320,32 @@ def _firing_rate_taylor(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s,
 
 def mean_input(network: Any) -> np.ndarray:
     """Mean input (V) at the computed firing rates; cached as ``'lif.exp.mean_input'``."""
-    return _general._input_calc(network, _prefix, _mean_input, "mean_input", "volt")
+    return _general._input_calc(network, _prefix, _mean_input, "mean_input", "volt",
+                                signature=_general._mean_input)
 
 
 def std_input(network: Any) -> np.ndarray:
     """Std of the input (V) at the computed firing rates; ``'lif.exp.std_input'``."""
-    return _general._input_calc(network, _prefix, _std_input, "std_input", "volt")
+    return _general._input_calc(network, _prefix, _std_input, "std_input", "volt",
+                                signature=_general._std_input)
 
 
-def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np.ndarray:
-    """Mean input (V); Fourcaud & Brunel 2002, Eq. 3.4. See ``lif._general``."""
-    return _general._mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext, C)
+def _mean_input(*args: Any, **kwargs: Any) -> np.ndarray:
+    """Mean input (V); Fourcaud & Brunel 2002, Eq. 3.4.
+
+    NNMT 1.3's signature (``*args, **kwargs``), forwarded to
+    :func:`neuromf.lif._general._mean_input` (``nu, J, K, tau_m, J_ext, K_ext, nu_ext,
+    I_ext=None, C=None``), which documents the arguments.
+    """
+    return _general._mean_input(*args, **kwargs)
 
 
-def _std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
-    """Std of the input (V); Fourcaud & Brunel 2002, Eq. 3.4. See ``lif._general``."""
-    return _general._std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext)
+def _std_input(*args: Any, **kwargs: Any) -> np.ndarray:
+    """Std of the input (V); Fourcaud & Brunel 2002, Eq. 3.4.
+
+    NNMT 1.3's signature, forwarded to :func:`neuromf.lif._general._std_input`.
+    """
+    return _general._std_input(*args, **kwargs)
 
 
 # ---------------------------------------------------------------------------
@@ -345,6 +362,7 @@ def _derivative_of_firing_rates_wrt_mean_input(mu, sigma, V_0_rel, V_th_rel, tau
     is the zero-frequency limit of the 'shift' transfer function (Schuecker et al. 2015).
     """
     check_choice("method", method, RATE_METHODS)
+    check_sigma_nonzero(sigma)
     if method == "shift":
         return _siegert.d_shift_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r,
                                                  tau_s)
@@ -357,7 +375,7 @@ def _derivative_of_firing_rates_wrt_mean_input(mu, sigma, V_0_rel, V_th_rel, tau
 # ---------------------------------------------------------------------------
 
 def transfer_function(network: Any, freqs=None, method: str = "shift",
-                      synaptic_filter: bool = True, *, refractory_phase: bool = True
+                      synaptic_filter: bool = True, *, refractory_phase: bool | None = None
                       ) -> np.ndarray:
     """Rate response to modulated mean input, per population (Hz/V).
 
@@ -374,11 +392,11 @@ def transfer_function(network: Any, freqs=None, method: str = "shift",
     func = _transfer_function_shift if method == "shift" else _transfer_function_taylor
     return _general._frequency_calc(network, _prefix, func, "transfer_function",
                                     "hertz / volt", freqs, synaptic_filter=synaptic_filter,
-                                    refractory_phase=bool(refractory_phase))
+                                    refractory_phase=_general._refractory_phase(refractory_phase))
 
 
 def transfer_function_variance(network: Any, freqs=None, synaptic_filter: bool = True, *,
-                               refractory_phase: bool = True) -> np.ndarray:
+                               refractory_phase: bool | None = None) -> np.ndarray:
     """Rate response to modulated input *variance* σ², per population (Hz/V²).
 
     The second input channel of the network linear response (Brunel & Hakim 1999), used by
@@ -390,7 +408,7 @@ def transfer_function_variance(network: Any, freqs=None, synaptic_filter: bool =
     return _general._frequency_calc(network, _prefix, _transfer_function_variance_shift,
                                     "transfer_function_variance", "hertz / volt ** 2", freqs,
                                     synaptic_filter=synaptic_filter,
-                                    refractory_phase=bool(refractory_phase))
+                                    refractory_phase=_general._refractory_phase(refractory_phase))
 
 
 def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:

@@ -48,9 +48,12 @@ def _population_matrix(name: str, value: Any, n: int, unit: str,
         arr = np.asarray(check_positive(name, value, unit, allow_zero=True), dtype=float)
     else:
         arr = np.asarray(check_finite(name, value, unit), dtype=float)
-    if arr.ndim not in (0, 2) or (arr.ndim == 2 and arr.shape != (n, n)):
-        raise ValueError(f"{name} must be a scalar or have shape ({n}, {n}) "
-                         f"[target, source], got shape {arr.shape}")
+    # a 1-d array is one value per source population (NNMT 1.3 broadcasts K * J so)
+    if (arr.ndim not in (0, 1, 2) or (arr.ndim == 2 and arr.shape != (n, n))
+            or (arr.ndim == 1 and arr.shape[0] not in (1, n))):
+        raise ValueError(f"{name} must be a scalar, have shape ({n},) (one value per source "
+                         f"population) or ({n}, {n}) [target, source], got shape "
+                         f"{arr.shape}")
     return np.broadcast_to(arr, (n, n))
 
 

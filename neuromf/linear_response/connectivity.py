@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import conventions
 from ..utils import (
     _cache,
     check_finite,
@@ -80,7 +81,9 @@ def _effective_connectivity(transfer_function: Any, D: Any, J: Any, K: Any,
     Notes
     -----
     NNMT 1.3 multiplies a vector ``tau_m`` along the source axis; the two agree for a
-    common membrane time constant.
+    common membrane time constant.  Under ``neuromf.use_convention("nnmt")`` so does
+    this function (flag ``tau_m_columns``).  ``J`` may also be 1-d, one weight per source
+    population (as in NNMT).
     """
     H = np.asarray(check_finite("transfer_function", transfer_function, "Hz/V"))
     D = np.asarray(check_finite("D", D))
@@ -102,14 +105,16 @@ def _effective_connectivity(transfer_function: Any, D: Any, J: Any, K: Any,
         raise ValueError(f"transfer_function and D must belong to the same frequencies: "
                          f"got {n_h} frequencies in transfer_function and {D.shape[0]} "
                          "in D")
-    coupling = tau_m[:, None] * K * J
+    # tau_m of the target population (row); NNMT 1.3 scales the source (column)
+    tau = tau_m[None, :] if conventions.flag("tau_m_columns") else tau_m[:, None]
+    coupling = tau * K * J
     if transfer_function_variance is not None:
         H_var = np.asarray(check_finite("transfer_function_variance",
                                         transfer_function_variance, "Hz/V^2"))
         if H_var.shape != H.shape:
             raise ValueError(f"transfer_function_variance must have the shape of "
                              f"transfer_function {H.shape}, got {H_var.shape}")
-        gain = coupling * H[..., :, None] + (tau_m[:, None] * K * J**2) * H_var[..., :, None]
+        gain = coupling * H[..., :, None] + (tau * K * J**2) * H_var[..., :, None]
         return D * gain
     M = np.multiply(D, coupling, dtype=complex)
     if M.ndim == H.ndim + 1:          # D per frequency: scale in place (saves a copy)

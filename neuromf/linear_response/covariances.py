@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from scipy.special import erfcx
 
+from .. import conventions
 from ..special._siegert import ALPHA_SHIFT
 from ..utils import (
     _cache,
@@ -103,7 +104,9 @@ def _spectral_bound(J_eff: Any) -> float:
     J_eff = np.asarray(check_finite("J_eff", J_eff))
     if J_eff.ndim != 2 or J_eff.shape[0] != J_eff.shape[1]:
         raise ValueError(f"J_eff must be a square matrix, got shape {J_eff.shape}")
-    return float(np.linalg.eigvals(J_eff).real.max())
+    bound = float(np.linalg.eigvals(J_eff).real.max())
+    # NNMT 1.3: |max Re lambda| (flag spectral_bound_abs of the NNMT convention)
+    return abs(bound) if conventions.flag("spectral_bound_abs") else bound
 
 
 def _pairwise_covariances(J_eff: Any, nu: Any, cvs: Any,

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import conventions
 from ..utils import (
     _cache,
     check_finite,
@@ -102,7 +103,10 @@ def _sensitivity_measure(effective_connectivity: Any, frequency: float,
         n x n), ``sensitivity_amp``, ``sensitivity_freq`` (real n x n).
     """
     M, freqs = _stack_with_frequencies(effective_connectivity, analysis_frequencies)
-    frequency = float(check_finite("frequency", frequency, "Hz"))
+    frequency = np.asarray(check_finite("frequency", frequency, "Hz"), dtype=float)
+    if frequency.size != 1:
+        raise ValueError(f"frequency must be one frequency in Hz, got shape {frequency.shape}")
+    frequency = float(frequency.reshape(-1)[0])       # NNMT passes shape (1,)
     if frequency < freqs.min() or frequency > freqs.max():
         warnings.warn(f"frequency {frequency} Hz lies outside the analysis frequencies "
                       f"[{freqs.min()}, {freqs.max()}] Hz; the nearest one is used",
@@ -120,9 +124,20 @@ def _sensitivity_measure(effective_connectivity: Any, frequency: float,
         if not 0 <= k < lam.size:
             raise ValueError(f"eigenvalue_index must lie in [0, {lam.size - 1}], got {k}")
     result = _sensitivity_from_modes(M[fi], lam, right, left, k)
+    _nnmt_left_eigenvector(result, M[fi], lam[k])
     result["critical_frequency"] = frequency
     result["critical_frequency_index"] = fi
     return result
+
+
+def _nnmt_left_eigenvector(result: dict, M: np.ndarray, eigenvalue: complex) -> None:
+    """Under the NNMT convention report NNMT's left eigenvector: the complex conjugate of
+    the unit-norm eigenvector of ``M.T`` (LAPACK's phase) instead of the one normalised
+    to ``u^T v = 1``.  The sensitivity itself does not depend on this normalisation."""
+    if not conventions.flag("left_eigenvector_unit_norm"):
+        return
+    lam_t, U = np.linalg.eig(M.T)
+    result["left_eigenvector"] = np.conj(U[:, int(np.argmin(np.abs(lam_t - eigenvalue)))])
 
 
 def _sensitivity_measure_all_eigenmodes(effective_connectivity: Any,
@@ -160,6 +175,7 @@ def _sensitivity_measure_all_eigenmodes(effective_connectivity: Any,
         order = mask[fi]
         r = right[fi][:, order]
         result = _sensitivity_from_modes(M[fi], lam[fi][order], r, _left_eigenvectors(r), k)
+        _nnmt_left_eigenvector(result, M[fi], lam[fi][order][k])
         result["critical_frequency"] = float(freqs[fi])
         result["critical_frequency_index"] = int(fi)
         out[str(k)] = result
@@ -185,7 +201,7 @@ def sensitivity_measure(network: Any, frequency: float, resorted_eigenvalues_mas
     if is_quantity(frequency):
         frequency = float(frequencies_in_hz(frequency, "frequency")[0])
     params = _result(network, "effective_connectivity", prefix + "effective_connectivity")
-    params["frequency"] = float(frequency)
+    params["frequency"] = float(np.asarray(frequency, dtype=float).reshape(-1)[0])
     params["analysis_frequencies"] = _analysis_frequencies(network)
     params["resorted_eigenvalues_mask"] = (None if _is_none(resorted_eigenvalues_mask)
                                            else np.asarray(resorted_eigenvalues_mask))

@@ -13,6 +13,7 @@ import numpy as np
 from ..utils import (
     _cache,
     check_finite,
+    check_non_negative_params,
     get_required_network_params,
     get_required_results,
 )
@@ -92,6 +93,7 @@ def _cross_spectral_matrix(nu: Any, effective_connectivity: Any, J: Any, K: Any,
     return (Q * weights[..., None, :]) @ np.conj(np.swapaxes(Q, -1, -2))
 
 
+@check_non_negative_params
 def _power_spectra(nu: Any, effective_connectivity: Any, J: Any, K: Any, N: Any,
                    tau_m: Any, spike_train_spectra: Any = None) -> np.ndarray:
     """Power spectra of the population rates (Bos et al. 2016, Eq. 18).

@@ -13,12 +13,14 @@ parameter, its value and unit, and what is allowed.  (No paper: bookkeeping.)
 from __future__ import annotations
 
 import difflib
+import warnings
 from dataclasses import dataclass, field
 from numbers import Number
 from typing import Any
 
 import numpy as np
 
+from .. import conventions
 from ..utils import ureg
 
 #: shapes: 'scalar'; 'population' (scalar or one value per population);
@@ -234,25 +236,34 @@ def schema_for(cls: type) -> Schema:
 def check_names(model: str, kind: str, names, strict: bool) -> None:
     """Unknown names: refused with a 'did you mean' suggestion (strict models), or,
     for any model, refused when they are one letter away from a known name of a
-    different case only (``G`` for ``g``)."""
+    different case only (``G`` for ``g``).  Under ``neuromf.use_convention("nnmt")``
+    (flag ``strict_parameter_names``) they are accepted with a warning, as NNMT 1.3
+    accepts any name."""
     table = known(kind)
     lower = {k.lower(): k for k in table}
+    refuse = conventions.flag("strict_parameter_names")
     for name in names:
         if not isinstance(name, str):
             raise TypeError(f"{model}: {kind} names must be strings, got {name!r}")
         if name in table:
             continue
+        message = None
         if name.lower() in lower:
-            raise ValueError(f"{model}: unknown parameter {name!r} in {kind}; did you mean "
-                             f"{lower[name.lower()]!r}? (names are case-sensitive)")
-        if strict:
+            message = (f"{model}: unknown parameter {name!r} in {kind}; did you mean "
+                       f"{lower[name.lower()]!r}? (names are case-sensitive)")
+        elif strict:
             close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.6)
             hint = (f"did you mean {' or '.join(map(repr, close))}?" if close
                     else "not a parameter of this model")
-            raise ValueError(
-                f"{model}: unknown parameter {name!r} in {kind}; {hint} (use "
-                f"neuromf.models.register_parameter for a parameter of your own, or the "
-                f"Plain model, which accepts any names)")
+            message = (f"{model}: unknown parameter {name!r} in {kind}; {hint} (use "
+                       f"neuromf.models.register_parameter for a parameter of your own, or "
+                       f"the Plain model, which accepts any names)")
+        if message is None:
+            continue
+        if refuse:
+            raise ValueError(message)
+        warnings.warn(message + "; accepted under the NNMT convention", UserWarning,
+                      stacklevel=4)
 
 
 def check_required(model: str, schema: Schema, params: dict) -> None:

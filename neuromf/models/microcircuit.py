@@ -94,13 +94,23 @@ class Microcircuit(Network):
         inhibitory = np.zeros(dim, dtype=bool)
         inhibitory[1::2] = True
         W = np.where(inhibitory[None, :], -p["g"] * w, w) * np.ones((dim, dim))
-        W[0, 2] *= 2.0
+        if dim > 2:
+            W[0, 2] *= 2.0                      # L4E -> L23E (Potjans & Diesmann 2014)
         derived["W"] = W
         derived["J"] = ratio * W
         derived["Delay"] = np.where(inhibitory[None, :], p["d_i"], p["d_e"]) * np.ones((dim, dim))
         derived["Delay_sd"] = (np.where(inhibitory[None, :], p["d_i_sd"], p["d_e_sd"])
                                * np.ones((dim, dim)))
         derived["J_ext"] = ratio * np.ones(np.shape(p["K_ext"])) * w_ext
+        # units the derived parameters are shown and saved in (NNMT's: those they are
+        # computed from; weights in mV)
+        units = self.input_units
+        for key, source in (("Delay", "d_e"), ("Delay_sd", "d_e_sd"), ("W", "w"),
+                            ("V_th_rel", "V_th_abs"), ("V_0_rel", "V_0_abs")):
+            if source in units:
+                units.setdefault(key, units[source])
+        for key in ("J", "j", "J_ext"):
+            units.setdefault(key, "millivolt")
         return derived
 
     def _derived_analysis_params(self) -> dict:

@@ -17,8 +17,17 @@ from typing import Any
 
 import numpy as np
 
+from .. import conventions
 from .. import input_output as io
-from ..utils import check_choice, fingerprint, from_si, invalidate_stale_results, to_si
+from ..utils import (
+    check_choice,
+    fingerprint,
+    from_si,
+    invalidate_stale_results,
+    is_quantity,
+    to_si,
+    ureg,
+)
 from . import _builtin, _schema
 
 #: top-level HDF5 group with what NNMT's format cannot hold (NNMT ignores it)
@@ -260,20 +269,59 @@ class Network:
         from ._validation import validate_network_params
         validate_network_params(self.network_params)
 
+    # -- NNMT 1.3's model-extension API -----------------------------------
+    # A model written for NNMT builds its derived parameters with units, then calls
+    # these to switch between "quantities in input units" and "SI floats".
+
+    def _convert_param_dicts_to_base_units_and_strip_units(self) -> None:
+        """Convert every quantity in both parameter dicts to SI and strip its unit.
+
+        The unit each parameter was given in is remembered in ``input_units``; values
+        without units are kept as they are.
+        """
+        self.network_params = self._strip(self.network_params)
+        self.analysis_params = self._strip(self.analysis_params)
+
+    def _add_units_to_param_dicts_and_convert_to_input_units(self) -> None:
+        """Inverse of :meth:`_convert_param_dicts_to_base_units_and_strip_units`.
+
+        Every SI value whose key has an entry in ``input_units`` becomes a quantity
+        (``neuromf.ureg``) in that unit.
+        """
+        self.network_params = self._with_units(self.network_params)
+        self.analysis_params = self._with_units(self.analysis_params)
+
+    def _strip_result_units(self) -> None:
+        """Replace every result that is a quantity by its magnitude; keep its unit.
+
+        As in NNMT, ``results[key]`` is then a magnitude in ``result_units[key]``
+        (neuromf's own results are always in SI units).
+        """
+        for key, value in list(self.results.items()):
+            if is_quantity(value):
+                self.results[key] = value.magnitude
+                self.result_units[key] = str(value.units)
+
+    def _add_result_units(self) -> None:
+        """Turn every result with an entry in ``result_units`` into a quantity."""
+        self.results = self._results_with_units()
+
     # -- saving and loading ------------------------------------------------
 
     def _with_units(self, params: dict) -> dict:
         out = {}
         for key, value in params.items():
             unit = self.input_units.get(key)
-            out[key] = from_si(value, unit) if unit is not None else value
+            out[key] = (from_si(value, unit) if unit is not None and not is_quantity(value)
+                        else value)
         return out
 
     def _results_with_units(self) -> dict:
+        # results[key] is a magnitude in result_units[key] (an SI unit for neuromf's results)
         out = {}
         for key, value in self.results.items():
             unit = self.result_units.get(key)
-            out[key] = from_si(value, unit) if unit else value
+            out[key] = ureg.Quantity(value, unit) if unit and not is_quantity(value) else value
         return out
 
     def save(self, file: str | Path) -> None:
@@ -331,10 +379,12 @@ class Network:
             raise type(exc)(f"{file}: {exc}") from None
         self.results, self.result_units = {}, {}
         for key, value in results.items():
-            magnitude, unit = to_si(value)
-            self.results[key] = magnitude
-            if unit is not None:
-                self.result_units[key] = unit
+            # saved as {val, unit}; neuromf and NNMT save SI values in SI units
+            if is_quantity(value):
+                self.results[key] = value.magnitude
+                self.result_units[key] = str(value.units)
+            else:
+                self.results[key] = value
         self.results_hash_dict = hash_dict
         missing = [] if state else None       # a neuromf file leaves empty lists out
         given = {kind: state.get(f"given_{kind}", missing) for kind, _ in _KINDS}
@@ -431,7 +481,9 @@ class Network:
         present = set(getattr(self, kind))
         unknown = [k for k in changes if k not in present]
         schema = _schema.schema_for(type(self))
-        if unknown:
+        if unknown and not conventions.flag("strict_parameter_names"):
+            _schema.check_names(self._model, kind, unknown, True)    # warns, NNMT accepts
+        elif unknown:
             if schema.strict:
                 _schema.check_names(self._model, kind, unknown, True)
             table = _schema.known(kind)

@@ -1,0 +1,578 @@
+"""``lmt.Network``: lif_meanfield_tools 0.2's network object on top of neuromf.
+
+One concept: LMT's container of parameters (pint quantities) and results (cached under
+LMT's names, LMT's array layout: populations first, frequencies last), whose methods
+compute the quantities of Fourcaud & Brunel 2002 (rates), Schuecker et al. 2015
+(transfer functions), Bos et al. 2016 (delay distributions, power spectra, eigenvalue
+spectra, sensitivity measure) and Senk et al. 2020 (fixed working point, rate-model fit,
+spatial profiles, Lambert-W eigenvalues) with neuromf's functions under the NNMT
+convention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import input_output as io
+from .. import (
+    lif,
+    linear_response,
+    linear_stability,
+    models,
+    network_properties,
+    rate_mapping,
+    spatial,
+)
+from ..conventions import convention
+from ..utils import from_si, is_quantity, to_si, ureg
+
+#: Display units of LMT's results (SI values are converted into them).
+_UNITS = {
+    "firing_rates": "hertz", "mean_input": "millivolt", "std_input": "millivolt",
+    "transfer_function": "hertz / millivolt", "delay_dist": "dimensionless",
+    "power_spectra": "hertz", "eigenvalue_spectra": "dimensionless",
+    "r_eigenvec_spectra": "dimensionless", "l_eigenvec_spectra": "dimensionless",
+    "sensitivity_measure": "dimensionless", "add_nu_e_ext": "hertz",
+    "add_nu_i_ext": "hertz", "effective_coupling_strength": "dimensionless",
+}
+_MATRICES = ("MH", "prop", "prop_inv")
+
+
+class _LMTModel(models.Microcircuit):
+    """LMT's microcircuit derivation: as :class:`neuromf.models.Microcircuit`, but the
+    L4E -> L23E weight is doubled only for ``label: microcircuit`` (as in LMT 0.2), and
+    the label is kept."""
+
+    def _setup(self, network_quantities: dict, analysis_quantities: dict) -> None:
+        self._lmt_label = network_quantities.get("label", "microcircuit")
+        super()._setup(network_quantities, analysis_quantities)
+        self.network_params["label"] = self._given_network_si["label"] = self._lmt_label
+
+    def _derived_network_params(self) -> dict:
+        derived = super()._derived_network_params()
+        if getattr(self, "_lmt_label", "microcircuit") != "microcircuit" and \
+                derived["dimension"] > 2:
+            for key in ("W", "J"):
+                derived[key] = derived[key].copy()
+                derived[key][0, 2] /= 2.0
+        derived.update(self._extra_external_rates(derived))
+        return derived
+
+    #: extra analysis frequencies (Hz) and wavenumbers (1/m) set by the LMT layer
+    _extra_freqs: np.ndarray | None = None
+    _k_override: np.ndarray | None = None
+
+    def _derived_analysis_params(self) -> dict:
+        derived = super()._derived_analysis_params()
+        if self._extra_freqs is not None:
+            derived["omegas"] = np.union1d(derived["omegas"], 2 * np.pi * self._extra_freqs)
+        if self._k_override is not None:
+            derived["k_wavenumbers"] = self._k_override
+        return derived
+
+    def _extra_external_rates(self, derived: dict) -> dict:
+        """LMT's additional external rates nu_e_ext, nu_i_ext (per population; weights
+        j and -g j, one synapse each; Senk et al. 2020, App. F) as extra external
+        sources of the neuromf model (2-d K_ext, J_ext, nu_ext)."""
+        p = {**self.network_params, **derived}
+        n = p["dimension"]
+        nu_e = np.broadcast_to(np.asarray(p.get("nu_e_ext", 0.0), float), (n,))
+        nu_i = np.broadcast_to(np.asarray(p.get("nu_i_ext", 0.0), float), (n,))
+        if not (np.any(nu_e) or np.any(nu_i)):
+            return {}
+        eye = np.eye(n)
+        K_ext = np.asarray(p["K_ext"], float).reshape(n, -1)
+        J_ext = np.broadcast_to(np.asarray(p["J_ext"], float).reshape(n, -1), K_ext.shape)
+        nu_ext = np.broadcast_to(np.asarray(p["nu_ext"], float).reshape(-1), K_ext.shape[1:])
+        return {"K_ext": np.hstack([K_ext, eye, eye]),
+                "J_ext": np.hstack([J_ext, p["j"] * eye, -p["g"] * p["j"] * eye]),
+                "nu_ext": np.concatenate([nu_ext, nu_e, nu_i])}
+
+
+def _as_quantities(params: Mapping) -> dict:
+    """Parameters given as quantities, plain values or LMT's ``{val, unit}`` dicts."""
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, Mapping) and "val" in value:
+            value = io.val_unit_to_quantities({key: value})[key]
+        out[key] = value
+    return out
+
+
+def _read(params: Any, kind: str) -> tuple[dict, str]:
+    if params is None:
+        return {}, ""
+    if isinstance(params, (str, Path)):
+        if not Path(params).is_file():
+            raise FileNotFoundError(f"{kind} file {params} does not exist")
+        return io.load_val_unit_dict_from_yaml(params), str(params)
+    if isinstance(params, Mapping):
+        return _as_quantities(params), ""
+    raise TypeError(f"{kind} must be a YAML file name or a dict, got {type(params).__name__}")
+
+
+def _freq_si(freq: Any) -> float:
+    """A frequency (pint quantity or Hz) in Hz."""
+    value = freq.to("hertz").magnitude if is_quantity(freq) else freq
+    value = np.asarray(value, dtype=float)
+    if value.size != 1:
+        raise ValueError(f"freq must be one frequency, got shape {value.shape}")
+    return float(value.reshape(-1)[0])
+
+
+class Network:
+    """LIF network with parameters, analysis parameters and results (LMT 0.2 API).
+
+    Parameters
+    ----------
+    network_params, analysis_params : str or dict, optional
+        YAML files in LMT's ``{val, unit}`` format (or dicts of quantities).  The network
+        is LMT's microcircuit model (Potjans & Diesmann 2014; ``label: microcircuit``).
+    new_network_params, new_analysis_params : dict, optional
+        Parameters that replace those of the files: quantities or ``{val, unit}`` dicts.
+    file : str, optional
+        HDF5 file written by :meth:`save`; parameters and results are loaded from it.
+
+    Attributes
+    ----------
+    network_params, analysis_params : dict
+        All parameters, including the derived ones, as pint quantities (``lmt.ureg``).
+    results : dict
+        Computed results under LMT's names, as quantities.
+    """
+
+    #: rate approximation of the working point ('shift'; set by firing_rates(method))
+    _rate_method = "shift"
+
+    def __init__(self, network_params: Any = None, analysis_params: Any = None,
+                 new_network_params: Mapping | None = None,
+                 new_analysis_params: Mapping | None = None,
+                 file: str | Path | None = None) -> None:
+        self.results: dict[str, Any] = {}
+        if file is not None:
+            self.load(file)
+            return
+        net, self.network_params_yaml = _read(network_params, "network_params")
+        ana, self.analysis_params_yaml = _read(analysis_params, "analysis_params")
+        net.update(_as_quantities(new_network_params or {}))
+        ana.update(_as_quantities(new_analysis_params or {}))
+        self._build(net, ana)
+
+    # -- construction ---------------------------------------------------------
+
+    def _build(self, net: dict, ana: dict) -> None:
+        self._given_network, self._given_analysis = dict(net), dict(ana)
+        # LMT derives the parameters of the microcircuit model whatever the label says
+        self._net = _LMTModel(net, ana)
+        self.network_params = self._net._with_units(self._net.network_params)
+        self.analysis_params = self._net._with_units(self._net.analysis_params)
+        # derived analysis parameters as LMT shows them (angular frequencies in Hz)
+        derived = {"omegas": "hertz", "k_wavenumbers": "1 / meter"}
+        for key, unit in derived.items():
+            if key in self._net.analysis_params:
+                self.analysis_params[key] = ureg.Quantity(self._net.analysis_params[key], unit)
+        self.hash = io.create_hash(
+            {k: str(v) for k, v in self.network_params.items()}, self.network_params)
+
+    # -- results cache ----------------------------------------------------------
+
+    def _store(self, name: str, value: Any, unit: str | None = None) -> Any:
+        unit = unit or _UNITS.get(name)
+        q = from_si(value, unit) if unit else value
+        self.results[name] = q
+        return q
+
+    def _store_at(self, name: str, key: str, param: Any, compute) -> Any:
+        """LMT's per-argument cache: results[name] is a list, analysis_params[key] the
+        arguments it was computed for."""
+        params = self.analysis_params.setdefault(key, [])
+        for i, old in enumerate(params):
+            if _same(old, param):
+                return self.results[name][i]
+        value = compute()
+        params.append(param)
+        self.results.setdefault(name, []).append(value)
+        return value
+
+    # -- administrative ------------------------------------------------------------
+
+    def show(self) -> list[str]:
+        """Names of the results computed so far (sorted)."""
+        return sorted(self.results)
+
+    def save(self, file: str | Path | None = None, overwrite: bool = False) -> str:
+        """Save results and parameters (with units) in LMT's HDF5 layout.
+
+        The default file name is ``<label>_<hash of the network parameters>.h5``.  An
+        existing file is only replaced with ``overwrite=True``.
+        """
+        if file is None:
+            file = f"{self.network_params.get('label', 'network')}_{self.hash}.h5"
+        if Path(file).exists() and not overwrite:
+            raise FileExistsError(f"{file} exists; use overwrite=True to replace it")
+        io.save_quantity_dict_to_h5(file, {"results": self.results,
+                                           "network_params": self.network_params,
+                                           "analysis_params": self.analysis_params})
+        return str(file)
+
+    def save_results(self, file: str | Path, overwrite: bool = False) -> str:
+        """Save only the results (with units) to ``file``."""
+        if Path(file).exists() and not overwrite:
+            raise FileExistsError(f"{file} exists; use overwrite=True to replace it")
+        io.save_quantity_dict_to_h5(file, {"results": self.results})
+        return str(file)
+
+    def load(self, file: str | Path) -> None:
+        """Replace parameters and results by those saved in ``file``."""
+        data = io.load_val_unit_dict_from_h5(file)
+        if "network_params" not in data:
+            raise ValueError(f"{file} holds no network_params; not written by save()")
+        given = {k: v for k, v in data["network_params"].items()}
+        ana = dict(data.get("analysis_params", {}))
+        self.network_params_yaml = self.analysis_params_yaml = ""
+        self._build(given, {k: v for k, v in ana.items()
+                            if k not in _PER_ARGUMENT and k not in ("omegas", "k_wavenumbers")})
+        for key, value in ana.items():
+            self.analysis_params.setdefault(key, _listify(key, value))
+        self.results = {k: _listify(k, v) for k, v in data.get("results", {}).items()}
+
+    def change_parameters(self, changed_network_params: Mapping | None = None,
+                          changed_analysis_params: Mapping | None = None) -> Network:
+        """A new network with some parameters changed (this one is unchanged)."""
+        net = dict(self._given_network)
+        net.update(_as_quantities(changed_network_params or {}))
+        ana = dict(self._given_analysis)
+        ana.update(_as_quantities(changed_analysis_params or {}))
+        new = Network.__new__(Network)
+        new.results = {}
+        new.network_params_yaml = self.network_params_yaml
+        new.analysis_params_yaml = self.analysis_params_yaml
+        new._build(net, ana)
+        return new
+
+    def extend_analysis_frequencies(self, freqs: Any) -> None:
+        """Add the frequencies ``freqs`` (quantity or Hz) to the analysis frequencies.
+
+        Results that depend on the frequency grid are dropped; they are recomputed at
+        the extended grid on the next call.
+        """
+        f = np.atleast_1d(freqs.to("hertz").magnitude if is_quantity(freqs)
+                          else np.asarray(freqs, float))
+        previous = self._net._extra_freqs
+        self._net._extra_freqs = f if previous is None else np.union1d(previous, f)
+        self._net._derive()
+        omegas = self._net.analysis_params["omegas"]
+        self.analysis_params["omegas"] = ureg.Quantity(omegas, "hertz")
+        for name in ("delay_dist", "transfer_function", "power_spectra", "eigenvalue_spectra",
+                     "r_eigenvec_spectra", "l_eigenvec_spectra"):
+            self.results.pop(name, None)
+        for key in ("eigenvalue_matrix", "r_eigenvec_matrix", "l_eigenvec_matrix"):
+            self.analysis_params.pop(key, None)
+
+    # -- working point -------------------------------------------------------------
+
+    def firing_rates(self, method: str = "shift") -> Any:
+        """Self-consistent firing rates (Fourcaud & Brunel 2002, Eq. 4.33), Hz."""
+        self._rate_method = method
+        if "firing_rates" not in self.results:
+            with convention("nnmt"):
+                nu = lif.exp.firing_rates(self._net, method=method)
+            self._store("firing_rates", nu)
+        return self.results["firing_rates"]
+
+    def mean_input(self) -> Any:
+        """Mean input at the firing rates (Fourcaud & Brunel 2002, Eq. 3.4), mV."""
+        if "mean_input" not in self.results:
+            self.firing_rates()
+            with convention("nnmt"):
+                self._store("mean_input", lif.exp.mean_input(self._net))
+        return self.results["mean_input"]
+
+    def std_input(self) -> Any:
+        """Standard deviation of the input at the firing rates, mV."""
+        if "std_input" not in self.results:
+            self.firing_rates()
+            with convention("nnmt"):
+                self._store("std_input", lif.exp.std_input(self._net))
+        return self.results["std_input"]
+
+    def working_point(self) -> dict:
+        """``{'firing_rates', 'mean_input', 'std_input'}`` (Hz, mV, mV)."""
+        return {"firing_rates": self.firing_rates(), "mean_input": self.mean_input(),
+                "std_input": self.std_input()}
+
+    # -- frequency domain ------------------------------------------------------------
+
+    def _params_si(self, *names: str) -> list:
+        return [self._net.network_params[n] for n in names]
+
+    def delay_dist_matrix(self, freq: Any = None) -> Any:
+        """Delay distribution matrix D(omega) (Bos et al. 2016), shape (n_freq, n, n) for
+        the analysis frequencies, (n, n) for one frequency ``freq``."""
+        if freq is None:
+            if "delay_dist" not in self.results:
+                with convention("nnmt"):
+                    D = network_properties.delay_dist_matrix(self._net)
+                self._store("delay_dist", D)
+            return self.results["delay_dist"]
+        f = _freq_si(freq)
+
+        def compute():
+            Delay, Delay_sd, dist = self._params_si("Delay", "Delay_sd", "delay_dist")
+            with convention("nnmt"):
+                D = network_properties._delay_dist_matrix(Delay, Delay_sd, dist,
+                                                          np.array([2 * np.pi * f]))[0]
+            return ureg.Quantity(D, "dimensionless")
+
+        return self._store_at("delay_dist_single", "delay_dist_freqs", freq, compute)
+
+    def _ensure_working_point(self) -> None:
+        """The working point in the neuromf network (cached there by exact key; needed
+        after loading results from a file)."""
+        self.working_point()
+        with convention("nnmt"):
+            lif.exp.working_point(self._net, method=self._rate_method)
+
+    def _transfer_si(self, omegas: np.ndarray, method: str) -> np.ndarray:
+        self._ensure_working_point()
+        mu, sigma = (to_si(q)[0] for q in (self.mean_input(), self.std_input()))
+        tau_m, tau_s, tau_r, V_th, V_0 = self._params_si("tau_m", "tau_s", "tau_r",
+                                                        "V_th_rel", "V_0_rel")
+        with convention("nnmt"):
+            return lif.exp._transfer_function(mu, sigma, tau_m, tau_s, tau_r, V_th, V_0,
+                                              omegas, method=method)
+
+    def transfer_function(self, freq: Any = None, method: str = "shift") -> Any:
+        """Transfer functions (Schuecker et al. 2015), Hz/mV: shape (n, n_freq) for the
+        analysis frequencies (LMT's layout), (n,) for one frequency ``freq``."""
+        if freq is None:
+            if "transfer_function" not in self.results:
+                self._ensure_working_point()
+                with convention("nnmt"):
+                    H = lif.exp.transfer_function(self._net, method=method)
+                self._store("transfer_function", np.asarray(H).T)
+            return self.results["transfer_function"]
+        f = _freq_si(freq)
+        return self._store_at(
+            "transfer_function_single", "transfer_freqs", freq,
+            lambda: from_si(self._transfer_si(np.array([2 * np.pi * f]), method)[0],
+                            _UNITS["transfer_function"]))
+
+    def _effective_connectivity(self, method: str = "shift") -> np.ndarray:
+        """M(omega) at the analysis frequencies (SI; the neuromf results re-established in
+        order, so that single-frequency calls in between do not leak in)."""
+        self._ensure_working_point()
+        with convention("nnmt"):
+            lif.exp.transfer_function(self._net, method=method)
+            network_properties.delay_dist_matrix(self._net)
+            return lif.exp.effective_connectivity(self._net)
+
+    def sensitivity_measure(self, freq: Any, method: str = "shift") -> Any:
+        """Sensitivity measure (Bos et al. 2016, Eq. 7) at ``freq``: complex (n, n),
+        for the eigenvalue of the effective connectivity closest to 1."""
+        f = _freq_si(freq)
+
+        def compute():
+            omega = np.array([2 * np.pi * f])
+            H = self._transfer_si(omega, method)
+            Delay, Delay_sd, dist = self._params_si("Delay", "Delay_sd", "delay_dist")
+            J, K, tau_m = self._params_si("J", "K", "tau_m")
+            with convention("nnmt"):
+                D = network_properties._delay_dist_matrix(Delay, Delay_sd, dist, omega)
+                M = lif.exp._effective_connectivity(H, D, J, K, tau_m)
+                res = lif.exp._sensitivity_measure(M, frequency=f,
+                                                   analysis_frequencies=np.array([f]))
+            return ureg.Quantity(res["sensitivity"], "dimensionless")
+
+        return self._store_at("sensitivity_measure", "sensitivity_freqs", freq, compute)
+
+    def power_spectra(self) -> Any:
+        """Power spectra of the population rates (Bos et al. 2016, Eq. 18), Hz, shape
+        (n, n_freq)."""
+        if "power_spectra" not in self.results:
+            self._effective_connectivity()
+            with convention("nnmt"):
+                P = lif.exp.power_spectra(self._net)
+            self._store("power_spectra", np.asarray(P).T)
+        return self.results["power_spectra"]
+
+    def _eigen(self, name: str, key: str, matrix: str, which: int) -> Any:
+        if matrix not in _MATRICES:
+            raise ValueError(f"matrix must be one of {_MATRICES}, got {matrix!r}")
+
+        def compute():
+            self._effective_connectivity()
+            with convention("nnmt"):
+                out = linear_response.eigen_spectra(self._net, matrix, return_vectors=True)
+            value = np.asarray(out[which])
+            value = value.T if which == 0 else np.moveaxis(value, 0, -1)
+            return ureg.Quantity(value, "dimensionless")
+
+        return self._store_at(name, key, matrix, compute)
+
+    def eigenvalue_spectra(self, matrix: str) -> Any:
+        """Eigenvalues of 'MH' (effective connectivity), 'prop' or 'prop_inv' at every
+        analysis frequency (Bos et al. 2016), shape (n, n_freq)."""
+        return self._eigen("eigenvalue_spectra", "eigenvalue_matrix", matrix, 0)
+
+    def r_eigenvec_spectra(self, matrix: str) -> Any:
+        """Right eigenvectors, shape (n, n, n_freq) (columns are eigenvectors)."""
+        return self._eigen("r_eigenvec_spectra", "r_eigenvec_matrix", matrix, 1)
+
+    def l_eigenvec_spectra(self, matrix: str) -> Any:
+        """Left eigenvectors, shape (n, n, n_freq) (rows are eigenvectors)."""
+        return self._eigen("l_eigenvec_spectra", "l_eigenvec_matrix", matrix, 2)
+
+    # -- Senk et al. 2020 ----------------------------------------------------------------
+
+    def additional_rates_for_fixed_input(self, mean_input_set: Any,
+                                         std_input_set: Any) -> tuple[Any, Any]:
+        """Additional external excitatory and inhibitory rates (Hz) that fix the working
+        point at (mean_input_set, std_input_set) (Senk et al. 2020, App. F)."""
+        mu, sigma = to_si(mean_input_set)[0], to_si(std_input_set)[0]
+        with convention("nnmt"):
+            nu_e, nu_i = rate_mapping.additional_rates_for_fixed_input(self._net, mu, sigma)
+        return self._store("add_nu_e_ext", nu_e), self._store("add_nu_i_ext", nu_i)
+
+    def fit_transfer_function(self) -> tuple:
+        """Low-pass fit of the transfer functions and the equivalent rate model (Senk et
+        al. 2020, Fig. 5): ``tau_rate`` (ms), ``W_rate``, ``W_rate_sim`` (= W_rate / K),
+        ``fit_tf`` (Hz/mV, shape (n, n_freq)) and ``tf0_ecs`` (effective coupling
+        strength scaled to a transfer function, Hz/mV)."""
+        self.transfer_function()
+        self._effective_connectivity()
+        with convention("nnmt"):
+            fit, tau_rate, W_rate, _ = rate_mapping.fit_transfer_function(self._net)
+            w_ecs = rate_mapping.effective_coupling_strength(self._net)
+        J, K, tau_m = self._params_si("J", "K", "tau_m")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            W_sim = np.where(K > 0, W_rate / np.where(K > 0, K, 1), 0.0)
+            tf0 = w_ecs / (J * np.asarray(tau_m))
+        out = (self._store("tau_rate", tau_rate, "millisecond"),
+               self._store("W_rate", W_rate, "dimensionless"),
+               self._store("W_rate_sim", W_sim, "dimensionless"),
+               self._store("fit_tf", np.asarray(fit).T, "hertz / millivolt"),
+               self._store("tf0_ecs", tf0, "hertz / millivolt"))
+        return out
+
+    def scan_fit_transfer_function_mean_std_input(self, mean_inputs: Any,
+                                                  std_inputs: Any) -> tuple[Any, Any]:
+        """Relative fit errors of tau and h0 over a (mean, std) grid (Senk et al. 2020,
+        Fig. 5): ``errs_tau, errs_h0``, shape (len(mean_inputs), len(std_inputs))."""
+        mu, sigma = to_si(mean_inputs)[0], to_si(std_inputs)[0]
+        with convention("nnmt"):
+            res = rate_mapping.scan_fit_transfer_function_mean_std_input(
+                self._net, mu, sigma, progress=False)
+        return (self._store("errs_tau", res["err_tau"], "dimensionless"),
+                self._store("errs_h0", res["err_h0"], "dimensionless"))
+
+    def effective_coupling_strength(self) -> Any:
+        """Effective coupling strength (Senk et al. 2020, Eq. E1), dimensionless (n, n)."""
+        self._ensure_working_point()
+        with convention("nnmt"):
+            w = rate_mapping.effective_coupling_strength(self._net)
+        return self._store("effective_coupling_strength", w)
+
+    def _spatial_network(self) -> models.Network:
+        """The neuromf network with the rate model (tau_rate, W_rate) fitted."""
+        if "tau_rate" not in self.results:
+            self.fit_transfer_function()
+        return self._net
+
+    def linear_interpolation_alpha(self, k_wavenumbers: Any = None, branches: Any = None,
+                                   alphas: Any = None) -> tuple:
+        """Eigenvalues interpolated between the fitted rate model (alpha = 0) and the LIF
+        network (alpha = 1) (Senk et al. 2020, Fig. 6): ``alphas, lambdas_chareq,
+        lambdas_integral, k_eig_max, eigenval_max, eigenvals`` (1/s, 1/m).  ``branches``
+        and ``alphas`` default to those of
+        :func:`neuromf.linear_stability.linear_interpolation_alpha`."""
+        net = self._with_wavenumbers(k_wavenumbers)
+        with convention("nnmt"):
+            out = linear_stability.linear_interpolation_alpha(net, branches=branches,
+                                                              alphas=alphas)
+        units = ["dimensionless", "1 / second", "1 / second", "1 / meter", "1 / second",
+                 "1 / second"]
+        names = ["alphas", "lambdas_chareq", "lambdas_integral", "k_eig_max",
+                 "eigenval_max", "eigenvals"]
+        return tuple(self._store(n, v, u) for n, v, u in zip(names, out, units, strict=True))
+
+    def eigenvals_branches_rate(self, branches: Any = None) -> tuple:
+        """Rate-model eigenvalues of the Lambert W branches (Senk et al. 2020, Fig. 6 at
+        alpha = 0): ``k_eig_max`` (1/m), ``idx_k_eig_max``, ``eigenval_max``,
+        ``eigenvals`` (1/s)."""
+        net = self._with_wavenumbers(None)
+        with convention("nnmt"):
+            k, idx, lam, lams = linear_stability.eigenvals_branches_rate(net, branches)
+        return (self._store("k_eig_max", k, "1 / meter"), idx,
+                self._store("eigenval_max", lam, "1 / second"),
+                self._store("eigenvals_rate", lams, "1 / second"))
+
+    def xi_of_k(self, k_wavenumbers: Any = None) -> tuple:
+        """Extrema of the effective spatial profile xi(k) (Senk et al. 2020, Fig. 3):
+        ``xi_min, xi_max, k_min, k_max``."""
+        net = self._with_wavenumbers(k_wavenumbers)
+        with convention("nnmt"):
+            xi_min, xi_max, k_min, k_max = spatial.xi_of_k(net)
+        return (xi_min, xi_max, ureg.Quantity(k_min, "1 / meter"),
+                ureg.Quantity(k_max, "1 / meter"))
+
+    def solve_chareq_rate_boxcar(self, branch: int = 0, k_wavenumbers: Any = None) -> Any:
+        """Rate-model eigenvalues lambda(k) on one Lambert W branch, boxcar profiles
+        (Senk et al. 2020), 1/s."""
+        net = self._with_wavenumbers(k_wavenumbers)
+        with convention("nnmt"):
+            lam = linear_stability.solve_chareq_rate_boxcar(net, branch)
+        return ureg.Quantity(lam, "1 / second")
+
+    def compute_profile_characteristics(self) -> dict:
+        """Characteristics of the spatial profile (Senk et al. 2020); stored in results
+        under their LMT names (rho, eta, xi_min, ..., speed) and returned."""
+        net = self._with_wavenumbers(None)
+        with convention("nnmt"):
+            chars = spatial.compute_profile_characteristics(net)
+        self.results.update(chars)
+        return dict(chars)
+
+    def _with_wavenumbers(self, k_wavenumbers: Any) -> models.Network:
+        net = self._spatial_network()
+        if k_wavenumbers is not None:
+            net._k_override = np.atleast_1d(
+                to_si(k_wavenumbers)[0] if is_quantity(k_wavenumbers)
+                else np.asarray(k_wavenumbers, float))
+            net._derive()
+        return net
+
+    def __repr__(self) -> str:
+        return f"<lmt.Network {self.network_params.get('label', '')} {self.hash}>"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    try:
+        return bool(np.all(to_si(a)[0] == to_si(b)[0]) and np.shape(to_si(a)[0])
+                    == np.shape(to_si(b)[0]))
+    except (TypeError, ValueError):
+        return False
+
+
+#: Results computed per argument (lists) and the analysis parameters holding the arguments.
+_PER_ARGUMENT = {"delay_dist_single", "transfer_function_single", "sensitivity_measure",
+                 "eigenvalue_spectra", "r_eigenvec_spectra", "l_eigenvec_spectra",
+                 "delay_dist_freqs", "transfer_freqs", "sensitivity_freqs",
+                 "eigenvalue_matrix", "r_eigenvec_matrix", "l_eigenvec_matrix"}
+
+
+def _listify(key: str, value: Any) -> Any:
+    """Loaded per-argument entries come back from HDF5 as one array: make them lists."""
+    if key not in _PER_ARGUMENT:
+        return value
+    if is_quantity(value):
+        return [value[i] for i in range(len(value))] if np.ndim(value.magnitude) else [value]
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [str(v) if isinstance(v, bytes | np.str_) else v for v in value]
+    return [value]
