@@ -3,8 +3,9 @@
 Senk et al. 2020, Sec. F and App. F: each population's transfer function is fitted by a
 first-order low-pass ``h0 / (1 + i omega tau_rate)`` over the analysis frequencies, which
 gives the rate model's time constant ``tau_rate`` and weights ``W_rate = h0 tau_m K∘J``
-(Senk 2020, Fig. 5); also over grids of mean and std of the input.  :mod:`neuromf.rate_mapping` re-exports these functions beside
-the external rates for a fixed working point and the effective coupling strength.
+(Senk 2020, Fig. 5); also over grids of mean and std of the input.
+:mod:`neuromf.rate_mapping` re-exports these functions beside the external rates for a
+fixed working point and the effective coupling strength.
 """
 
 from __future__ import annotations
