@@ -189,3 +189,23 @@ def test_a_registered_toy_neuron_model_gets_the_network_response(coupling, delay
         spectrum = power_spectra(net, prefix=_TOY_PREFIX)
         np.testing.assert_allclose(spectrum[0, 0], 5.0 / 1000.0 / (1 - coupling) ** 2,
                                    rtol=1e-12)
+
+
+def test_no_module_is_much_over_600_lines():
+    """One concept per module (docs/architecture.md): none much over 600 lines."""
+    sizes = {path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8")
+                                                     .splitlines())
+             for path in PACKAGE.rglob("*.py")}
+    too_long = {path: n for path, n in sizes.items() if n > 650}
+    assert too_long == {}, f"split these modules by concept: {too_long}"
+
+
+def test_every_module_says_its_concept():
+    """Each module starts with a docstring (its one concept and, where it implements
+    formulas, their papers)."""
+    import ast
+
+    missing = [path.relative_to(ROOT).as_posix() for path in PACKAGE.rglob("*.py")
+               if path.name != "__main__.py" and ast.get_docstring(
+                   ast.parse(path.read_text(encoding="utf-8"))) is None]
+    assert missing == []

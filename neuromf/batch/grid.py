@@ -258,11 +258,11 @@ class Batch:
         """ISI coefficients of variation (G, n), as :func:`neuromf.lif.exp.cvs` /
         :func:`neuromf.lif.delta.cvs` (Brunel 2000, App. A.1)."""
         from ..lif import exp
-        from ..special import _siegert
+        from ..special import _cv
 
         wp = self.working_point()
         if self.synapse_type == "delta":
-            return _siegert.delta_cv(wp["mean_input"], wp["std_input"], self.param("V_0_rel"),
+            return _cv.delta_cv(wp["mean_input"], wp["std_input"], self.param("V_0_rel"),
                                      self.param("V_th_rel"), self.param("tau_m"),
                                      self.param("tau_r"))
         return exp._cvs(wp["firing_rates"], wp["mean_input"], wp["std_input"],

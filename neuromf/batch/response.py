@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..lif import _transfer
-from ..special import _pcf, _pcf_grid, _siegert
+from ..special import _cv, _pcf, _pcf_grid, _siegert
 from ..utils import check_finite, check_positive
 
 __all__ = ["NeuronStates", "responses_on_grid", "responses_at", "spike_train_spectra",
@@ -269,7 +269,7 @@ def spike_train_spectra(states: NeuronStates, omegas: np.ndarray) -> np.ndarray:
     V_th, V_0 = states._bounds(shifted)
     args = (states.mu, states.sigma, V_0, V_th, states.tau_m, states.tau_r)
     nu = _siegert.delta_firing_rate(*args)
-    cv = _siegert.delta_cv(*args)
+    cv = _cv.delta_cv(*args)
     om = omegas[None, :, None] * states.tau_m[:, None, :]
     small = np.abs(om) < _transfer._OMEGA_TAU_ZERO
     return np.where(small, (nu * cv**2)[:, None, :], nu[:, None, :] * factor.real)

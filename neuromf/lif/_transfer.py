@@ -71,7 +71,7 @@ import numpy as np
 from scipy.special import log_ndtr
 
 from .. import conventions
-from ..special import _pcf_grid, _siegert
+from ..special import _cv, _pcf_grid, _siegert
 from ..utils import check_choice, check_finite, check_positive, check_sigma_nonzero
 
 __all__ = [
@@ -470,7 +470,7 @@ def _spike_train_power_spectrum_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel
                               {|\Psi(z, x_\theta) - e^{-i\omega\tau_r}\Psi(z, x_r)|^2}
 
     (notation of the module docstring).  :math:`S(0) = \nu_0\,\mathrm{CV}^2`
-    (:func:`neuromf.special._siegert.delta_cv`) and :math:`S(\omega\to\infty) = \nu_0`
+    (:func:`neuromf.special._cv.delta_cv`) and :math:`S(\omega\to\infty) = \nu_0`
     (the Poisson value that Bos et al. 2016, Eq. 18 use at all frequencies).  Used as
     the noise source of the rate cross-spectra with ``renewal=True``
     (:func:`neuromf.linear_response._cross_spectral_matrix`).
@@ -490,7 +490,7 @@ def _spike_train_power_spectrum_delta(mu, sigma, tau_m, tau_r, V_th_rel, V_0_rel
     omegas = _check_common(p, omegas)
     args = (p["mu"], p["sigma"], p["V_0_rel"], p["V_th_rel"], p["tau_m"], p["tau_r"])
     nu = _quiet(_siegert.delta_firing_rate, *args)
-    cv = _quiet(_siegert.delta_cv, *args)
+    cv = _quiet(_cv.delta_cv, *args)
     return _spike_train_spectrum(nu, cv, p["mu"], p["sigma"], p["tau_m"], p["tau_r"],
                                  p["V_th_rel"], p["V_0_rel"], omegas)
 
@@ -512,7 +512,7 @@ def _spike_train_power_spectrum_shift(mu, sigma, tau_m, tau_s, tau_r, V_th_rel, 
     V_th, V_0 = p["V_th_rel"] + shift, p["V_0_rel"] + shift
     args = (p["mu"], p["sigma"], V_0, V_th, p["tau_m"], p["tau_r"])
     nu = _quiet(_siegert.delta_firing_rate, *args)
-    cv = _quiet(_siegert.delta_cv, *args)
+    cv = _quiet(_cv.delta_cv, *args)
     return _spike_train_spectrum(nu, cv, p["mu"], p["sigma"], p["tau_m"], p["tau_r"], V_th,
                                  V_0, omegas)
 

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _solvers
 from .. import linear_response as _linear_response
 from ..linear_response import NeuronModel, register_neuron_model
-from ..special import _siegert
+from ..special import _cv, _siegert
 from ..utils import (
     _cache,
     check_sigma_nonzero,
@@ -151,8 +151,8 @@ def cvs(network: Any) -> np.ndarray:
 
 def _cvs(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r) -> np.ndarray:
     """ISI coefficient of variation of the LIF neuron with white noise
-    (Brunel 2000, App. A.1); see :func:`neuromf.special._siegert.delta_cv`."""
-    return _siegert.delta_cv(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r)
+    (Brunel 2000, App. A.1); see :func:`neuromf.special._cv.delta_cv`."""
+    return _cv.delta_cv(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r)
 
 
 def transfer_function(network: Any, freqs=None, *,

@@ -52,7 +52,7 @@ from ..rate_mapping import (  # noqa: F401  (Senk et al. 2020 rate mapping, NNMT
     external_rates_for_fixed_input,
     fit_transfer_function,
 )
-from ..special import _siegert
+from ..special import _cv, _siegert
 from ..utils import (
     _cache,
     check_choice,
@@ -455,7 +455,7 @@ def _cvs(nu, mu, sigma, V_0_rel, V_th_rel, tau_m, tau_s) -> np.ndarray:
     with np.errstate(divide="ignore", over="ignore"):
         ratio = np.exp(np.log(nu) - log_rate)
     ratio = np.where((nu == 0) & (log_rate < np.log(np.finfo(float).tiny)), 1.0, ratio)
-    cv = _siegert.delta_cv(mu, sigma, V_0, V_th, tau_m, 0.0) * ratio
+    cv = _cv.delta_cv(mu, sigma, V_0, V_th, tau_m, 0.0) * ratio
     return cv if np.ndim(cv) else float(cv)
 
 

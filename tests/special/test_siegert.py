@@ -25,13 +25,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from neuromf.special._cv import delta_cv
 from neuromf.special._siegert import (
     ALPHA_SHIFT,
     d_delta_firing_rate_d_mu,
     d_delta_firing_rate_d_sigma,
     d_shift_firing_rate_d_mu,
     d_taylor_firing_rate_d_mu,
-    delta_cv,
     delta_firing_rate,
     log_delta_firing_rate,
     shift_firing_rate,
