@@ -104,6 +104,12 @@ def _mean_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np
         For negative rates, in-degrees or time constants, or ``I_ext`` without ``C``.
     """
     _check_input_params(nu, K, tau_m, K_ext, nu_ext)
+    return _mean_input_of(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext, C)
+
+
+def _mean_input_of(nu, J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> np.ndarray:
+    """:func:`_mean_input` without the sign checks (inner loop of the fixed point, whose
+    parameters are checked once by :func:`_input_dict`)."""
     drive = _recurrent_drive(nu, np.asarray(K) * np.asarray(J))
     drive = drive + _external_drive(np.asarray(K_ext) * np.asarray(J_ext), nu_ext)
     if I_ext is not None and np.any(np.asarray(I_ext) != 0):
@@ -121,6 +127,11 @@ def _std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
     Arguments as in :func:`_mean_input`.
     """
     _check_input_params(nu, K, tau_m, K_ext, nu_ext)
+    return _std_input_of(nu, J, K, tau_m, J_ext, K_ext, nu_ext)
+
+
+def _std_input_of(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
+    """:func:`_std_input` without the sign checks (see :func:`_mean_input_of`)."""
     J = np.asarray(J, dtype=float)
     J_ext = np.asarray(J_ext, dtype=float)
     var = _recurrent_drive(nu, np.asarray(K) * J**2)
@@ -130,9 +141,10 @@ def _std_input(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
 
 def _input_dict(J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> dict:
     """The input statistics as the fixed-point solver needs them (functions of nu)."""
+    _check_input_params(0.0, K, tau_m, K_ext, nu_ext)   # once, not at every iteration
     common = {"J": J, "K": K, "tau_m": tau_m, "J_ext": J_ext, "K_ext": K_ext, "nu_ext": nu_ext}
-    return {"mu": {"func": _mean_input, "params": {**common, "I_ext": I_ext, "C": C}},
-            "sigma": {"func": _std_input, "params": common}}
+    return {"mu": {"func": _mean_input_of, "params": {**common, "I_ext": I_ext, "C": C}},
+            "sigma": {"func": _std_input_of, "params": common}}
 
 
 def _input_calc(network, prefix: str, func, name: str | None = None, unit: str = "volt",

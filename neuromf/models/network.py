@@ -178,6 +178,7 @@ class Network:
     def _record_fingerprints(self) -> None:
         self._fingerprints = {kind: {k: fingerprint(v) for k, v in getattr(self, kind).items()}
                               for kind, _ in _KINDS}
+        self._snapshot = {kind: _snapshot(getattr(self, kind)) for kind, _ in _KINDS}
 
     def _sync_parameters(self) -> None:
         """Follow in-place edits of the parameter dicts.
@@ -189,6 +190,10 @@ class Network:
         fps = getattr(self, "_fingerprints", None)
         if fps is None:
             return
+        snapshot = getattr(self, "_snapshot", None)
+        if snapshot is not None and all(_unchanged(getattr(self, kind), snapshot[kind])
+                                        for kind, _ in _KINDS):
+            return      # the common case, without hashing every value
         changed = False
         schema = _schema.schema_for(type(self))
         backup = {attr: dict(getattr(self, attr)) for _, attr in _KINDS}
@@ -596,3 +601,29 @@ def _without_empty_lists(tree: dict) -> dict:
         elif not (isinstance(value, list) and not value):
             out[key] = value
     return out
+
+
+def _snapshot(params: dict) -> dict:
+    """A copy of ``params`` to compare with cheaply (arrays as dtype, shape and bytes)."""
+    return {key: _frozen(value) for key, value in params.items()}
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
+    return copy.deepcopy(value)
+
+
+def _unchanged(params: dict, snapshot: dict) -> bool:
+    """Whether ``params`` still equals its snapshot (False if in doubt, e.g. NaN)."""
+    if params.keys() != snapshot.keys():
+        return False
+    for key, value in params.items():
+        try:
+            same = _frozen(value) == snapshot[key] if isinstance(value, np.ndarray) \
+                else type(value) is type(snapshot[key]) and bool(value == snapshot[key])
+        except (ValueError, TypeError):     # e.g. lists of arrays
+            return False
+        if not same:
+            return False
+    return True
