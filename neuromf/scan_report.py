@@ -17,7 +17,16 @@ import numpy as np
 
 from .plotting import styled
 
-__all__ = ["scan_table", "plot_scan", "axis_values_in"]
+__all__ = ["scan_table", "plot_scan", "axis_values_in", "SPECTRAL_QUANTITIES",
+           "UNSTABLE_NOTE"]
+
+#: scan quantities of the linear theory's spectra: meaningful only at stable working points,
+#: so tables and heat maps of them mark the linearly unstable grid points
+SPECTRAL_QUANTITIES = ("power_spectra", "peak_frequency", "peak_power")
+
+UNSTABLE_NOTE = ("linearly unstable working point (Nyquist count > 0, mean and variance "
+                 "channel): the spectrum is that of the linearised, not of a stationary "
+                 "state")
 
 
 def axis_values_in(result: Any, i: int, unit: str | None) -> tuple[np.ndarray, str]:
@@ -64,7 +73,7 @@ def _format(value: Any) -> str:
 
 
 def scan_table(result: Any, units: Mapping[str, str] | None = None,
-               max_rows: int = 100) -> str:
+               max_rows: int = 100, unstable: Any = None) -> str:
     """The scanned quantity as a text table, one row per grid point.
 
     Parameters
@@ -74,6 +83,9 @@ def scan_table(result: Any, units: Mapping[str, str] | None = None,
         Display unit per axis name (e.g. the model's input units); default SI.
     max_rows : int
         Rows shown; the rest is summarised in a last line.
+    unstable : array of bool, optional
+        Shape of the grid: True where the working point is linearly unstable; adds a
+        column 'state' and a line saying what 'unstable' means (:data:`UNSTABLE_NOTE`).
 
     Returns
     -------
@@ -88,10 +100,15 @@ def scan_table(result: Any, units: Mapping[str, str] | None = None,
     headers = [f"{name} ({unit})" if unit else name
                for name, (_, unit) in zip(result.axis_names, axes)]
     headers += labels
+    if unstable is not None:
+        unstable = np.asarray(unstable, dtype=bool)
+        headers.append("state")
     rows = []
     for idx in itertools.product(*[range(len(v)) for v, _ in axes]):
         row = [_format(axes[d][0][i]) for d, i in enumerate(idx)]
         row += [_format(v) for v in flat[idx]]
+        if unstable is not None:
+            row.append("UNSTABLE" if unstable[idx] else "stable")
         rows.append(row)
     shown = rows[:max_rows]
     widths = [max(len(h), *(len(r[c]) for r in shown)) + 2 for c, h in enumerate(headers)]
@@ -103,16 +120,22 @@ def scan_table(result: Any, units: Mapping[str, str] | None = None,
     if len(rows) > max_rows:
         lines.append(f"... {len(rows) - max_rows} more grid points (all are in the "
                      f"HDF5 result)")
+    if unstable is not None and unstable.any():
+        lines.append(f"UNSTABLE ({int(unstable.sum())} of {unstable.size} points): "
+                     f"{UNSTABLE_NOTE}")
     return "\n".join(lines)
 
 
 @styled
-def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: int = 8):
+def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: int = 8,
+              unstable: Any = None):
     """Heat map of the scanned quantity over the first two axes, one panel per column.
 
     With more than two axes the others are fixed at their first value (named in the
     title); with one axis, lines over that axis.  Complex quantities are shown by their
-    real part.  Returns a matplotlib Figure.
+    real part.  ``unstable`` (bool, grid shape) marks the linearly unstable points with a
+    red 'x' (heat map) or a red ring (lines), with a legend entry.  Returns a matplotlib
+    Figure.
     """
     from .plotting import _pyplot
 
@@ -135,9 +158,15 @@ def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: i
         x = axes_vals[0][0]
         for c in range(n):
             ax.plot(x, flat[:, c], marker="o", label=labels[c])
+        marked = unstable is not None and bool(np.any(unstable))
+        if marked:
+            bad = np.asarray(unstable, dtype=bool)
+            for c in range(n):
+                ax.plot(x[bad], flat[bad, c], "o", mfc="none", mec="red", ms=11,
+                        label="linearly unstable" if c == 0 else None)
         ax.set_xlabel(names[0])
         ax.set_ylabel(value_label)
-        if n > 1:
+        if n > 1 or marked:
             ax.legend(fontsize="small", title="population")
         ax.set_title(title)
         return fig
@@ -165,6 +194,15 @@ def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: i
         ax.set_xlabel(names[0])
         if c % cols == 0:
             ax.set_ylabel(names[1])
+        if unstable is not None and np.any(unstable):
+            bad = np.asarray(unstable, dtype=bool)[(slice(None), slice(None))
+                                                   + (0,) * (np.ndim(unstable) - 2)]
+            xi, yi = np.nonzero(bad)
+            ax.plot(x[xi], y[yi], "x", color="red", ms=7, mew=2,
+                    label="linearly unstable")
+            if c == 0:
+                ax.legend(loc="upper right", fontsize="small", frameon=True,
+                          facecolor="white", framealpha=0.9)
     if image is not None:
         fig.colorbar(image, ax=axs, label=value_label, shrink=0.9)
     fig.suptitle(title + (f", {', '.join(rest)}" if rest else ""))

@@ -235,3 +235,33 @@ def test_compare_tolerance_options_are_checked(tmp_path):
     assert proc.stderr.strip() == ("neuromf compare: --spectrum-factor must be a number > 1, "
                                    "got 1.0")
     assert not (tmp_path / "c").exists()
+
+
+def test_scan_of_spectral_quantities_marks_unstable_points(tmp_path):
+    """`neuromf scan ... --quantity peak_frequency`: the table marks as UNSTABLE exactly the
+    grid points whose working point the point-by-point stability verdict (Nyquist count of
+    neuromf.stability_verdict, not the batched scan path) calls unstable; the heat-map
+    figure carries the legend entry."""
+    import subprocess
+    import sys
+
+    import neuromf
+    from neuromf.stability_verdict import stability_verdict
+
+    out = tmp_path / "scan"
+    run = subprocess.run([sys.executable, "-m", "neuromf", "scan", "brunel2000_C", "--param",
+                          "g=3:6:1", "--quantity", "peak_frequency", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rows = [line.split() for line in run.stdout.splitlines()
+            if line.strip().endswith(("UNSTABLE", "stable")) and line.split()[0][0].isdigit()]
+    marked = {float(r[0]): r[-1] == "UNSTABLE" for r in rows}
+    base = neuromf.models.load_model("brunel2000_C")
+    expected = {}
+    for g in (3.0, 4.0, 5.0, 6.0):
+        net = base.change_parameters(changed_network_params={"g": g})
+        neuromf.lif.delta.working_point(net)
+        expected[g] = stability_verdict(net, other=False).count > 0
+    assert marked == expected
+    assert any(expected.values()) and not all(expected.values())
+    assert "UNSTABLE (" in run.stdout and (out / "scan_peak_frequency.png").is_file()

@@ -181,9 +181,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
         _check_axis_unit(network, name, values)
     checkpoint = out / "scan.h5"
     _check_checkpoint(checkpoint)
+    import numpy as np
+
     from ..plotting import save_figure
     from ..scan import QUANTITIES, scan
-    from ..scan_report import plot_scan, scan_table
+    from ..scan_report import SPECTRAL_QUANTITIES, plot_scan, scan_table
 
     if args.quantity not in QUANTITIES:
         raise UserError(f"--quantity {args.quantity!r} is not one of "
@@ -194,21 +196,27 @@ def cmd_scan(args: argparse.Namespace) -> int:
             result = scan(network, axes, quantity=args.quantity, method=args.method,
                           out=checkpoint, workers=args.workers, scheduler=client,
                           progress=progress(args))
+            unstable = None
+            if args.quantity in SPECTRAL_QUANTITIES:   # mark where spectra mean nothing
+                counts = scan(network, axes, quantity="unstable_modes", method=args.method,
+                              out=out / "scan_unstable_modes.h5", workers=args.workers,
+                              scheduler=client, progress=progress(args))
+                unstable = np.asarray(counts.data) > 0
             units = {name: network.input_units.get(name) for name in result.axis_names}
-            figure = save_figure(plot_scan(result, units),
+            figure = save_figure(plot_scan(result, units, unstable=unstable),
                                  out / f"scan_{result.quantity}.png")
     finally:
         if client is not None:
             client.close()
-    import numpy as np
 
     grid = " x ".join(str(len(v)) for v in result.axis_values)
     print(f"{result.quantity} ({result.unit}) on a {grid} grid of "
           f"{', '.join(result.axis_names)}: wrote {checkpoint}")
-    print(scan_table(result, units))
+    print(scan_table(result, units, unstable=unstable))
     data = result.data
     finite = data[np.isfinite(data)] if data.dtype.kind == "f" else data
     if finite.size:
         print(f"range: {np.min(finite):.6g} .. {np.max(finite):.6g} {result.unit}")
-    wrote([checkpoint, figure])
+    wrote([checkpoint] + ([out / "scan_unstable_modes.h5"] if unstable is not None else [])
+          + [figure])
     return 0
