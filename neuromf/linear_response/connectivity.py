@@ -138,6 +138,22 @@ def effective_connectivity(network: Any, *, prefix: str = _PREFIX,
     (:func:`neuromf.lif.exp.transfer_function_variance`).  The default (False) is NNMT's
     and Bos et al. 2016's convention; with strong synapses the variance channel is
     needed to predict simulated spectra (``docs/simulation.md``).
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+    prefix : str
+        Result-key prefix of the neuron model ('lif.exp.' or 'lif.delta.';
+        :mod:`neuromf.linear_response.neuron_model`).
+    variance_channel : bool
+        Include the response to the modulated input variance (Brunel & Hakim 1999).
+
+    Returns
+    -------
+    np.ndarray
+        ``M`` (dimensionless, complex), shape (n_freq, n, n) [target, source]
+        (Bos et al. 2016, Eq. 12 ff.).
     """
     params = get_required_network_params(network, _effective_connectivity,
                                          exclude=["transfer_function", "D"])

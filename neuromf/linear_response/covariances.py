@@ -155,6 +155,16 @@ def pairwise_effective_connectivity(network: Any) -> np.ndarray:
     See :func:`_pairwise_effective_connectivity`.  Needs the working point
     (``'lif.exp.firing_rates'``, ``'lif.exp.mean_input'``, ``'lif.exp.std_input'``);
     cached under ``'lif.exp.pairwise_effective_connectivity'``.
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+
+    Returns
+    -------
+    np.ndarray
+        Dimensionless (n, n) matrix ``d nu_a / d nu_b`` [target, source].
     """
     names = ["nu", "mu", "sigma"]
     params = get_required_network_params(network, _pairwise_effective_connectivity,
@@ -170,7 +180,17 @@ def spectral_bound(network: Any) -> float:
     """Spectral bound of the pairwise effective connectivity; see :func:`_spectral_bound`.
 
     Needs ``'lif.exp.pairwise_effective_connectivity'``; cached under
-    ``'lif.exp.spectral_bound'``.
+    ``'lif.exp.spectral_bound'``.  Dahmen et al. 2019.
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+
+    Returns
+    -------
+    float
+        ``max Re lambda`` (dimensionless); below 1 for a stable network.
     """
     params = _result(network, "J_eff", _PREFIX + "pairwise_effective_connectivity")
     return _cache(network, _spectral_bound, params, _PREFIX + "spectral_bound",
@@ -182,6 +202,16 @@ def pairwise_covariances(network: Any) -> np.ndarray:
 
     Needs ``'lif.exp.pairwise_effective_connectivity'``, ``'lif.exp.firing_rates'`` and
     ``'lif.exp.cvs'``; cached under ``'lif.exp.pairwise_covariances'`` (Hz).
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+
+    Returns
+    -------
+    np.ndarray
+        Spike-count covariances in Hz, shape (n, n).
     """
     params = get_required_results(
         network, ["J_eff", "nu", "cvs"],

@@ -192,7 +192,26 @@ def eigen_spectra(network: Any, quantity: str = "MH", return_vectors: bool = Fal
 
     Needs ``'lif.exp.effective_connectivity'``; cached under
     ``'lif.exp.eigen_spectra_<quantity>'`` (and ``'lif.exp.right_eigenvectors'``,
-    ``'lif.exp.left_eigenvectors'`` with ``return_vectors``).
+    ``'lif.exp.left_eigenvectors'`` with ``return_vectors``).  Bos et al. 2016, Eqs. 4
+    and 16.
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+    prefix : str
+        Result-key prefix of the neuron model ('lif.exp.' or 'lif.delta.';
+        :mod:`neuromf.linear_response.neuron_model`).
+    quantity : {'MH', 'prop', 'prop_inv', 'resolvent'}
+        The matrix: M, P = (1 - M)^-1 M, P^-1 or (1 - M)^-1.
+    return_vectors : bool
+        Also return the right and left eigenvectors.
+
+    Returns
+    -------
+    np.ndarray or tuple of np.ndarray
+        Eigenvalues (dimensionless), shape (n_freq, n); with ``return_vectors`` also the
+        right (columns) and left (rows) eigenvectors, shape (n_freq, n, n).
     """
     check_choice("quantity", quantity, EIGEN_QUANTITIES)
     params = _result(network, "effective_connectivity", prefix + "effective_connectivity")

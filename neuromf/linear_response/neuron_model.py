@@ -81,7 +81,25 @@ def _load_provider(prefix: str) -> None:
 
 
 def register_neuron_model(model: NeuronModel) -> NeuronModel:
-    """Register ``model`` under its prefix (replacing an earlier one) and return it."""
+    """Register ``model`` under its prefix (replacing an earlier one) and return it.
+
+    Parameters
+    ----------
+    model : NeuronModel
+        The neuron model's interface (docs/architecture.md, "Adding a neuron model").
+
+    Returns
+    -------
+    NeuronModel
+        ``model`` itself.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`NeuronModel`.
+    ValueError
+        If its prefix does not end in '.'.
+    """
     if not isinstance(model, NeuronModel):
         raise TypeError(f"register_neuron_model needs a NeuronModel, got "
                         f"{type(model).__name__}")
@@ -92,12 +110,30 @@ def register_neuron_model(model: NeuronModel) -> NeuronModel:
 
 
 def registered_prefixes() -> tuple[str, ...]:
-    """The prefixes of the registered neuron models."""
+    """The prefixes of the registered neuron models.
+
+    Returns
+    -------
+    tuple of str
+        In the order of registration.
+    """
     return tuple(_REGISTRY)
 
 
 def neuron_model(prefix: str) -> NeuronModel:
     """The neuron model registered under ``prefix``.
+
+    A built-in model (:data:`PROVIDERS`) or one declared in the entry-point group
+    ``neuromf.neuron_models`` is imported on first use.
+
+    Parameters
+    ----------
+    prefix : str
+        Result-key prefix, e.g. ``'lif.exp.'``.
+
+    Returns
+    -------
+    NeuronModel
 
     Raises
     ------

@@ -84,7 +84,21 @@ def _resolvent(M: np.ndarray) -> np.ndarray:
 def propagator(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:
     """Propagator of a network; see :func:`_propagator`.
 
-    Needs ``'lif.exp.effective_connectivity'``; cached under ``'lif.exp.propagator'``.
+    Needs ``'lif.exp.effective_connectivity'``; cached under ``'lif.exp.propagator'``
+    (Bos et al. 2016, Eq. 16).
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+    prefix : str
+        Result-key prefix of the neuron model ('lif.exp.' or 'lif.delta.';
+        :mod:`neuromf.linear_response.neuron_model`).
+
+    Returns
+    -------
+    np.ndarray
+        ``(1 - M)^-1 M``, dimensionless, complex, shape (n_freq, n, n).
     """
     params = _result(network, "effective_connectivity", prefix + "effective_connectivity")
     return _cache(network, _propagator, params, prefix + "propagator", "dimensionless")

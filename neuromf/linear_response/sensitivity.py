@@ -197,6 +197,25 @@ def sensitivity_measure(network: Any, frequency: float, resorted_eigenvalues_mas
 
     ``frequency`` in Hz (or a pint quantity).  Needs ``'lif.exp.effective_connectivity'``
     and the analysis parameter ``omegas``; cached under ``'lif.exp.sensitivity_measure'``.
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+    frequency : float or pint.Quantity
+        Frequency in Hz (the nearest analysis frequency is used).
+    resorted_eigenvalues_mask : array_like, optional
+        Trajectory mask of :func:`_match_eigenvalues_across_frequencies`.
+    eigenvalue_index : int, optional
+        Eigenvalue (or trajectory) to analyse; default: the one closest to 1.
+    prefix : str
+        Result-key prefix of the neuron model ('lif.exp.' or 'lif.delta.').
+
+    Returns
+    -------
+    dict
+        NNMT's keys (see :func:`_sensitivity_measure`); the sensitivities are
+        dimensionless (n, n) matrices [target, source], frequencies in Hz.
     """
     if is_quantity(frequency):
         frequency = float(frequencies_in_hz(frequency, "frequency")[0])
@@ -214,7 +233,22 @@ def sensitivity_measure_all_eigenmodes(network: Any, margin: float = 1e-5, *,
     """Sensitivity measure of every eigenmode; see :func:`_sensitivity_measure_all_eigenmodes`.
 
     Needs ``'lif.exp.effective_connectivity'`` and ``omegas``; cached under
-    ``'lif.exp.sensitivity_measure_all_eigenmodes'``.
+    ``'lif.exp.sensitivity_measure_all_eigenmodes'``.  Bos et al. 2016, Eq. 7, Figs. 5-8.
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+    prefix : str
+        Result-key prefix of the neuron model ('lif.exp.' or 'lif.delta.';
+        :mod:`neuromf.linear_response.neuron_model`).
+    margin : float
+        Degeneracy margin of the eigenvalue matching (dimensionless).
+
+    Returns
+    -------
+    dict
+        ``{str(k): sensitivity dict}`` for every eigenvalue trajectory k.
     """
     params = _result(network, "effective_connectivity", prefix + "effective_connectivity")
     params["analysis_frequencies"] = _analysis_frequencies(network)

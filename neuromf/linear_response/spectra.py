@@ -146,6 +146,22 @@ def cross_spectral_matrix(network: Any, *, prefix: str = _PREFIX,
     spike-train spectra instead of Poisson noise and then also needs
     ``'lif.exp.spike_train_power_spectra'``
     (:func:`neuromf.lif.exp.spike_train_power_spectra`) at the same frequencies.
+    Bos et al. 2016, Eq. 18; Lindner et al. 2005, Eq. 8 (renewal noise).
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+    prefix : str
+        Result-key prefix of the neuron model ('lif.exp.' or 'lif.delta.';
+        :mod:`neuromf.linear_response.neuron_model`).
+    renewal : bool
+        Renewal (single-neuron spike-train spectra) instead of Poisson noise.
+
+    Returns
+    -------
+    np.ndarray
+        Hermitian matrices in Hz, shape (n_freq, n, n).
     """
     return _cache(network, _cross_spectral_matrix,
                   _spectrum_params(network, _cross_spectral_matrix, prefix, renewal),
@@ -160,6 +176,21 @@ def power_spectra(network: Any, *, prefix: str = _PREFIX, renewal: bool = False
     ``'lif.exp.effective_connectivity'``; cached under ``'lif.exp.power_spectra'`` in Hz
     (NNMT labels the same numbers 'hertz ** 2').  ``renewal``: as in
     :func:`cross_spectral_matrix`.
+
+    Parameters
+    ----------
+    network : Network
+        With the results named above (computed by the neuron model's functions).
+    prefix : str
+        Result-key prefix of the neuron model ('lif.exp.' or 'lif.delta.';
+        :mod:`neuromf.linear_response.neuron_model`).
+    renewal : bool
+        Renewal (single-neuron spike-train spectra) instead of Poisson noise.
+
+    Returns
+    -------
+    np.ndarray
+        Power spectra of the population rates in Hz, shape (n_freq, n).
     """
     return _cache(network, _power_spectra,
                   _spectrum_params(network, _power_spectra, prefix, renewal),

@@ -95,7 +95,18 @@ def _unstable_mode_count(effective_connectivity: Any, omegas: Any) -> dict:
 
 
 def describe_instability(result: dict) -> str:
-    """One line for a result of :func:`unstable_modes` with ``count > 0``."""
+    """One line for a result of :func:`unstable_modes` with ``count > 0``.
+
+    Parameters
+    ----------
+    result : dict
+        A result of :func:`unstable_modes` (``count``, ``crossing_frequencies`` in Hz).
+
+    Returns
+    -------
+    str
+        The number of unstable modes, the crossing frequencies and what they mean.
+    """
     text = (f"the working point is linearly unstable ({result['count']} unstable modes, "
             "Nyquist criterion")
     freqs = result.get("crossing_frequencies")
