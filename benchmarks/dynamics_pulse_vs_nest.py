@@ -81,6 +81,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--finite-size", default="conserving",
                         choices=("conserving", "input", "none"))
+    parser.add_argument("--out", default=None,
+                        help="folder for the h5/csv data and figures of the comparison")
     parser.add_argument("--nest-only", action="store_true",
                         help="only run (and cache) the NEST simulation")
     args = parser.parse_args()
@@ -102,7 +104,8 @@ def main() -> None:
                            seed=proto["seed"], threads=args.threads, stimulus="thalamic",
                            pulse_interval=args.interval, finite_size=args.finite_size,
                            sim_params={"th_start": proto["th_start"]}, nest_run=run,
-                           progress=False)
+                           progress=False, out=args.out,
+                           name=f"microcircuit, N = K = {args.scale:g}")
     print(f"scale {args.scale}, {res.pulses['nest']['n_trials']} pulses every "
           f"{args.interval * 1e3:g} ms, rates in {res.window} s, finite size "
           f"{args.finite_size}")

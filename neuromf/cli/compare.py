@@ -116,7 +116,23 @@ def tolerances_from_args(args: argparse.Namespace) -> Any:
 
 
 def dynamics_from_args(args: argparse.Namespace) -> int:
-    """Run ``neuromf compare MODEL --dynamics`` from parsed arguments; return 0."""
+    """Run ``neuromf compare MODEL --dynamics`` from parsed arguments.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of :func:`add_compare_arguments`.
+
+    Returns
+    -------
+    int
+        0; user errors raise :class:`UserError` (exit status 2).
+
+    Raises
+    ------
+    UserError
+        For ``--pulse-interval`` without a thalamic stimulus.
+    """
     out = check_out(args.out)
     model = load_model(args.model)
     from ..dynamics.compare import compare_dynamics, table_lines

@@ -92,8 +92,8 @@ def _grid(n: int, plt: Any, height: float = 1.1):
 
 def _title(res: Any, what: str) -> str:
     p = res.parameters
-    return (f"{p['name']}: {what}, NEST vs density model (N x {p['scale']:g}, "
-            f"finite size {p['finite_size']}, seed {p['seed']})")
+    return (f"{p['name']}: {what}\nNEST vs density model of the same realisation "
+            f"(N x {p['scale']:g}; finite size: {p['finite_size']}; seed {p['seed']})")
 
 
 def _psth_figure(res: Any, path: Path) -> Path:

@@ -28,8 +28,8 @@ from ..utils import check_positive
 from . import nest_side as ns
 from .simulate import simulate
 
-__all__ = ["DynamicsComparison", "compare_dynamics", "pulse_onsets", "STIMULI",
-           "FINITE_SIZE"]
+__all__ = ["DynamicsComparison", "compare_dynamics", "pulse_onsets", "table_lines",
+           "write_csv", "STIMULI", "FINITE_SIZE"]
 
 #: Stimuli of :func:`compare_dynamics` (the microcircuit's, parameters of neuromf.simulation).
 STIMULI = ("none", "thalamic", "dc", "thalamic+dc")
@@ -39,8 +39,29 @@ FINITE_SIZE = ("conserving", "input", "none")
 
 def pulse_onsets(t_first: float, t_stop: float, interval: float,
                  post: float = 0.04) -> np.ndarray:
-    """Onsets ``t_first, t_first + interval, ...`` (s) whose response window of ``post``
-    seconds ends before ``t_stop``."""
+    """Pulse onsets ``t_first, t_first + interval, ...`` whose response fits into the run.
+
+    Parameters
+    ----------
+    t_first : float
+        First onset (s).
+    t_stop : float
+        End of the run (s).
+    interval : float
+        Time between onsets (s), > 0.
+    post : float
+        Response window after each onset (s) that must end before ``t_stop``.
+
+    Returns
+    -------
+    ndarray
+        Onsets (s).
+
+    Raises
+    ------
+    ValueError
+        If the interval is not positive or no pulse fits.
+    """
     check_positive("pulse interval", interval, "s")
     n = int(np.floor((t_stop - post - t_first) / interval + 1e-9)) + 1
     if n < 1:
@@ -274,7 +295,20 @@ def compare_dynamics(model: Any, scale: float | None = None, t_sim: float = 1.0,
 
 
 def table_lines(res: DynamicsComparison) -> list[str]:
-    """The comparison table as printable lines (rates, spectral peak, amplitude; pulses)."""
+    """The comparison table as printable lines.
+
+    Parameters
+    ----------
+    res : DynamicsComparison
+        The comparison.
+
+    Returns
+    -------
+    list of str
+        Header and one line per population: mean rates (Hz) and their deviation, spectral
+        peaks (Hz), amplitudes (Hz); with pulses the peak rates (Hz), deviation and
+        latencies (ms).
+    """
     head = (f"{'population':>10s} {'rate NEST':>9s} {'rate FP':>8s} {'dev':>7s} "
             f"{'peak NEST':>9s} {'peak FP':>8s} {'amp NEST':>8s} {'amp FP':>7s}")
     pulse = res.pulses is not None
@@ -294,7 +328,15 @@ def table_lines(res: DynamicsComparison) -> list[str]:
 
 
 def write_csv(res: DynamicsComparison, path: Path) -> None:
-    """The table as CSV (SI units named in the header), written atomically."""
+    """Write the table as CSV (SI units named in the header), atomically.
+
+    Parameters
+    ----------
+    res : DynamicsComparison
+        The comparison.
+    path : pathlib.Path
+        Output file.
+    """
     from ..input_output import atomic_write
 
     keys = list(res.table[0])

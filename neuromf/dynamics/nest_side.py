@@ -136,8 +136,29 @@ def realisation_model(spec: Any, model: Any) -> Any:
 
 
 def pulse_train(onsets: Any, duration: float, rate: float, t_end: float) -> Any:
-    """Rate (Hz) of pulses ``[t_k, t_k + duration)`` as a :func:`from_array` signal that is
-    exact on every time step (edges 1 ns wide), covering ``[0, t_end]`` (s)."""
+    """Rate of pulses ``[t_k, t_k + duration)`` as a signal exact on every time step.
+
+    Parameters
+    ----------
+    onsets : array
+        Pulse onsets (s).
+    duration : float
+        Pulse duration (s); pulses must not overlap.
+    rate : float
+        Rate during a pulse (Hz).
+    t_end : float
+        End of the simulation (s); the signal covers ``[0, t_end]``.
+
+    Returns
+    -------
+    Signal
+        A :func:`from_array` signal with 1-ns edges.
+
+    Raises
+    ------
+    ValueError
+        If pulses overlap or the duration is not positive.
+    """
     onsets = np.sort(np.atleast_1d(np.asarray(onsets, dtype=float)))
     check_positive("pulse duration", duration, "s")
     if onsets.size > 1 and np.any(np.diff(onsets) <= duration):
@@ -288,9 +309,25 @@ def _edges(t0: float, t1: float, width: float) -> np.ndarray:
 
 def psth(spikes: list, n_neurons: Any, t0: float, t1: float, width: float
          ) -> tuple[np.ndarray, np.ndarray]:
-    """Population rates (Hz per neuron) of spikes in bins ``(t0 + k w, t0 + (k+1) w]`` (s).
+    """Population rates of spikes in right-closed bins ``(t0 + k w, t0 + (k+1) w]``.
 
-    Returns ``(centres, rates)`` with ``rates`` of shape (n_bins, P).
+    Parameters
+    ----------
+    spikes : list of (ndarray, ndarray)
+        Per population: neuron indices and spike times (s).
+    n_neurons : array (P,)
+        Neurons per population.
+    t0, t1 : float
+        Window (s).
+    width : float
+        Bin width ``w`` (s).
+
+    Returns
+    -------
+    centres : ndarray (n_bins,)
+        Bin centres (s).
+    rates : ndarray (n_bins, P)
+        Spikes per neuron and second in each bin (Hz).
     """
     edges = _edges(t0, t1, width)
     n = np.asarray(n_neurons, dtype=float)
@@ -305,8 +342,31 @@ def psth(spikes: list, n_neurons: Any, t0: float, t1: float, width: float
 
 def bin_rates(times: np.ndarray, rates: np.ndarray, t0: float, t1: float, width: float
               ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of sampled rates (``rates[n]`` the activity of the step ending at ``times[n]``)
-    over the bins of :func:`psth`; returns ``(centres, binned)`` (s, Hz)."""
+    """Mean of sampled rates over the bins of :func:`psth`.
+
+    Parameters
+    ----------
+    times : array (n_t,)
+        Sample times (s); ``rates[n]`` is the activity of the step ending at ``times[n]``.
+    rates : array (n_t, P)
+        Rates (Hz).
+    t0, t1 : float
+        Window (s).
+    width : float
+        Bin width (s), at least the sampling step.
+
+    Returns
+    -------
+    centres : ndarray (n_bins,)
+        Bin centres (s).
+    binned : ndarray (n_bins, P)
+        Mean rate in each bin (Hz).
+
+    Raises
+    ------
+    ValueError
+        If a bin holds no sample.
+    """
     edges = _edges(t0, t1, width)
     times = np.asarray(times, float)
     idx = np.searchsorted(edges, times - 1e-12, side="left") - 1
@@ -322,8 +382,24 @@ def bin_rates(times: np.ndarray, rates: np.ndarray, t0: float, t1: float, width:
 
 def rate_spectra(rates: np.ndarray, width: float, nperseg: int | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """One-sided Welch spectra (Hz²/Hz) of binned rates (mean removed, Hann windows,
-    half overlap); default segments of a quarter of the run, at most 1024 bins."""
+    """One-sided Welch spectra of binned rates (mean removed, Hann windows, half overlap).
+
+    Parameters
+    ----------
+    rates : array (n_bins, P)
+        Binned rates (Hz).
+    width : float
+        Bin width (s).
+    nperseg : int, optional
+        Bins per segment; default a quarter of the run, 16 to 1024 bins.
+
+    Returns
+    -------
+    freqs : ndarray
+        Frequencies (Hz).
+    psd : ndarray (n_freqs, P)
+        Power spectral density (Hz²/Hz).
+    """
     from scipy.signal import welch
 
     n = rates.shape[0]
