@@ -7,6 +7,7 @@ time, spectra, pulse responses, the table), in neuromf's figure style
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from ..utils import ureg
 
-__all__ = ["write_outputs"]
+__all__ = ["write_outputs", "write_csv"]
 
 _NEST = {"color": "0.25", "lw": 0.9, "label": "NEST"}
 _FP = {"color": "tab:orange", "lw": 0.9, "label": "density model"}
@@ -69,7 +70,6 @@ def write_outputs(res: Any, out: Path, figures: bool = True) -> dict:
         Paths by kind (also stored in ``res.files``).
     """
     from ..input_output import save_quantity_dict_to_h5
-    from .compare import write_csv
 
     out.mkdir(parents=True, exist_ok=True)
     files = {"h5": out / "dynamics_comparison.h5", "csv": out / "dynamics_comparison.csv"}
@@ -167,3 +167,25 @@ def _pulse_figure(res: Any, path: Path) -> Path:
         fig.suptitle(_title(res, f"thalamic pulse response, {n_tr} pulses"))
         fig.tight_layout()
     return save_figure(fig, path)
+
+
+def write_csv(res: Any, path: Path) -> None:
+    """Write the table as CSV (SI units named in the header), atomically.
+
+    Parameters
+    ----------
+    res : DynamicsComparison
+        The comparison.
+    path : pathlib.Path
+        Output file.
+    """
+    from ..input_output import atomic_write
+
+    keys = list(res.table[0])
+    units = {k: ("s" if "latency" in k else "" if k.endswith(("_rel", "population"))
+                 else "Hz") for k in keys}
+    with atomic_write(path) as tmp, open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([f"{k} ({units[k]})" if units[k] else k for k in keys])
+        for row in res.table:
+            w.writerow([row[k] for k in keys])

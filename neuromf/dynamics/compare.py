@@ -15,7 +15,6 @@ Potjans & Diesmann 2014 (microcircuit and its thalamic pulse); van Albada et al.
 
 from __future__ import annotations
 
-import csv
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import numpy as np
 
 from ..utils import check_positive
 from . import nest_side as ns
+from ._compare_output import write_csv, write_outputs
 from .simulate import simulate
 
 __all__ = ["DynamicsComparison", "compare_dynamics", "pulse_onsets", "table_lines",
@@ -289,7 +289,6 @@ def compare_dynamics(model: Any, scale: float | None = None, t_sim: float = 1.0,
                                (spec.thalamic["stop"] - spec.thalamic["start"]) * 1e-3),
             "name": name or str(model.network_params.get("label", "model"))})
     if out is not None:
-        from ._compare_output import write_outputs
         write_outputs(res, Path(out), figures)
     return res
 
@@ -325,25 +324,3 @@ def table_lines(res: DynamicsComparison) -> list[str]:
                      f" {1e3 * r['pulse_latency_fp']:5.2f}ms")
         lines.append(line)
     return lines
-
-
-def write_csv(res: DynamicsComparison, path: Path) -> None:
-    """Write the table as CSV (SI units named in the header), atomically.
-
-    Parameters
-    ----------
-    res : DynamicsComparison
-        The comparison.
-    path : pathlib.Path
-        Output file.
-    """
-    from ..input_output import atomic_write
-
-    keys = list(res.table[0])
-    units = {k: ("s" if "latency" in k else "" if k.endswith(("_rel", "population"))
-                 else "Hz") for k in keys}
-    with atomic_write(path) as tmp, open(tmp, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow([f"{k} ({units[k]})" if units[k] else k for k in keys])
-        for row in res.table:
-            w.writerow([row[k] for k in keys])
