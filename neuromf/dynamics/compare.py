@@ -224,7 +224,12 @@ def compare_dynamics(model: Any, scale: float | None = None, t_sim: float = 1.0,
     t_start, t_stop = spec.t_presim * 1e-3, (spec.t_presim + spec.t_sim) * 1e-3
     onsets = None
     if pulse_interval is not None:
-        onsets = pulse_onsets(spec.thalamic["start"] * 1e-3, t_stop, pulse_interval)
+        th_start = spec.thalamic["start"] * 1e-3
+        if th_start < t_start:
+            raise ValueError(f"the repeated thalamic pulses start at th_start = {th_start} s, "
+                             f"inside the presimulation (t_presim = {t_start} s); give a "
+                             "later th_start in sim_params or a shorter t_presim")
+        onsets = pulse_onsets(th_start, t_stop, pulse_interval)
     if nest_run is None:
         nest_run = ns.run_nest(spec, onsets, progress=progress)
     real = ns.realisation_model(spec, model)

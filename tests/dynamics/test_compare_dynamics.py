@@ -114,6 +114,10 @@ def test_bad_input_raises_clear_errors():
         compare_dynamics(neuromf.models.Microcircuit(), stimulus="light")
     with pytest.raises(ValueError, match="thalamic"):
         compare_dynamics(neuromf.models.Microcircuit(), pulse_interval=0.1)
+    # checked after deriving the spec, before NEST is imported
+    with pytest.raises(ValueError, match="presimulation"):
+        compare_dynamics(neuromf.models.Microcircuit(), stimulus="thalamic",
+                         pulse_interval=0.1, t_presim=1.0, progress=False)
 
 
 EI_YAML = """\
