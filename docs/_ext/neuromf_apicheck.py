@@ -1,0 +1,212 @@
+"""The numpydoc checks of the API reference: which objects it lists, which checks they pass.
+
+One source of truth for ``docs/conf.py`` (``numpydoc_validation_checks`` and
+``numpydoc_validation_exclude``, enforced by ``sphinx-build -W``) and for the fast test
+``tests/docs/test_docstrings.py`` (the same checks without a Sphinx build, so that a CI
+failure names the function and what its docstring lacks).
+
+The public objects are found the way ``docs/api.rst`` (autosummary, ``:recursive:``) and the
+templates in ``docs/_templates/autosummary`` find them: every submodule of ``neuromf`` whose
+name does not start with ``_``; in each module the names of its ``__all__`` if it has one,
+else the functions and classes defined in it, without leading ``_``; in each class the
+public methods and properties defined in the class itself (``:members: :undoc-members:``).
+
+Run ``python docs/_ext/neuromf_apicheck.py`` for the report: one line per object and error,
+then the count per check (``--all`` reports every numpydoc check, not only the enforced ones).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+#: the numpydoc checks the build enforces (numpydoc.validate.ERROR_MSGS):
+#: GL08 no docstring; SS01 no summary; SS03 summary does not end with a period;
+#: PR01 a parameter of the signature is not documented; PR02 a documented parameter is not
+#: in the signature; PR07 a parameter has no description; PR10 "name: type" without the
+#: space before the colon; RT01 no Returns section (functions and methods; properties, as
+#: in autodoc, need none); RT03 a return value has no description; GL03 double blank lines;
+#: GL06/GL07 unknown or misordered sections.  Not enforced: GL02 (closing quotes on their
+#: own line), SS05/SS06 (summary wording), ES01/SA01/EX01 (extended summary, See Also,
+#: Examples), RS/RT02 style.
+CHECKS: frozenset[str] = frozenset({
+    "GL03", "GL06", "GL07", "GL08", "SS01", "SS03",
+    "PR01", "PR02", "PR07", "PR10", "RT01", "RT03",
+})
+
+#: objects (regexes on the full dotted name, ``re.search``) that do not pass yet.
+#: TEMPORARY: their modules were being rewritten on other branches while this list was made
+#: (helpers "single": special, lif, linear_response, network_properties, utils, _solvers;
+#: "batch2": batch, scan, scan_store, scan_report; "jumps"/"pulse": dynamics, cli.compare,
+#: cli.dynamics).  The lead removes each entry once its branch is merged and its docstrings
+#: pass (``python docs/_ext/neuromf_apicheck.py`` lists what is left).
+TEMPORARY_EXCLUDE: tuple[str, ...] = (
+    r"^neuromf\.(special|lif|linear_response|batch|dynamics)\.",
+    r"^neuromf\.(network_properties|utils|scan|scan_store|scan_report)\.",
+    r"^neuromf\.cli\.(compare|dynamics)\.",
+)
+
+PACKAGE = "neuromf"
+
+
+def _public_modules(name: str = PACKAGE) -> Iterator[ModuleType]:
+    """Yield the package and every public submodule, depth first (autosummary :recursive:).
+
+    A submodule hidden by a function or class of the same name in its package (``neuromf.
+    dynamics.simulate``) has no page, as in autosummary.
+    """
+    module = importlib.import_module(name)
+    yield module
+    if hasattr(module, "__path__"):
+        for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda i: i.name):
+            shadow = vars(module).get(info.name)
+            if shadow is not None and not inspect.ismodule(shadow):
+                continue          # a function of the package hides the submodule
+            if not info.name.startswith("_"):
+                yield from _public_modules(f"{name}.{info.name}")
+
+
+def _module_members(module: ModuleType) -> list[tuple[str, object]]:
+    """The functions and classes autosummary lists on the module's page."""
+    names = getattr(module, "__all__", None)
+    respect_all = names is not None
+    if names is None:
+        names = [n for n in vars(module) if not n.startswith("_")]
+    members = []
+    for name in names:
+        if name.startswith("_"):
+            continue
+        obj = getattr(module, name, None)
+        if not (inspect.isclass(obj) or inspect.isfunction(obj) or inspect.isbuiltin(obj)):
+            continue
+        if not respect_all and getattr(obj, "__module__", None) != module.__name__:
+            continue
+        members.append((name, obj))
+    return members
+
+
+def _class_members(cls: type) -> list[tuple[str, object]]:
+    """Public methods and properties defined in ``cls`` itself (autodoc :members:)."""
+    members = []
+    for name, value in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if inspect.isfunction(value) or isinstance(value, property):
+            members.append((name, value))
+    return members
+
+
+def api_objects() -> list[str]:
+    """Full dotted names of every function, class, method and property of the API reference.
+
+    Returns
+    -------
+    list of str
+        Sorted, without duplicates (an object listed on two module pages appears under
+        both names: autodoc documents and numpydoc validates it on both pages).
+    """
+    names: set[str] = set()
+    for module in _public_modules():
+        for name, obj in _module_members(module):
+            full = f"{module.__name__}.{name}"
+            names.add(full)
+            if inspect.isclass(obj):
+                names.update(f"{full}.{m}" for m, _ in _class_members(obj))
+    return sorted(names)
+
+
+def _resolve(full: str) -> object:
+    """Import ``full`` (module path, then attributes)."""
+    parts = full.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(full)
+
+
+def validate_object(full: str, checks: frozenset[str] = CHECKS) -> list[tuple[str, str]]:
+    """Numpydoc errors of one object, restricted to ``checks``.
+
+    Parameters
+    ----------
+    full : str
+        Full dotted name, e.g. ``'neuromf.models.Network.save'``.
+    checks : frozenset of str
+        numpydoc check codes to report.
+
+    Returns
+    -------
+    list of tuple of str
+        ``(code, message)`` pairs.
+    """
+    from numpydoc.validate import get_doc_object, validate
+
+    obj = _resolve(full)
+    doc = get_doc_object(obj)    # a property as in autodoc: no Returns section needed
+    report = validate(doc)
+    return [(code, msg) for code, msg in report["errors"] if code in checks]
+
+
+def excluded(full: str, exclude: tuple[str, ...] = TEMPORARY_EXCLUDE) -> bool:
+    """Whether ``full`` is on the temporary exclude list."""
+    return any(re.search(pattern, full) for pattern in exclude)
+
+
+def validate_api(checks: frozenset[str] = CHECKS,
+                 exclude: tuple[str, ...] = TEMPORARY_EXCLUDE) -> dict[str, list]:
+    """Errors of every object of the API reference not excluded.
+
+    Parameters
+    ----------
+    checks : frozenset of str
+        numpydoc check codes to report.
+    exclude : tuple of str
+        Regexes of full names to skip.
+
+    Returns
+    -------
+    dict
+        ``{full name: [(code, message), ...]}`` for the objects with errors.
+    """
+    found = {}
+    for full in api_objects():
+        if excluded(full, exclude):
+            continue
+        errors = validate_object(full, checks)
+        if errors:
+            found[full] = errors
+    return found
+
+
+def _main(argv: list[str]) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from numpydoc.validate import ERROR_MSGS
+    checks = frozenset(ERROR_MSGS) if "--all" in argv else CHECKS
+    exclude = () if "--no-exclude" in argv else TEMPORARY_EXCLUDE
+    found = validate_api(checks, exclude)
+    counts: Counter = Counter()
+    for full, errors in found.items():
+        for code, msg in errors:
+            counts[code] += 1
+            print(f"{full}: {code} {msg}")
+    print(f"\n{len(found)} objects with errors; per check: "
+          + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))
