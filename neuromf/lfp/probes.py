@@ -387,7 +387,7 @@ class GaussCylinderProbe:
         Returns
         -------
         np.ndarray
-            The map in V/A (Gaussian cylinder, Hagen et al. 2022), shape (n_contacts,
+            The map in V/A (Gaussian cylinder, Hagen et al. 2022, Eqs. 17-19), shape (n_contacts,
             n_sources).
         """
         positions = _as_positions("positions", positions)
