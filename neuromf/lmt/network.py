@@ -76,7 +76,13 @@ class Network(_NetworkBase):
     # -- administrative ------------------------------------------------------------
 
     def show(self) -> list[str]:
-        """Names of the results computed so far (sorted)."""
+        """Names of the results computed so far (sorted).
+
+        Returns
+        -------
+        list of str
+            The result names.
+        """
         return sorted(self.results)
 
     def save(self, file: str | Path | None = None, overwrite: bool = False) -> str:
@@ -84,6 +90,23 @@ class Network(_NetworkBase):
 
         The default file name is ``<label>_<hash of the network parameters>.h5``.  An
         existing file is only replaced with ``overwrite=True``.
+
+        Parameters
+        ----------
+        file : str or Path, optional
+            The HDF5 file.
+        overwrite : bool
+            Replace an existing file.
+
+        Returns
+        -------
+        str
+            The file name.
+
+        Raises
+        ------
+        FileExistsError
+            If ``file`` exists and ``overwrite`` is False.
         """
         if file is None:
             file = f"{self.network_params.get('label', 'network')}_{self.hash}.h5"
@@ -95,14 +118,43 @@ class Network(_NetworkBase):
         return str(file)
 
     def save_results(self, file: str | Path, overwrite: bool = False) -> str:
-        """Save only the results (with units) to ``file``."""
+        """Save only the results (with units) to ``file``.
+
+        Parameters
+        ----------
+        file : str or Path
+            The HDF5 file.
+        overwrite : bool
+            Replace an existing file.
+
+        Returns
+        -------
+        str
+            The file name.
+
+        Raises
+        ------
+        FileExistsError
+            If ``file`` exists and ``overwrite`` is False.
+        """
         if Path(file).exists() and not overwrite:
             raise FileExistsError(f"{file} exists; use overwrite=True to replace it")
         io.save_quantity_dict_to_h5(file, {"results": self.results})
         return str(file)
 
     def load(self, file: str | Path) -> None:
-        """Replace parameters and results by those saved in ``file``."""
+        """Replace parameters and results by those saved in ``file``.
+
+        Parameters
+        ----------
+        file : str or Path
+            HDF5 file written by :meth:`save`.
+
+        Raises
+        ------
+        ValueError
+            If the file holds no network parameters.
+        """
         data = io.load_val_unit_dict_from_h5(file)
         if "network_params" not in data:
             raise ValueError(f"{file} holds no network_params; not written by save()")
@@ -117,7 +169,18 @@ class Network(_NetworkBase):
 
     def change_parameters(self, changed_network_params: Mapping | None = None,
                           changed_analysis_params: Mapping | None = None) -> Network:
-        """A new network with some parameters changed (this one is unchanged)."""
+        """A new network with some parameters changed (this one is unchanged).
+
+        Parameters
+        ----------
+        changed_network_params, changed_analysis_params : mapping, optional
+            New values: quantities or ``{val, unit}`` dicts.
+
+        Returns
+        -------
+        Network
+            The new network (no results).
+        """
         net = dict(self._given_network)
         net.update(_as_quantities(changed_network_params or {}))
         ana = dict(self._given_analysis)
@@ -134,6 +197,11 @@ class Network(_NetworkBase):
 
         Results that depend on the frequency grid are dropped; they are recomputed at
         the extended grid on the next call.
+
+        Parameters
+        ----------
+        freqs : quantity or array_like
+            Frequencies (Hz if plain numbers).
         """
         f = np.atleast_1d(freqs.to("hertz").magnitude if is_quantity(freqs)
                           else np.asarray(freqs, float))
@@ -151,7 +219,18 @@ class Network(_NetworkBase):
     # -- working point -------------------------------------------------------------
 
     def firing_rates(self, method: str = "shift") -> Any:
-        """Self-consistent firing rates (Fourcaud & Brunel 2002, Eq. 4.33), Hz."""
+        """Self-consistent firing rates (Fourcaud & Brunel 2002, Eq. 4.33), Hz.
+
+        Parameters
+        ----------
+        method : {'shift', 'taylor'}
+            Colored-noise approximation (Fourcaud & Brunel 2002; Schuecker et al. 2015).
+
+        Returns
+        -------
+        pint.Quantity
+            Rates per population in Hz.
+        """
         self._rate_method = method
         if "firing_rates" not in self.results:
             with convention("nnmt"):
@@ -160,7 +239,13 @@ class Network(_NetworkBase):
         return self.results["firing_rates"]
 
     def mean_input(self) -> Any:
-        """Mean input at the firing rates (Fourcaud & Brunel 2002, Eq. 3.4), mV."""
+        """Mean input at the firing rates (Fourcaud & Brunel 2002, Eq. 3.4), mV.
+
+        Returns
+        -------
+        pint.Quantity
+            Mean input per population in mV.
+        """
         if "mean_input" not in self.results:
             self.firing_rates()
             with convention("nnmt"):
@@ -168,7 +253,14 @@ class Network(_NetworkBase):
         return self.results["mean_input"]
 
     def std_input(self) -> Any:
-        """Standard deviation of the input at the firing rates, mV."""
+        """Standard deviation of the input at the firing rates, mV.
+
+        Returns
+        -------
+        pint.Quantity
+            Standard deviation of the input per population in mV (Fourcaud & Brunel 2002,
+            Eq. 3.4).
+        """
         if "std_input" not in self.results:
             self.firing_rates()
             with convention("nnmt"):
@@ -176,7 +268,14 @@ class Network(_NetworkBase):
         return self.results["std_input"]
 
     def working_point(self) -> dict:
-        """``{'firing_rates', 'mean_input', 'std_input'}`` (Hz, mV, mV)."""
+        """``{'firing_rates', 'mean_input', 'std_input'}`` (Hz, mV, mV).
+
+        Returns
+        -------
+        dict
+            The three quantities of :meth:`firing_rates`, :meth:`mean_input` and
+            :meth:`std_input`.
+        """
         return {"firing_rates": self.firing_rates(), "mean_input": self.mean_input(),
                 "std_input": self.std_input()}
 
@@ -185,7 +284,18 @@ class Network(_NetworkBase):
 
     def delay_dist_matrix(self, freq: Any = None) -> Any:
         """Delay distribution matrix D(omega) (Bos et al. 2016), shape (n_freq, n, n) for
-        the analysis frequencies, (n, n) for one frequency ``freq``."""
+        the analysis frequencies, (n, n) for one frequency ``freq``.
+
+        Parameters
+        ----------
+        freq : pint.Quantity or float, optional
+            One frequency (Hz if a plain number); default the analysis frequencies.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex.
+        """
         if freq is None:
             if "delay_dist" not in self.results:
                 with convention("nnmt"):
@@ -206,7 +316,20 @@ class Network(_NetworkBase):
 
     def transfer_function(self, freq: Any = None, method: str = "shift") -> Any:
         """Transfer functions (Schuecker et al. 2015), Hz/mV: shape (n, n_freq) for the
-        analysis frequencies (LMT's layout), (n,) for one frequency ``freq``."""
+        analysis frequencies (LMT's layout), (n,) for one frequency ``freq``.
+
+        Parameters
+        ----------
+        freq : pint.Quantity or float, optional
+            One frequency (Hz if a plain number); default the analysis frequencies.
+        method : {'shift', 'taylor'}
+            Colored-noise approximation (Schuecker et al. 2015, Eq. 18 ff.).
+
+        Returns
+        -------
+        pint.Quantity
+            Complex, in Hz/mV.
+        """
         if freq is None:
             if "transfer_function" not in self.results:
                 self._ensure_working_point()
@@ -223,7 +346,20 @@ class Network(_NetworkBase):
 
     def sensitivity_measure(self, freq: Any, method: str = "shift") -> Any:
         """Sensitivity measure (Bos et al. 2016, Eq. 7) at ``freq``: complex (n, n),
-        for the eigenvalue of the effective connectivity closest to 1."""
+        for the eigenvalue of the effective connectivity closest to 1.
+
+        Parameters
+        ----------
+        freq : pint.Quantity or float
+            The frequency (Hz if a plain number).
+        method : {'shift', 'taylor'}
+            Colored-noise approximation of the transfer function.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex, shape (n, n) [target, source].
+        """
         f = _freq_si(freq)
 
         def compute():
@@ -242,7 +378,13 @@ class Network(_NetworkBase):
 
     def power_spectra(self) -> Any:
         """Power spectra of the population rates (Bos et al. 2016, Eq. 18), Hz, shape
-        (n, n_freq)."""
+        (n, n_freq).
+
+        Returns
+        -------
+        pint.Quantity
+            Two-sided spectra of the population rates in Hz.
+        """
         if "power_spectra" not in self.results:
             self._effective_connectivity()
             with convention("nnmt"):
@@ -253,15 +395,53 @@ class Network(_NetworkBase):
 
     def eigenvalue_spectra(self, matrix: str) -> Any:
         """Eigenvalues of 'MH' (effective connectivity), 'prop' or 'prop_inv' at every
-        analysis frequency (Bos et al. 2016), shape (n, n_freq)."""
+        analysis frequency (Bos et al. 2016), shape (n, n_freq).
+
+        Parameters
+        ----------
+        matrix : {'MH', 'prop', 'prop_inv'}
+            M, the propagator P = (1 - M)^-1 M, or its inverse.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex.
+
+        Raises
+        ------
+        ValueError
+            For another ``matrix``.
+        """
         return self._eigen("eigenvalue_spectra", "eigenvalue_matrix", matrix, 0)
 
     def r_eigenvec_spectra(self, matrix: str) -> Any:
-        """Right eigenvectors, shape (n, n, n_freq) (columns are eigenvectors)."""
+        """Right eigenvectors, shape (n, n, n_freq) (columns are eigenvectors).
+
+        Parameters
+        ----------
+        matrix : {'MH', 'prop', 'prop_inv'}
+            As for :meth:`eigenvalue_spectra`.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex.
+        """
         return self._eigen("r_eigenvec_spectra", "r_eigenvec_matrix", matrix, 1)
 
     def l_eigenvec_spectra(self, matrix: str) -> Any:
-        """Left eigenvectors, shape (n, n, n_freq) (rows are eigenvectors)."""
+        """Left eigenvectors, shape (n, n, n_freq) (rows are eigenvectors).
+
+        Parameters
+        ----------
+        matrix : {'MH', 'prop', 'prop_inv'}
+            As for :meth:`eigenvalue_spectra`.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex.
+        """
         return self._eigen("l_eigenvec_spectra", "l_eigenvec_matrix", matrix, 2)
 
     # -- Senk et al. 2020 ----------------------------------------------------------------
@@ -269,7 +449,18 @@ class Network(_NetworkBase):
     def additional_rates_for_fixed_input(self, mean_input_set: Any,
                                          std_input_set: Any) -> tuple[Any, Any]:
         """Additional external excitatory and inhibitory rates (Hz) that fix the working
-        point at (mean_input_set, std_input_set) (Senk et al. 2020, App. F)."""
+        point at (mean_input_set, std_input_set) (Senk et al. 2020, App. F).
+
+        Parameters
+        ----------
+        mean_input_set, std_input_set : pint.Quantity
+            Target mean and standard deviation of the input per population (voltages).
+
+        Returns
+        -------
+        nu_e_ext, nu_i_ext : pint.Quantity
+            Additional excitatory and inhibitory external rates per population, Hz.
+        """
         mu, sigma = to_si(mean_input_set)[0], to_si(std_input_set)[0]
         with convention("nnmt"):
             nu_e, nu_i = rate_mapping.additional_rates_for_fixed_input(self._net, mu, sigma)
@@ -279,7 +470,13 @@ class Network(_NetworkBase):
         """Low-pass fit of the transfer functions and the equivalent rate model (Senk et
         al. 2020, Fig. 5): ``tau_rate`` (ms), ``W_rate``, ``W_rate_sim`` (= W_rate / K),
         ``fit_tf`` (Hz/mV, shape (n, n_freq)) and ``tf0_ecs`` (effective coupling
-        strength scaled to a transfer function, Hz/mV)."""
+        strength scaled to a transfer function, Hz/mV).
+
+        Returns
+        -------
+        tau_rate, W_rate, W_rate_sim, fit_tf, tf0_ecs : pint.Quantity
+            As listed above, also stored in ``results``.
+        """
         self.transfer_function()
         self._effective_connectivity()
         with convention("nnmt"):
@@ -299,7 +496,18 @@ class Network(_NetworkBase):
     def scan_fit_transfer_function_mean_std_input(self, mean_inputs: Any,
                                                   std_inputs: Any) -> tuple[Any, Any]:
         """Relative fit errors of tau and h0 over a (mean, std) grid (Senk et al. 2020,
-        Fig. 5): ``errs_tau, errs_h0``, shape (len(mean_inputs), len(std_inputs))."""
+        Fig. 5): ``errs_tau, errs_h0``, shape (len(mean_inputs), len(std_inputs)).
+
+        Parameters
+        ----------
+        mean_inputs, std_inputs : pint.Quantity
+            Grids of the mean and standard deviation of the input (voltages).
+
+        Returns
+        -------
+        errs_tau, errs_h0 : pint.Quantity
+            Dimensionless relative errors of the fitted time constant and gain.
+        """
         mu, sigma = to_si(mean_inputs)[0], to_si(std_inputs)[0]
         with convention("nnmt"):
             res = rate_mapping.scan_fit_transfer_function_mean_std_input(
@@ -308,7 +516,13 @@ class Network(_NetworkBase):
                 self._store("errs_h0", res["err_h0"], "dimensionless"))
 
     def effective_coupling_strength(self) -> Any:
-        """Effective coupling strength (Senk et al. 2020, Eq. E1), dimensionless (n, n)."""
+        """Effective coupling strength (Senk et al. 2020, Eq. E1), dimensionless (n, n).
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, shape (n, n) [target, source].
+        """
         self._ensure_working_point()
         with convention("nnmt"):
             w = rate_mapping.effective_coupling_strength(self._net)
@@ -321,7 +535,22 @@ class Network(_NetworkBase):
         network (alpha = 1) (Senk et al. 2020, Fig. 6): ``alphas, lambdas_chareq,
         lambdas_integral, k_eig_max, eigenval_max, eigenvals`` (1/s, 1/m).  ``branches``
         and ``alphas`` default to those of
-        :func:`neuromf.linear_stability.linear_interpolation_alpha`."""
+        :func:`neuromf.linear_stability.linear_interpolation_alpha`.
+
+        Parameters
+        ----------
+        k_wavenumbers : pint.Quantity or array_like, optional
+            Wavenumbers (1/m if plain numbers); default the analysis wavenumbers.
+        branches : array_like of int, optional
+            Lambert W branches.
+        alphas : array_like of float, optional
+            Interpolation parameters in [0, 1].
+
+        Returns
+        -------
+        tuple of pint.Quantity
+            The six quantities named above, also stored in ``results``.
+        """
         net = self._with_wavenumbers(k_wavenumbers)
         with convention("nnmt"):
             out = linear_stability.linear_interpolation_alpha(net, branches=branches,
@@ -335,7 +564,19 @@ class Network(_NetworkBase):
     def eigenvals_branches_rate(self, branches: Any = None) -> tuple:
         """Rate-model eigenvalues of the Lambert W branches (Senk et al. 2020, Fig. 6 at
         alpha = 0): ``k_eig_max`` (1/m), ``idx_k_eig_max``, ``eigenval_max``,
-        ``eigenvals`` (1/s)."""
+        ``eigenvals`` (1/s).
+
+        Parameters
+        ----------
+        branches : array_like of int, optional
+            Lambert W branches (default those of
+            :func:`neuromf.linear_stability.eigenvals_branches_rate`).
+
+        Returns
+        -------
+        tuple
+            The four values named above.
+        """
         net = self._with_wavenumbers(None)
         with convention("nnmt"):
             k, idx, lam, lams = linear_stability.eigenvals_branches_rate(net, branches)
@@ -345,7 +586,18 @@ class Network(_NetworkBase):
 
     def xi_of_k(self, k_wavenumbers: Any = None) -> tuple:
         """Extrema of the effective spatial profile xi(k) (Senk et al. 2020, Fig. 3):
-        ``xi_min, xi_max, k_min, k_max``."""
+        ``xi_min, xi_max, k_min, k_max``.
+
+        Parameters
+        ----------
+        k_wavenumbers : pint.Quantity or array_like, optional
+            Wavenumbers (1/m if plain numbers); default the analysis wavenumbers.
+
+        Returns
+        -------
+        tuple
+            ``xi_min, xi_max`` (dimensionless) and ``k_min, k_max`` (1/m).
+        """
         net = self._with_wavenumbers(k_wavenumbers)
         with convention("nnmt"):
             xi_min, xi_max, k_min, k_max = spatial.xi_of_k(net)
@@ -354,7 +606,20 @@ class Network(_NetworkBase):
 
     def solve_chareq_rate_boxcar(self, branch: int = 0, k_wavenumbers: Any = None) -> Any:
         """Rate-model eigenvalues lambda(k) on one Lambert W branch, boxcar profiles
-        (Senk et al. 2020), 1/s."""
+        (Senk et al. 2020), 1/s.
+
+        Parameters
+        ----------
+        branch : int
+            The Lambert W branch.
+        k_wavenumbers : pint.Quantity or array_like, optional
+            Wavenumbers (1/m if plain numbers); default the analysis wavenumbers.
+
+        Returns
+        -------
+        pint.Quantity
+            Complex eigenvalues per wavenumber, 1/s.
+        """
         net = self._with_wavenumbers(k_wavenumbers)
         with convention("nnmt"):
             lam = linear_stability.solve_chareq_rate_boxcar(net, branch)
@@ -362,7 +627,13 @@ class Network(_NetworkBase):
 
     def compute_profile_characteristics(self) -> dict:
         """Characteristics of the spatial profile (Senk et al. 2020); stored in results
-        under their LMT names (rho, eta, xi_min, ..., speed) and returned."""
+        under their LMT names (rho, eta, xi_min, ..., speed) and returned.
+
+        Returns
+        -------
+        dict
+            The characteristics by LMT name.
+        """
         net = self._with_wavenumbers(None)
         with convention("nnmt"):
             chars = spatial.compute_profile_characteristics(net)
