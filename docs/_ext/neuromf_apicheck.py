@@ -41,15 +41,19 @@ CHECKS: frozenset[str] = frozenset({
     "PR01", "PR02", "PR07", "PR10", "RT01", "RT03",
 })
 
-#: objects (regexes on the full dotted name, ``re.search``) that do not pass yet.
-#: TEMPORARY: their modules were being rewritten on other branches while this list was made
-#: (helpers "single": special, lif, linear_response, network_properties, utils, _solvers;
-#: "batch2": batch, scan, scan_store, scan_report; "jumps"/"pulse": dynamics, cli.compare,
-#: cli.dynamics).  The lead removes each entry once its branch is merged and its docstrings
-#: pass (``python docs/_ext/neuromf_apicheck.py`` lists what is left).
+#: TEMPORARY exclude list: objects (regexes on the full dotted name, ``re.search``) that
+#: are not checked yet.  Reason: their modules were being rewritten on other branches while
+#: the checks were turned on (session of issue 13), so their docstrings could not be
+#: completed here.  After merging a branch, the lead deletes its entry and runs
+#: ``python docs/_ext/neuromf_apicheck.py`` (what is left must be fixed, not re-excluded).
+#: ``NEUROMF_DOCS_STRICT=1`` builds the docs without this list.
 TEMPORARY_EXCLUDE: tuple[str, ...] = (
-    r"^neuromf\.(special|lif|linear_response|batch|dynamics)\.",
-    r"^neuromf\.(network_properties|utils|scan|scan_store|scan_report)\.",
+    # helper "single": special, lif, linear_response, network_properties, utils, _solvers
+    r"^neuromf\.(special|lif|linear_response|network_properties|utils)\.",
+    # helper "batch2": batch, scan, scan_store, scan_report
+    r"^neuromf\.(batch|scan|scan_store|scan_report)\.",
+    # helpers "jumps" and "pulse": dynamics, cli/compare.py, cli/dynamics.py
+    r"^neuromf\.dynamics\.",
     r"^neuromf\.cli\.(compare|dynamics)\.",
 )
 
@@ -138,8 +142,30 @@ def _resolve(full: str) -> object:
     raise ImportError(full)
 
 
-def validate_object(full: str, checks: frozenset[str] = CHECKS) -> list[tuple[str, str]]:
+def errors_of(obj: object, checks: frozenset[str] = CHECKS) -> list[tuple[str, str]]:
     """Numpydoc errors of one object, restricted to ``checks``.
+
+    Parameters
+    ----------
+    obj : object
+        A function, class, method or property (a property is checked as autodoc
+        documents it: no Returns section needed).
+    checks : frozenset of str
+        numpydoc check codes to report.
+
+    Returns
+    -------
+    list of tuple of str
+        ``(code, message)`` pairs.
+    """
+    from numpydoc.validate import get_doc_object, validate
+
+    report = validate(get_doc_object(obj))
+    return [(code, msg) for code, msg in report["errors"] if code in checks]
+
+
+def validate_object(full: str, checks: frozenset[str] = CHECKS) -> list[tuple[str, str]]:
+    """Numpydoc errors of the object named ``full``, restricted to ``checks``.
 
     Parameters
     ----------
@@ -153,12 +179,7 @@ def validate_object(full: str, checks: frozenset[str] = CHECKS) -> list[tuple[st
     list of tuple of str
         ``(code, message)`` pairs.
     """
-    from numpydoc.validate import get_doc_object, validate
-
-    obj = _resolve(full)
-    doc = get_doc_object(obj)    # a property as in autodoc: no Returns section needed
-    report = validate(doc)
-    return [(code, msg) for code, msg in report["errors"] if code in checks]
+    return errors_of(_resolve(full), checks)
 
 
 def excluded(full: str, exclude: tuple[str, ...] = TEMPORARY_EXCLUDE) -> bool:
