@@ -142,7 +142,27 @@ def _resolve(full: str) -> object:
     raise ImportError(full)
 
 
-def errors_of(obj: object, checks: frozenset[str] = CHECKS) -> list[tuple[str, str]]:
+def _comment_doc(full: str, obj: object) -> str | None:
+    """The ``#:`` comment autodoc takes as the docstring of an alias (``new = old``).
+
+    A module-level name bound to a function or class of another name that has a ``#:``
+    doc-comment is documented by autodoc with that comment, not with the docstring of
+    the object (found with Sphinx's own source analyser, when Sphinx is installed).
+    """
+    module, _, name = full.rpartition(".")
+    if getattr(obj, "__name__", name) == name:
+        return None
+    try:
+        from sphinx.pycode import ModuleAnalyzer
+        docs = ModuleAnalyzer.for_module(module).find_attr_docs()
+    except Exception:          # no Sphinx, or not a module (a class attribute)
+        return None
+    lines = docs.get(("", name))
+    return "\n".join(lines) if lines else None
+
+
+def errors_of(obj: object, checks: frozenset[str] = CHECKS, doc: str | None = None
+              ) -> list[tuple[str, str]]:
     """Numpydoc errors of one object, restricted to ``checks``.
 
     Parameters
@@ -152,6 +172,8 @@ def errors_of(obj: object, checks: frozenset[str] = CHECKS) -> list[tuple[str, s
         documents it: no Returns section needed).
     checks : frozenset of str
         numpydoc check codes to report.
+    doc : str, optional
+        The docstring to check instead of the object's own.
 
     Returns
     -------
@@ -160,7 +182,7 @@ def errors_of(obj: object, checks: frozenset[str] = CHECKS) -> list[tuple[str, s
     """
     from numpydoc.validate import get_doc_object, validate
 
-    report = validate(get_doc_object(obj))
+    report = validate(get_doc_object(obj, doc=doc))
     return [(code, msg) for code, msg in report["errors"] if code in checks]
 
 
@@ -179,7 +201,8 @@ def validate_object(full: str, checks: frozenset[str] = CHECKS) -> list[tuple[st
     list of tuple of str
         ``(code, message)`` pairs.
     """
-    return errors_of(_resolve(full), checks)
+    obj = _resolve(full)
+    return errors_of(obj, checks, doc=_comment_doc(full, obj))
 
 
 def excluded(full: str, exclude: tuple[str, ...] = TEMPORARY_EXCLUDE) -> bool:
