@@ -59,6 +59,10 @@ TEMPORARY_EXCLUDE: tuple[str, ...] = (
 
 PACKAGE = "neuromf"
 
+#: numpydoc options of docs/conf.py that change how a docstring is parsed
+_SPHINX_CONFIG = {"show_class_members": False, "class_members_toctree": False,
+                  "xref_param_type": False}
+
 
 def _public_modules(name: str = PACKAGE) -> Iterator[ModuleType]:
     """Yield the package and every public submodule, depth first (autosummary :recursive:).
@@ -129,17 +133,20 @@ def api_objects() -> list[str]:
 
 
 def _resolve(full: str) -> object:
-    """Import ``full`` (module path, then attributes)."""
+    """The object named ``full``: attributes from the package down, a submodule only where
+    no attribute of that name exists (so ``neuromf.dynamics.simulate`` is the function
+    that hides the submodule, as for autodoc)."""
     parts = full.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise ImportError(full)
+    obj = importlib.import_module(parts[0])
+    for i, part in enumerate(parts[1:], start=1):
+        if inspect.ismodule(obj) and part not in vars(obj):
+            try:
+                obj = importlib.import_module(".".join(parts[:i + 1]))
+                continue
+            except ImportError:
+                pass
+        obj = getattr(obj, part)
+    return obj
 
 
 def _comment_doc(full: str, obj: object) -> str | None:
@@ -180,9 +187,14 @@ def errors_of(obj: object, checks: frozenset[str] = CHECKS, doc: str | None = No
     list of tuple of str
         ``(code, message)`` pairs.
     """
-    from numpydoc.validate import get_doc_object, validate
+    from numpydoc.docscrape_sphinx import get_doc_object
+    from numpydoc.validate import validate
 
-    report = validate(get_doc_object(obj, doc=doc))
+    # parsed as numpydoc parses it inside Sphinx (numpydoc.numpydoc.mangle_docstrings):
+    # the Sphinx flavour of the parser, with the options of docs/conf.py
+    text = inspect.getdoc(obj) if doc is None else doc
+    parsed = get_doc_object(obj, doc=text or "", config=_SPHINX_CONFIG)
+    report = validate(parsed)
     return [(code, msg) for code, msg in report["errors"] if code in checks]
 
 
