@@ -58,7 +58,9 @@ myst_dmath_double_inline = True
 autosummary_generate = True
 autosummary_ignore_module_all = False
 autosummary_imported_members = False
-autodoc_default_options = {"members": False}
+# no "members" default: with {"members": False} Sphinx 9 drops the :members: of the class
+# template, and the API reference would show no methods
+autodoc_default_options: dict = {}
 autodoc_typehints = "none"           # numpydoc lists the types
 autodoc_mock_imports: list[str] = []
 numpydoc_show_class_members = False

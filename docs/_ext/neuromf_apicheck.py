@@ -101,20 +101,53 @@ def _module_members(module: ModuleType) -> list[tuple[str, object]]:
 
 
 def _class_members(cls: type) -> list[tuple[str, object]]:
-    """Public methods and properties defined in ``cls`` itself (autodoc :members:)."""
+    """Public methods, properties and attributes defined in ``cls`` itself (autodoc
+    ``:members: :undoc-members:``; attributes include annotated dataclass fields)."""
     members = []
-    for name, value in vars(cls).items():
+    names = list(vars(cls)) + [n for n in vars(cls).get("__annotations__", {})
+                               if n not in vars(cls)]
+    for name in names:
         if name.startswith("_"):
             continue
+        value = vars(cls).get(name, _NO_VALUE)
         if isinstance(value, (staticmethod, classmethod)):
             value = value.__func__
-        if inspect.isfunction(value) or isinstance(value, property):
-            members.append((name, value))
+        if inspect.isclass(value):
+            continue
+        members.append((name, value))
     return members
 
 
+class _NoValue:
+    """An attribute without a class-level value (a dataclass field with a factory)."""
+
+
+_NO_VALUE = _NoValue()
+
+
+def _attribute_comment(cls: type, name: str) -> str | None:
+    """The ``#:`` doc-comment autodoc shows for attribute ``name`` of ``cls`` (looked up
+    along the MRO, as autodoc inherits attribute docs), or None."""
+    try:
+        from sphinx.pycode import ModuleAnalyzer
+    except ImportError:
+        return None
+    for base in inspect.getmro(cls):
+        if base.__module__ == "builtins":
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(base.__module__).find_attr_docs()
+        except Exception:
+            continue
+        lines = docs.get((base.__qualname__, name))
+        if lines:
+            return "\n".join(lines)
+    return None
+
+
 def api_objects() -> list[str]:
-    """Full dotted names of every function, class, method and property of the API reference.
+    """Full dotted names of every function, class, method, property and class attribute of
+    the API reference.
 
     Returns
     -------
@@ -213,6 +246,18 @@ def validate_object(full: str, checks: frozenset[str] = CHECKS) -> list[tuple[st
     list of tuple of str
         ``(code, message)`` pairs.
     """
+    parent_name, _, name = full.rpartition(".")
+    parent = _resolve(parent_name)
+    if inspect.isclass(parent):
+        value = vars(parent).get(name, _NO_VALUE)
+        if not (inspect.isfunction(value) or isinstance(value, (property, staticmethod,
+                                                                 classmethod))):
+            # a class attribute: autodoc passes numpydoc its #: comment (none: no check)
+            # and the value, whose own __doc__ decides GL08 (None has none)
+            comment = _attribute_comment(parent, name)
+            if comment is None:
+                return []
+            return errors_of(value, checks, doc=comment)
     obj = _resolve(full)
     return errors_of(obj, checks, doc=_comment_doc(full, obj))
 

@@ -81,9 +81,12 @@ class Network:
         SI unit of each result.
     results_hash_dict : dict
         Every computed result under an exact key of its inputs.
+    default_parameter_set : str or None
+        Class attribute: the built-in parameter set used when no ``network_params`` are
+        given (``'potjans2014'`` for :class:`Microcircuit`).
     """
 
-    #: name of the built-in parameter set used when no network_params are given
+    # name of the built-in parameter set used when no network_params are given (class docstring)
     default_parameter_set: str | None = None
 
     def __init__(self, network_params: Any = None, analysis_params: Any = None,

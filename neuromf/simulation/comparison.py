@@ -165,7 +165,7 @@ class ComparisonResult:
     theory: dict[str, Any]
     table: list[dict[str, Any]]
     files: dict[str, str] = field(default_factory=dict)
-    #: every check against the tolerances (:func:`neuromf.simulation.report.comparison_checks`)
+    #: Every check against the tolerances (:func:`~neuromf.simulation.report.comparison_checks`).
     checks: list[dict[str, Any]] = field(default_factory=list)
 
     @property

@@ -6,7 +6,8 @@ sizes (``NEUROMF_DOCS_QUICK=1``); the doctrees are kept for the linkcheck builde
 
 * ``test_docs_build``: ``sphinx-build -W -b html`` (session fixture ``built_docs``; -W also
   fails on the numpydoc checks of ``docs/_ext/neuromf_apicheck.py``) produced every section,
-  an API page for every public function named here, the CLI reference with a section for
+  an API page for every public function named here (classes with their methods), the CLI
+  reference with a section for
   every subcommand of :func:`neuromf.cli.build_parser` and every long option, and the
   executed gallery with figures.
 * ``test_docs_internal_links``: ``sphinx-build -b linkcheck`` restricted to internal links
@@ -94,6 +95,11 @@ def test_docs_build(built_docs):
                  "neuromf.linear_response.unstable_modes", "neuromf.special.shift_firing_rate",
                  "neuromf.plotting.use_style", "neuromf.models.Network"):
         assert (html / "generated" / f"{name}.html").is_file(), f"no API page for {name}"
+    for cls, member in (("neuromf.models.Network", "save"),
+                        ("neuromf.lmt.Network", "power_spectra"),
+                        ("neuromf.simulation.NetworkSpec", "indegrees")):
+        page = (html / "generated" / f"{cls}.html").read_text(encoding="utf-8")
+        assert f'id="{cls}.{member}"' in page, f"the API page of {cls} lacks {member}"
     cli = (html / "cli.html").read_text(encoding="utf-8")
     assert "analyze" in cli and "--variance-channel" in cli
     missing = _cli_entries_missing(cli)
