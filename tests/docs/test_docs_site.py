@@ -7,9 +7,8 @@ sizes (``NEUROMF_DOCS_QUICK=1``); the doctrees are kept for the linkcheck builde
 * ``test_docs_build``: ``sphinx-build -W -b html`` (session fixture ``built_docs``; -W also
   fails on the numpydoc checks of ``docs/_ext/neuromf_apicheck.py``) produced every section,
   an API page for every public function named here (classes with their methods), the CLI
-  reference with a section for
-  every subcommand of :func:`neuromf.cli.build_parser` and every long option, and the
-  executed gallery with figures.
+  reference with a section for every subcommand of :func:`neuromf.cli.build_parser` and
+  every long option, and the executed gallery with figures.
 * ``test_docs_internal_links``: ``sphinx-build -b linkcheck`` restricted to internal links
   (``linkcheck_ignore`` skips http(s): CI has no internet) reports nothing broken, and every
   relative ``href`` of the built HTML points to an existing file and anchor (checked here
