@@ -220,13 +220,17 @@ def errors_of(obj: object, checks: frozenset[str] = CHECKS, doc: str | None = No
     list of tuple of str
         ``(code, message)`` pairs.
     """
-    from numpydoc.docscrape_sphinx import get_doc_object
+    from numpydoc.docscrape import get_doc_object
+    from numpydoc.docscrape_sphinx import SphinxClassDoc, SphinxFunctionDoc, SphinxObjDoc
     from numpydoc.validate import validate
 
     # parsed as numpydoc parses it inside Sphinx (numpydoc.numpydoc.mangle_docstrings):
-    # the Sphinx flavour of the parser, with the options of docs/conf.py
+    # the Sphinx flavour of the parser with the options of docs/conf.py (without the
+    # output template, which validation does not use)
     text = inspect.getdoc(obj) if doc is None else doc
-    parsed = get_doc_object(obj, doc=text or "", config=_SPHINX_CONFIG)
+    parsed = get_doc_object(obj, doc=text or "", config=dict(_SPHINX_CONFIG),
+                            class_doc=SphinxClassDoc, func_doc=SphinxFunctionDoc,
+                            obj_doc=SphinxObjDoc)
     report = validate(parsed)
     return [(code, msg) for code, msg in report["errors"] if code in checks]
 
