@@ -30,7 +30,18 @@ from .stability_verdict import mark_figure, stability_verdict
 def dominant_eigenmode(eigenvalues: np.ndarray, freqs: np.ndarray) -> dict:
     """The eigenvalue of M closest to the instability point 1 over all frequencies.
 
-    Returns its frequency (Hz), frequency index, mode index and value.
+    Parameters
+    ----------
+    eigenvalues : np.ndarray
+        Eigenvalues of the effective connectivity (dimensionless), shape (n_freq, n).
+    freqs : np.ndarray
+        Frequencies in Hz, shape (n_freq,).
+
+    Returns
+    -------
+    dict
+        'frequency' (Hz), 'frequency_index', 'mode' (index) and 'eigenvalue'
+        (the critical eigenvalue of Bos et al. 2016).
     """
     distance = np.abs(1.0 - eigenvalues)
     fi, mode = np.unravel_index(np.argmin(distance), distance.shape)
@@ -57,8 +68,33 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
     figures of an unstable working point carry its mark.  ``model_name`` goes into the
     figure titles (default: the network's label).
 
-    Results are stored in ``net.results`` (saved by the caller); returns the written
-    figure paths.
+    Results are stored in ``net.results`` (saved by the caller).
+
+    Parameters
+    ----------
+    net : Network
+        The network, with its working point computable.
+    method : {'shift', 'taylor'}
+        Colored-noise approximation (exponential synapses; Schuecker et al. 2015).
+    out : Path
+        Folder of the figures.
+    progress : bool
+        Show progress on stderr.
+    print_summary : bool
+        Print the stability verdict and the dominant mode.
+    synapse_type : {'exp', 'delta'}
+        Synapse type of the network.
+    variance_channel : bool
+        Include the response to the modulated input variance.
+    renewal : bool
+        Spike-train spectra of the neurons as the noise of the power spectra.
+    model_name : str
+        Name in the figure titles.
+
+    Returns
+    -------
+    list of Path
+        The written figures.
     """
     out = Path(out)
     pops = [str(p) for p in net.network_params["populations"]]

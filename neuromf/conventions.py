@@ -59,7 +59,13 @@ def _check(name: str) -> str:
 
 
 def current() -> str:
-    """Name of the convention in force (``"neuromf"`` or ``"nnmt"``)."""
+    """Name of the convention in force (``"neuromf"`` or ``"nnmt"``).
+
+    Returns
+    -------
+    str
+        ``"neuromf"`` or ``"nnmt"``.
+    """
     return _current[0]
 
 
@@ -84,7 +90,13 @@ def use_convention(name: str) -> str:
 
 @contextlib.contextmanager
 def convention(name: str) -> Iterator[str]:
-    """Context manager: the convention ``name`` inside the block, the previous one after it."""
+    """Context manager: the convention ``name`` inside the block, the previous one after it.
+
+    Parameters
+    ----------
+    name : {'neuromf', 'nnmt'}
+        The convention inside the block.
+    """
     previous = use_convention(name)
     try:
         yield name
@@ -93,7 +105,13 @@ def convention(name: str) -> Iterator[str]:
 
 
 def is_nnmt() -> bool:
-    """``True`` under the NNMT convention."""
+    """``True`` under the NNMT convention.
+
+    Returns
+    -------
+    bool
+        Whether the NNMT convention is in force.
+    """
     return current() == "nnmt"
 
 
@@ -102,6 +120,18 @@ def flag(name: str, value: object = None) -> object:
 
     ``value`` is a per-call keyword: anything but ``None`` is returned unchanged (the keyword
     wins over the global setting).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`FLAGS`.
+    value : object, optional
+        Per-call override.
+
+    Returns
+    -------
+    object
+        ``value`` if given, else the flag's value under the current convention.
     """
     if value is not None:
         return value

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -31,7 +30,15 @@ import numpy as np
 import yaml
 
 from . import conventions
-from .utils import fingerprint, is_quantity, ureg
+from ._val_unit import (  # noqa: F401  (re-exported: the {val, unit} conversion)
+    _as_array,
+    _to_plain_yaml,
+    convert_arrays_in_dict_to_lists,
+    parse_unit,
+    quantities_to_val_unit,
+    val_unit_to_quantities,
+)
+from .utils import fingerprint
 
 __all__ = [
     "save_h5",
@@ -65,6 +72,11 @@ class atomic_write:
 
     If the block raises (or the process is interrupted), ``path`` is untouched and the
     temporary file is removed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -121,6 +133,20 @@ def save_h5(file: str | os.PathLike, d: Mapping, *args: Any, **kwargs: Any) -> N
 
     Values may be numbers, strings, numpy arrays, lists, tuples, ``None`` and nested
     dicts; keys may be strings or numbers.
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        The HDF5 file.
+    d : mapping
+        The (nested) dictionary.
+    *args, **kwargs
+        Ignored (NNMT's signature).
+
+    Raises
+    ------
+    TypeError
+        If ``d`` is not a dict.
     """
     if not isinstance(d, Mapping):
         raise TypeError(f"save_h5 needs a dict, got {type(d).__name__}")
@@ -197,7 +223,25 @@ def _store_dict(f: h5py.Group, d: Mapping) -> None:
 
 
 def load_h5(file: str | os.PathLike, *args: Any, **kwargs: Any) -> dict:
-    """Load a nested dictionary from an HDF5 file written by neuromf or NNMT."""
+    """Load a nested dictionary from an HDF5 file written by neuromf or NNMT.
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        The HDF5 file.
+    *args, **kwargs
+        Ignored (NNMT's signature).
+
+    Returns
+    -------
+    dict
+        The nested dictionary (arrays, numbers, strings, None).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``file`` does not exist.
+    """
     if not Path(file).is_file():
         raise FileNotFoundError(f"no such HDF5 file: {file}")
     try:
@@ -261,159 +305,16 @@ def _retrieve_dict(f: h5py.Group) -> dict:
         d[key] = _retrieve_value(node)
     return d
 
-
-# ---------------------------------------------------------------------------
-# quantities <-> val/unit dicts
-# ---------------------------------------------------------------------------
-
-def _as_array(value: Any) -> Any:
-    return np.array(value) if isinstance(value, list) else value
-
-
-#: characters a unit string may hold (pint syntax without its more surprising parts)
-_UNIT_CHARS = re.compile(r"^[A-Za-z0-9_ µμΩ*/^().+-]*$")
-_JUXTAPOSED = re.compile(r"[A-Za-zµμΩ_)]\s+[A-Za-zµμΩ_(]")
-
-
-def parse_unit(unit: Any, name: str = "value") -> Any:
-    """The pint unit of a ``{val, unit}`` entry, or ValueError naming ``name``.
-
-    Refused: non-strings, empty strings (write ``dimensionless``), characters such
-    as ``%`` (write ``percent``), juxtaposed units such as ``'ms ms'`` (write
-    ``'ms * ms'`` or ``'ms**2'``), and anything pint cannot parse ('ms/').
-    """
-    if not isinstance(unit, str):
-        raise ValueError(f"{name}: unit must be a string such as 'ms', got {unit!r}")
-    text = unit.strip()
-    if not text:
-        raise ValueError(f"{name}: empty unit string; write 'dimensionless' for a pure "
-                         f"number, or drop the {{val, unit}} form and give the number")
-    if not _UNIT_CHARS.match(text):
-        raise ValueError(f"{name}: unit {unit!r} holds characters that are not allowed in "
-                         f"units (write 'percent' instead of '%')")
-    if _JUXTAPOSED.search(text):
-        raise ValueError(f"{name}: unit {unit!r} juxtaposes two units; write the product "
-                         f"explicitly, e.g. 'ms * ms', or the unit you meant")
-    cleaned = text.replace("µ", "u").replace("μ", "u")
-    try:
-        units = ureg.parse_units(cleaned)
-    except Exception:
-        try:
-            parsed = ureg.parse_expression(cleaned)
-        except Exception as exc:
-            raise ValueError(f"{name}: cannot read unit {unit!r} "
-                             f"({type(exc).__name__}: {exc})") from None
-        if not hasattr(parsed, "units") or getattr(parsed, "magnitude", 1) != 1:
-            raise ValueError(f"{name}: {unit!r} is not a unit") from None
-        units = parsed.units
-    return units
-
-
-def _numeric_val(value: Any, name: str) -> Any:
-    """A {val, unit} value as a number or float array; ValueError naming ``name``."""
-    value = _as_array(value)
-    if isinstance(value, (bool, np.bool_)) or value is None:
-        raise ValueError(f"{name}: val must be a number or a list of numbers, got {value!r}")
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "iufc":
-        raise ValueError(f"{name}: val must be a number or a (nested) list of numbers of "
-                         f"equal lengths, got {value!r}")
-    return value
-
-
-def val_unit_to_quantities(dict_of_val_unit_dicts: Mapping,
-                           unitless: Callable[[str], bool] | None = None,
-                           _path: str = "") -> dict:
-    """Convert ``{name: {'val': v, 'unit': u}}`` entries into pint quantities.
-
-    Lists become numpy arrays; other nested dicts are converted recursively;
-    everything else is kept.  Keys beside ``val`` and ``unit`` or an unreadable unit
-    raise ValueError naming the entry.  A ``val`` without ``unit`` becomes the plain
-    value (as in NNMT) if ``unitless`` is None; otherwise only for the names for
-    which ``unitless(name)`` is true (pure numbers), and is an error for the others
-    (the models pass their schema, so that ``{val: 20}`` is never taken as SI).
-    """
-    converted: dict = {}
-    for key, value in dict_of_val_unit_dicts.items():
-        name = f"{_path}{key}"
-        if isinstance(value, Mapping):
-            keys = set(value.keys())
-            if keys == {"val", "unit"}:
-                units = parse_unit(value["unit"], name)
-                converted[key] = ureg.Quantity(_numeric_val(value["val"], name), units)
-            elif keys == {"val"} and (unitless is None or unitless(str(key))):
-                converted[key] = _as_array(value["val"])
-            elif "val" in keys or ("unit" in keys and len(keys) <= 2):
-                if "unit" not in keys:
-                    raise ValueError(
-                        f"{name}: {{val: ...}} without 'unit'; give its unit (e.g. 'ms', "
-                        f"'dimensionless'), or the plain value without 'val'")
-                extra = sorted(map(str, keys - {"val", "unit"}))
-                raise ValueError(f"{name}: a {{val, unit}} entry may hold only 'val' and "
-                                 f"'unit', got also {extra}" if "val" in keys else
-                                 f"{name}: 'unit' without 'val'")
-            else:
-                converted[key] = val_unit_to_quantities(value, unitless, f"{name}.")
-        else:
-            converted[key] = _as_array(value)
-    return converted
-
-
-def quantities_to_val_unit(dict_of_quantities: Mapping) -> dict:
-    """Convert pint quantities into ``{'val': magnitude, 'unit': unit}`` dicts.
-
-    Nested dicts are converted recursively; lists of quantities become one
-    ``val``/``unit`` pair in the unit of the first element; other values are kept.
-    """
-    converted: dict = {}
-    for key, value in dict_of_quantities.items():
-        if is_quantity(value):
-            converted[key] = {"val": value.magnitude, "unit": str(value.units)}
-        elif isinstance(value, Mapping):
-            converted[key] = quantities_to_val_unit(value)
-        elif (isinstance(value, (list, tuple)) and value
-              and all(is_quantity(v) for v in value)):
-            unit = value[0].units
-            converted[key] = {"val": [v.to(unit).magnitude for v in value],
-                              "unit": str(unit)}
-        else:
-            converted[key] = value
-    return converted
-
-
-def convert_arrays_in_dict_to_lists(adict: Mapping) -> dict:
-    """Copy of a (nested) dict with every numpy array turned into a (nested) list.
-
-    NNMT 1.3's helper (same name): YAML can only store plain lists.  Other values,
-    including numpy scalars' Python equivalents, are kept.
-    """
-    converted: dict = {}
-    for key, value in adict.items():
-        if isinstance(value, Mapping):
-            converted[key] = convert_arrays_in_dict_to_lists(value)
-        elif isinstance(value, np.ndarray):
-            converted[key] = value.tolist()
-        else:
-            converted[key] = value
-    return converted
-
-
-def _to_plain_yaml(value: Any) -> Any:
-    if is_quantity(value):
-        return _to_plain_yaml({"val": value.magnitude, "unit": str(value.units)})
-    if isinstance(value, Mapping):
-        return {str(k): _to_plain_yaml(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [_to_plain_yaml(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def save_quantity_dict_to_yaml(file: str | os.PathLike, qdict: Mapping) -> None:
-    """Save a dict of quantities to a YAML file in ``{val, unit}`` format, atomically."""
+    """Save a dict of quantities to a YAML file in ``{val, unit}`` format, atomically.
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        The YAML file.
+    qdict : mapping
+        Quantities and other values by name.
+    """
     plain = _to_plain_yaml(quantities_to_val_unit(qdict))
     with atomic_write(file) as tmp:
         with open(tmp, "w") as stream:
@@ -425,6 +326,23 @@ def load_val_unit_dict_from_yaml(file: str | os.PathLike,
     """Load a YAML parameter file in NNMT's ``{val, unit}`` format as quantities.
 
     ``unitless``: see :func:`val_unit_to_quantities`.
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        The YAML file.
+    unitless : callable, optional
+        See :func:`val_unit_to_quantities`.
+
+    Returns
+    -------
+    dict
+        Quantities (pint, ``neuromf.ureg``) by name.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``file`` does not exist.
     """
     path = Path(file)
     if not path.is_file():
@@ -450,13 +368,34 @@ def load_val_unit_dict_from_yaml(file: str | os.PathLike,
 
 
 def save_quantity_dict_to_h5(file: str | os.PathLike, qdict: Mapping) -> None:
-    """Save a (nested) dict of quantities to HDF5 as ``val``/``unit`` groups."""
+    """Save a (nested) dict of quantities to HDF5 as ``val``/``unit`` groups.
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        The HDF5 file.
+    qdict : mapping
+        Quantities and other values by name (nested).
+    """
     save_h5(file, quantities_to_val_unit(qdict))
 
 
 def load_val_unit_dict_from_h5(file: str | os.PathLike,
                                unitless: Callable[[str], bool] | None = None) -> dict:
-    """Load an HDF5 file and turn its ``val``/``unit`` groups into quantities."""
+    """Load an HDF5 file and turn its ``val``/``unit`` groups into quantities.
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        The HDF5 file.
+    unitless : callable, optional
+        See :func:`val_unit_to_quantities`.
+
+    Returns
+    -------
+    dict
+        Quantities (pint, ``neuromf.ureg``) by name, nested as in the file.
+    """
     data = load_h5(file)
     try:
         return val_unit_to_quantities(data, unitless)
@@ -465,7 +404,18 @@ def load_val_unit_dict_from_h5(file: str | os.PathLike,
 
 
 def load_val_unit_dict(file: str | os.PathLike) -> dict:
-    """Load a ``{val, unit}`` dict from a YAML or HDF5 file (chosen by extension)."""
+    """Load a ``{val, unit}`` dict from a YAML or HDF5 file (chosen by extension).
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        A ``.yaml``/``.yml`` or ``.h5``/``.hdf5`` file.
+
+    Returns
+    -------
+    dict
+        Quantities (pint, ``neuromf.ureg``) by name.
+    """
     suffix = Path(file).suffix.lower()
     if suffix in (".yaml", ".yml"):
         return load_val_unit_dict_from_yaml(file)
@@ -475,7 +425,15 @@ def load_val_unit_dict(file: str | os.PathLike) -> dict:
 
 
 def save_network(file: str | os.PathLike, network: Any) -> None:
-    """Save a network's parameters, results and results cache to HDF5."""
+    """Save a network's parameters, results and results cache to HDF5.
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        The HDF5 file.
+    network : Network
+        The network.
+    """
     output = {"network_params": network.network_params,
               "analysis_params": network.analysis_params,
               "results": network.results,
@@ -485,7 +443,25 @@ def save_network(file: str | os.PathLike, network: Any) -> None:
 
 def load_network(file: str | os.PathLike, unitless: Callable[[str], bool] | None = None
                  ) -> tuple[dict, dict, dict, dict]:
-    """Load ``(network_params, analysis_params, results, results_hash_dict)`` from HDF5."""
+    """Load ``(network_params, analysis_params, results, results_hash_dict)`` from HDF5.
+
+    Parameters
+    ----------
+    file : str or os.PathLike
+        HDF5 file written by ``Network.save`` (neuromf or NNMT).
+    unitless : callable, optional
+        See :func:`val_unit_to_quantities`.
+
+    Returns
+    -------
+    network_params, analysis_params, results, results_hash_dict : dict
+        Parameters and results as quantities, and the results cache.
+
+    Raises
+    ------
+    ValueError
+        If the file holds no saved network.
+    """
     data = load_val_unit_dict_from_h5(file, unitless)
     missing = [k for k in ("network_params", "analysis_params") if k not in data]
     if missing:
@@ -502,6 +478,23 @@ def create_hash(params: Mapping, param_keys: Iterable[str]) -> str:
     built from the exact bytes of every value.  Under ``neuromf.use_convention("nnmt")``
     it is NNMT's hash, the MD5 digest of the concatenated ``str`` of the values in
     sorted key order (flag ``nnmt_hash``), so that hashes stored by NNMT match.
+
+    Parameters
+    ----------
+    params : mapping
+        Parameters (SI magnitudes or quantities).
+    param_keys : iterable of str
+        The keys whose values enter the hash.
+
+    Returns
+    -------
+    str
+        Hexadecimal digest.
+
+    Raises
+    ------
+    KeyError
+        If a key is missing from ``params``.
     """
     keys = sorted(param_keys)
     missing = [k for k in keys if k not in params]

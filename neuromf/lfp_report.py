@@ -145,5 +145,5 @@ def lfp_report(model_name: Any, probe: str = "lfp", source: str = "theory",
     return files
 
 
-#: former name of :func:`lfp_report`
+# former name of lfp_report (documented as lfp_report: an alias, not a new function)
 run_lfp_cli = lfp_report

@@ -74,7 +74,18 @@ def style_context() -> Iterator[None]:
 
 
 def styled(func: Callable) -> Callable:
-    """Decorator: the figure function ``func`` draws in :data:`STYLE`."""
+    """Decorator: the figure function ``func`` draws in :data:`STYLE`.
+
+    Parameters
+    ----------
+    func : callable
+        A function that draws and returns a figure.
+
+    Returns
+    -------
+    callable
+        ``func`` wrapped in :func:`style_context`.
+    """
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with style_context():
@@ -87,7 +98,18 @@ E_COLOR, I_COLOR = "tab:blue", "tab:red"
 
 
 def population_kind(name: Any) -> str | None:
-    """'E', 'I' or None from a population name ('L23E', 'EX', 'I', 'IN', 'inh' ...)."""
+    """'E', 'I' or None from a population name ('L23E', 'EX', 'I', 'IN', 'inh' ...).
+
+    Parameters
+    ----------
+    name : object
+        Population name.
+
+    Returns
+    -------
+    str or None
+        'E', 'I', or None if the name says neither.
+    """
     text = str(name).strip().upper()
     if text.endswith(("E", "EX", "EXC")) or text.startswith("EX"):
         return "E"
@@ -97,7 +119,20 @@ def population_kind(name: Any) -> str | None:
 
 
 def ei_colors(populations: Sequence[Any]) -> tuple[list[str], list[Any]]:
-    """Bar colours (E blue, I red, else grey) and the legend handles that explain them."""
+    """Bar colours (E blue, I red, else grey) and the legend handles that explain them.
+
+    Parameters
+    ----------
+    populations : sequence
+        Population names.
+
+    Returns
+    -------
+    colors : list of str
+        One matplotlib colour per population.
+    handles : list of matplotlib.patches.Patch
+        Legend handles of the kinds present.
+    """
     from matplotlib.patches import Patch
 
     kinds = [population_kind(p) for p in populations]
@@ -117,6 +152,18 @@ def model_name(network: Any, given: str | None = None) -> str:
 
     ``given`` (the name or file a user passed) if any; else the stem of the network's
     parameter file (``'bos2016'``, ``'potjans2014'``), else its ``label``.
+
+    Parameters
+    ----------
+    network : Network
+        The network.
+    given : str, optional
+        The name or file the user passed.
+
+    Returns
+    -------
+    str
+        The model name.
     """
     if given:
         path = Path(str(given))

@@ -343,9 +343,18 @@ def fit_transfer_function(network: Any) -> tuple:
     are stored under 'lif.exp.transfer_function_fit', 'lif.exp.tau_rate',
     'lif.exp.W_rate' and 'lif.exp.fit_error'.
 
+    Parameters
+    ----------
+    network : Network
+        With ``tau_m``, ``J``, ``K``, ``analysis_params['omegas']`` and the result
+        'lif.exp.transfer_function'.
+
     Returns
     -------
-    transfer_function_fit, tau_rate, W_rate, fit_error
+    transfer_function_fit, tau_rate, W_rate, fit_error : np.ndarray
+        Fitted transfer functions (n_ω, n) in Hz/V, rate time constants (n,) in s,
+        rate-model weights (n, n, dimensionless) and relative fit errors (n,); see
+        :func:`_fit_transfer_function`.
     """
     params = _params(network, ["tau_m", "J", "K"], "fit_transfer_function")
     if "omegas" not in network.analysis_params:
@@ -382,6 +391,26 @@ def scan_fit_transfer_function_mean_std_input(network: Any, mean_inputs: Any,
     See :func:`_scan_fit_transfer_function_mean_std_input`.  Neuron parameters are
     those of ``population``; frequencies are ``analysis_params['omegas']``.  Results
     are stored under 'rate_mapping.scan.<key>'.
+
+    Parameters
+    ----------
+    network : Network
+        Supplies the neuron parameters and ``analysis_params['omegas']``.
+    mean_inputs, std_inputs : array_like
+        Grids of mu and sigma in V.
+    method : {'shift', 'taylor'}
+        Approximation of the transfer function and the rate (Fourcaud & Brunel 2002;
+        Schuecker et al. 2015).
+    population : int
+        Index of the population whose neuron parameters are used.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    dict
+        As :func:`_scan_fit_transfer_function_mean_std_input`: 'firing_rates' (Hz),
+        'tau_rate' (s), 'h0' (Hz/V), 'fit_error', 'err_tau', 'err_h0' on the grid.
     """
     p = _params(network, ["tau_m", "tau_s", "tau_r", "V_0_rel", "V_th_rel"],
                 "scan_fit_transfer_function_mean_std_input")

@@ -396,6 +396,20 @@ def external_rates_for_fixed_input(network: Any, mu_set: Any, sigma_set: Any,
     See :func:`_external_rates_for_fixed_input`.  Stored under
     'lif.exp.external_rates_for_fixed_input' (Hz).  Use the result as the network's
     ``nu_ext`` (``network.change_parameters({'nu_ext': nu_ext})``).
+
+    Parameters
+    ----------
+    network : Network
+        With ``J``, ``K``, ``J_ext``, ``K_ext`` and the neuron parameters (SI).
+    mu_set, sigma_set : array_like
+        Target mean and standard deviation of the input per population, V.
+    method : {'shift', 'taylor'}
+        Rate approximation of exponential synapses (Fourcaud & Brunel 2002).
+
+    Returns
+    -------
+    np.ndarray
+        External rates in Hz, one per external source.
     """
     params = _params(network, ["J", "K", "V_0_rel", "V_th_rel", "tau_m", "tau_r", "tau_s",
                                "J_ext", "K_ext"], "external_rates_for_fixed_input")
@@ -414,6 +428,21 @@ def additional_rates_for_fixed_input(network: Any, mu_set: Any, sigma_set: Any,
     See :func:`_additional_rates_for_fixed_input`.  Needs ``j`` (or ``w``, ``tau_s``
     and ``C``) and ``g``; the network's own external drive (J_ext, K_ext, nu_ext)
     is kept.  Stored under 'lif.exp.nu_e_ext' and 'lif.exp.nu_i_ext' (Hz).
+
+    Parameters
+    ----------
+    network : Network
+        With the parameters named above (SI).
+    mu_set, sigma_set : array_like
+        Target mean and standard deviation of the input per population, V.
+    method : {'shift', 'taylor'}
+        Rate approximation of exponential synapses (Fourcaud & Brunel 2002).
+
+    Returns
+    -------
+    nu_e_ext, nu_i_ext : np.ndarray
+        Additional excitatory and inhibitory external rates per population, Hz
+        (Senk et al. 2020, App. F).
     """
     p = network.network_params
     params = _params(network, ["J", "K", "V_0_rel", "V_th_rel", "tau_m", "tau_r", "tau_s",
@@ -440,6 +469,18 @@ def effective_coupling_strength(network: Any, contribution: str = "all") -> np.n
     See :func:`_effective_coupling_strength`.  Needs the working point
     ('lif.exp.mean_input', 'lif.exp.std_input').  Stored under
     'lif.exp.effective_coupling_strength'.
+
+    Parameters
+    ----------
+    network : Network
+        With the neuron parameters, ``J`` and the working point.
+    contribution : {'all', 'mu', 'sigma'}
+        Which part of the derivative: through the mean, the variance or both.
+
+    Returns
+    -------
+    np.ndarray
+        Dimensionless effective weights w[a, b] [target, source], shape (n, n).
     """
     params = _params(network, ["tau_m", "tau_s", "tau_r", "V_0_rel", "V_th_rel", "J"],
                      "effective_coupling_strength")

@@ -170,6 +170,20 @@ def plot_eigenvalues_vs_k(result: dict, title: str = ""):
 
     One line per Lambert W branch; the star marks the most unstable eigenvalue.  Drawn
     in neuromf's figure style (:data:`neuromf.plotting.STYLE`).
+
+    Parameters
+    ----------
+    result : dict
+        'k_wavenumbers' (1/m), 'branches', 'eigenvalues' (1/s, per branch and
+        wavenumber), the most unstable 'eigenvalue' (1/s) at 'k' (1/m) and ξ(k)
+        (Senk et al. 2020, Figs. 3 and 6).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     from .plotting import style_context
 

@@ -48,7 +48,23 @@ UNSTABLE_MARK = "linearly unstable: spectrum of the linearised, not the stationa
 
 
 def convention_label(convention: str) -> str:
-    """Label of a stability convention ('variance' or 'mean') for reports."""
+    """Label of a stability convention ('variance' or 'mean') for reports.
+
+    Parameters
+    ----------
+    convention : {'variance', 'mean'}
+        The stability convention.
+
+    Returns
+    -------
+    str
+        The label, e.g. 'mean + variance channel'.
+
+    Raises
+    ------
+    ValueError
+        For an unknown convention.
+    """
     try:
         return CONVENTIONS[convention]
     except KeyError:
@@ -67,7 +83,7 @@ def _count_line(count: int, freqs: list[float] | None) -> str:
 class StabilityVerdict:
     """Result of :func:`stability_verdict`.
 
-    Attributes
+    Parameters
     ----------
     convention : str
         'variance' or 'mean': the convention the verdict is given in.
@@ -78,7 +94,9 @@ class StabilityVerdict:
     other_convention : str or None
         The other convention, if it was evaluated.
     other_count : int or None
+        Number of unstable modes in the other convention.
     other_crossing_frequencies : list of float or None
+        Hz, the crossings in the other convention.
     note : str
         Why the default convention was not used, if it was not ('' otherwise).
     """
@@ -141,7 +159,14 @@ class StabilityVerdict:
                 f"{channel}): spectrum of the linearised, not the stationary state")
 
     def as_dict(self) -> dict:
-        """JSON-serialisable summary."""
+        """JSON-serialisable summary.
+
+        Returns
+        -------
+        dict
+            Convention, label, stable, unstable_modes, crossing_frequencies_hz (Hz), the
+            other convention's count and crossings, note.
+        """
         return {"convention": self.convention, "label": convention_label(self.convention),
                 "stable": self.stable, "unstable_modes": self.count,
                 "crossing_frequencies_hz": list(self.crossing_frequencies),
@@ -185,6 +210,7 @@ def stability_verdict(network: Any, *, method: str = "shift",
     Returns
     -------
     StabilityVerdict
+        Count, crossing frequencies and, with ``other``, those of the other convention.
     """
     from . import linear_response
     from .lif import delta, exp
@@ -226,7 +252,19 @@ def mark_figure(fig: Any, verdict: StabilityVerdict | None) -> Any:
 
     The mark (:attr:`StabilityVerdict.mark`) is added as the figure's super-title, below
     an existing one, so that a spectrum of an unstable working point is never shown
-    unmarked (and constrained layout keeps it clear of the axes).  Returns ``fig``.
+    unmarked (and constrained layout keeps it clear of the axes).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    verdict : StabilityVerdict or None
+        The verdict of the working point shown (None: no mark).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig`` itself.
     """
     if verdict is None or not verdict.mark:
         return fig

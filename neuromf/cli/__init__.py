@@ -39,7 +39,13 @@ COMMANDS = (models, check, analyze, simulate, compare, lfp, stability, scan, dyn
 
 
 def build_parser() -> ArgumentParser:
-    """The ``neuromf`` argument parser with every subcommand."""
+    """The ``neuromf`` argument parser with every subcommand.
+
+    Returns
+    -------
+    ArgumentParser
+        The parser (also the source of the command-line reference, ``docs/cli.rst``).
+    """
     parser = ArgumentParser(
         prog="neuromf",
         description="Mean-field theory of spiking LIF networks (NNMT-compatible).")
@@ -53,7 +59,18 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``neuromf`` with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    """Run ``neuromf`` with ``argv`` (default ``sys.argv[1:]``); return the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments.
+
+    Returns
+    -------
+    int
+        0 on success, 2 for bad input (one-line message), 130 when interrupted.
+    """
     try:
         args = build_parser().parse_args(argv)
         return run_command(args.command, args.func, args)

@@ -29,7 +29,13 @@ from ._common import (
 
 
 def register_cli(sub: Any) -> None:
-    """Add the ``analyze`` subcommand."""
+    """Add the ``analyze`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``neuromf`` parser (:func:`neuromf.cli.build_parser`).
+    """
     p = sub.add_parser(
         "analyze", help="working point and linear response of a model",
         description="Working point (Fourcaud & Brunel 2002 for exp synapses, Siegert for "
@@ -59,7 +65,18 @@ def register_cli(sub: Any) -> None:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    """Run ``neuromf analyze``; 0 on success."""
+    """Run ``neuromf analyze``; 0 on success.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``neuromf analyze``.
+
+    Returns
+    -------
+    int
+        The exit code, 0 on success (bad input: exit code 2 and a one-line message).
+    """
     out = check_out(args.out)
     changed = parse_freqs(args.freqs) if args.freqs else None
     net = load_model(args.model, args.analysis)

@@ -10,7 +10,13 @@ from ._common import _check_yaml_file, add_common_options
 
 
 def register_cli(sub: Any) -> None:
-    """Add the ``check`` subcommand."""
+    """Add the ``check`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``neuromf`` parser (:func:`neuromf.cli.build_parser`).
+    """
     p = sub.add_parser(
         "check", help="validate a model file and print its derived parameters",
         description="Load a network parameter file (or a built-in model name) as 'neuromf "

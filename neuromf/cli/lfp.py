@@ -15,7 +15,13 @@ from ._common import add_common_options, add_out_option, check_out, load_model, 
 
 
 def register_cli(sub: Any) -> None:
-    """Add the ``lfp`` subcommand."""
+    """Add the ``lfp`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``neuromf`` parser (:func:`neuromf.cli.build_parser`).
+    """
     p = sub.add_parser("lfp", help="LFP / current dipole moment / EEG kernels and spectra",
                        description="Spike-signal kernels of the model (LFPy/NEURON) and the "
                                    "signal spectrum from theory or a NEST simulation.")
@@ -36,7 +42,18 @@ def register_cli(sub: Any) -> None:
 
 
 def cmd_lfp(args: argparse.Namespace) -> int:
-    """Run ``neuromf lfp``; print the written files by kind; 0 on success."""
+    """Run ``neuromf lfp``; print the written files by kind; 0 on success.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``neuromf lfp``.
+
+    Returns
+    -------
+    int
+        The exit code, 0 on success (bad input: exit code 2 and a one-line message).
+    """
     out = check_out(args.out)
     net = load_model(args.model)
     from ..lfp_report import lfp_report

@@ -9,7 +9,13 @@ from ._common import add_common_options
 
 
 def register_cli(sub: Any) -> None:
-    """Add the ``models`` subcommand."""
+    """Add the ``models`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``neuromf`` parser (:func:`neuromf.cli.build_parser`).
+    """
     p = sub.add_parser("models", help="list built-in models",
                        description="List the built-in models (names for 'neuromf analyze' "
                                    "and the other commands) with a short description.")

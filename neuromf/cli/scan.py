@@ -41,7 +41,13 @@ _QUANTITY_HELP = ("rates, mean_input, std_input, peak_frequency, peak_power, "
 
 
 def register_cli(sub: Any) -> None:
-    """Add the ``scan`` subcommand."""
+    """Add the ``scan`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``neuromf`` parser (:func:`neuromf.cli.build_parser`).
+    """
     p = sub.add_parser(
         "scan", help="evaluate a quantity over a grid of model parameters",
         description="Evaluate a quantity on the cartesian grid of one or more parameter "
@@ -171,7 +177,18 @@ def _check_checkpoint(path: Path) -> None:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    """Run ``neuromf scan``; print the table; 0 on success."""
+    """Run ``neuromf scan``; print the table; 0 on success.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``neuromf scan``.
+
+    Returns
+    -------
+    int
+        The exit code, 0 on success (bad input: exit code 2 and a one-line message).
+    """
     out = check_out(args.out)
     axes = dict(_parse_axis(text) for text in args.param)
     if len(axes) != len(args.param):

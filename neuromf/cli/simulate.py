@@ -29,7 +29,13 @@ __all__ = ["register_cli", "add_simulate_arguments", "simulate_from_args"]
 
 
 def register_cli(sub: Any) -> None:
-    """Add the ``simulate`` subcommand."""
+    """Add the ``simulate`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``neuromf`` parser (:func:`neuromf.cli.build_parser`).
+    """
     p = sub.add_parser(
         "simulate", help="simulate a model with NEST (needs neuromf[sim])",
         description="Build the model's spiking network in NEST, simulate it and report "
@@ -40,7 +46,20 @@ def register_cli(sub: Any) -> None:
 
 def add_simulate_arguments(parser: argparse.ArgumentParser, command: str = "simulate"
                            ) -> argparse.ArgumentParser:
-    """Add the arguments of ``neuromf simulate MODEL`` to ``parser``."""
+    """Add the arguments of ``neuromf simulate MODEL`` to ``parser``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The (sub)parser.
+    command : str
+        Name of the command in the help texts ('simulate' or 'compare').
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        ``parser``.
+    """
     parser.add_argument("model", help="built-in model name (e.g. 'microcircuit', see "
                                       "'neuromf models') or network YAML file")
     parser.add_argument("--scale", type=positive_float, default=None,
@@ -76,7 +95,18 @@ def simulation_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def simulate_from_args(args: argparse.Namespace) -> int:
-    """Run ``neuromf simulate`` from parsed arguments; print rates; return exit code 0."""
+    """Run ``neuromf simulate`` from parsed arguments; print rates; return exit code 0.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``neuromf simulate``.
+
+    Returns
+    -------
+    int
+        The exit code, 0 on success (bad input: exit code 2 and a one-line message).
+    """
     out = check_out(args.out)
     model = load_model(args.model)
     from ..simulation import simulate

@@ -28,7 +28,13 @@ PROFILES = ("boxcar", "exponential", "gaussian")
 
 
 def register_cli(sub: Any) -> None:
-    """Add the ``stability`` subcommand."""
+    """Add the ``stability`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``neuromf`` parser (:func:`neuromf.cli.build_parser`).
+    """
     p = sub.add_parser(
         "stability",
         help="most unstable eigenvalue of a spatially structured network (Senk et al. 2020)",
@@ -57,7 +63,18 @@ def register_cli(sub: Any) -> None:
 
 
 def cmd_stability(args: argparse.Namespace) -> int:
-    """Run the stability analysis for ``args.model``; 0 on success."""
+    """Run the stability analysis for ``args.model``; 0 on success.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed arguments of ``neuromf stability``.
+
+    Returns
+    -------
+    int
+        The exit code, 0 on success (bad input: exit code 2 and a one-line message).
+    """
     if args.max_branch < 0:
         raise UserError(f"--max-branch must be >= 0, got {args.max_branch}")
     out = check_out(args.out)

@@ -33,6 +33,16 @@ def multapse_mean(multapse: Any) -> float:
     A number is returned as it is; a discrete scipy.stats distribution gives its mean;
     for a continuous one the number k = 1, ..., 100 has probability proportional to
     its density at k (Hagen et al. 2022, "multapses").
+
+    Parameters
+    ----------
+    multapse : float or scipy.stats distribution
+        Number of synapses per connection or its distribution.
+
+    Returns
+    -------
+    float
+        The mean.
     """
     if hasattr(multapse, "pmf"):
         m = float(multapse.mean())
@@ -125,9 +135,20 @@ def ball_and_stick_hoc(kind: str = "E", for_template: bool = False) -> str:
     Parameters
     ----------
     kind : {'E', 'I'}
+        Excitatory (pyramidal-like) or inhibitory (stellate-like) morphology.
     for_template : bool
         Also append all sections to a SectionList ``all`` (for loading into a
         NEURON template, e.g. with ``LFPy.TemplateCell``).
+
+    Returns
+    -------
+    str
+        The hoc code (lengths and diameters in um).
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not 'E' or 'I'.
     """
     if kind not in _BALL_AND_STICK:
         raise ValueError(f"invalid kind {kind!r}; valid choices are 'E', 'I'")
@@ -159,6 +180,20 @@ def ball_and_stick(kind: str = "E", directory: str | Path | None = None,
 
     The morphology file is written to ``directory`` (default
     ``$NEUROMF_CACHE/morphologies``); ``cell_params`` go to :class:`CellModel`.
+
+    Parameters
+    ----------
+    kind : {'E', 'I'}
+        Morphology (:func:`ball_and_stick_hoc`).
+    directory : str or Path, optional
+        Where the ``.hoc`` file is written.
+    **cell_params
+        Passed to :class:`CellModel` (e.g. passive parameters).
+
+    Returns
+    -------
+    CellModel
+        The cell, with its morphology file.
     """
     text = ball_and_stick_hoc(kind)
     directory = Path(directory) if directory is not None else _cache_root() / "morphologies"
@@ -178,6 +213,7 @@ class Population:
     Parameters
     ----------
     name : str
+        Population name.
     size : int
         Number of neurons.
     radius : float
@@ -214,6 +250,17 @@ class Synapse:
     ``weight`` the peak conductance (S), linearised around ``V_rest``.
     ``s(t) = exp(-t/tau_decay)`` (``tau_rise=None``) or the difference of
     exponentials with rise ``tau_rise`` normalised to peak 1.
+
+    Parameters
+    ----------
+    weight : float
+        Peak current (A) or peak conductance (S, with ``E_rev``).
+    tau_decay : float
+        Decay time constant, s.
+    tau_rise : float, optional
+        Rise time constant, s (None: instantaneous rise).
+    E_rev : float, optional
+        Reversal potential, V (None: current-based).
     """
 
     weight: float
@@ -235,7 +282,13 @@ class Synapse:
                                  f"{self.tau_decay} s")
 
     def integral(self) -> float:
-        """``int_0^inf s(t) dt`` (s) of the peak-normalised time course."""
+        """``int_0^inf s(t) dt`` (s) of the peak-normalised time course.
+
+        Returns
+        -------
+        float
+            The integral in s (``tau_decay`` for a single exponential).
+        """
         if self.tau_rise is None:
             return self.tau_decay
         t1, t2 = self.tau_rise, self.tau_decay
@@ -243,7 +296,18 @@ class Synapse:
         return (t2 - t1) / (np.exp(-tp / t2) - np.exp(-tp / t1))
 
     def current_weight(self, V_rest: float) -> float:
-        """Peak current (A) of the (linearised) synapse; > 0 is depolarising."""
+        """Peak current (A) of the (linearised) synapse; > 0 is depolarising.
+
+        Parameters
+        ----------
+        V_rest : float
+            Membrane potential the conductance is linearised at, V.
+
+        Returns
+        -------
+        float
+            ``weight`` (current-based) or ``weight (E_rev - V_rest)``, in A.
+        """
         if self.E_rev is None:
             return float(self.weight)
         return float(self.weight * (self.E_rev - V_rest))
@@ -262,8 +326,11 @@ class Projection:
     pre, post : str
         Population names.
     synapse : Synapse
+        Time course and strength of the synaptic current.
     connection_probability : float, optional
+        Pairwise connection probability C_YX.
     indegree : float, optional
+        Mean number of synapses from X onto one neuron of Y.
     multapse : float or scipy.stats distribution
         Mean number of synapses per connection, or its distribution: a discrete
         one (``pmf``) or a continuous one whose density is evaluated at 1, 2, ...,

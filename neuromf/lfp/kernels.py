@@ -111,6 +111,11 @@ def load_mechanisms(cache_dir: str | Path | None = None) -> Path:
     ``~/.cache/neuromf/mechanisms``) named by a hash of the sources and the NEURON
     version, and loaded into NEURON.
 
+    Parameters
+    ----------
+    cache_dir : str or Path, optional
+        Where compiled mechanisms are kept.
+
     Returns
     -------
     Path
@@ -180,6 +185,11 @@ def delay_weights(delay: Any, dt: float) -> np.ndarray:
         Fixed delay (s) or distribution with a ``cdf`` and ``ppf`` (s).
     dt : float
         Lag step (s).
+
+    Returns
+    -------
+    np.ndarray
+        ``w_k`` for k = 0, 1, …, summing to 1 (trailing zeros trimmed).
     """
     check_positive("dt", dt, "s")
     _check_delay(delay)

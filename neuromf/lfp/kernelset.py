@@ -21,7 +21,7 @@ class SpikeSignalKernels:
     synaptic currents it evokes in the postsynaptic population ``post[y]``
     (Hagen et al. 2022, Eq. 1).  The delay distribution is already applied.
 
-    Attributes
+    Parameters
     ----------
     probe : str
         ``'lfp'``, ``'cdm'`` or ``'eeg'``.
@@ -32,6 +32,7 @@ class SpikeSignalKernels:
     pre, post : list of str
         Presynaptic and postsynaptic population names.
     values : ndarray, shape (n_post, n_pre, n_channels, n_lags)
+        The kernels, in ``unit`` per spike.
     channels : ndarray
         Contact depths (m) for the LFP, electrode indices otherwise.
     """
@@ -46,7 +47,13 @@ class SpikeSignalKernels:
 
     @property
     def lags(self) -> np.ndarray:
-        """Lags of the samples (s)."""
+        """Lags of the samples (s).
+
+        Returns
+        -------
+        np.ndarray
+            ``k dt`` for k = 0 … n_lags − 1, in s.
+        """
         return self.dt * np.arange(self.values.shape[-1])
 
     def summed(self) -> np.ndarray:
@@ -55,6 +62,7 @@ class SpikeSignalKernels:
         Returns
         -------
         ndarray, shape (n_pre, n_channels, n_lags)
+            The kernels of each presynaptic population, in ``unit`` per spike.
         """
         return self.values.sum(axis=0)
 
@@ -62,19 +70,46 @@ class SpikeSignalKernels:
         """Fourier transforms of :meth:`summed` as (n_channels, n_pre, n_freqs).
 
         The layout expected by :func:`neuromf.lfp.spectra.signal_spectrum`.
+
+        Parameters
+        ----------
+        omegas : array_like
+            Angular frequencies, rad/s.
+
+        Returns
+        -------
+        np.ndarray
+            ``H^(omega)`` in ``unit`` per spike times s, shape (n_channels, n_pre, n_freqs).
         """
         h = np.swapaxes(self.summed(), 0, 1)
         return kernel_fourier(h, self.dt, omegas)
 
     def save(self, path: str | Path) -> None:
-        """Write to a ``.npz`` file."""
+        """Write to a ``.npz`` file.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file.
+        """
         np.savez(path, probe=self.probe, unit=self.unit, dt=self.dt,
                  pre=np.array(self.pre), post=np.array(self.post), values=self.values,
                  channels=self.channels)
 
     @classmethod
     def load(cls, path: str | Path) -> SpikeSignalKernels:
-        """Read a file written by :meth:`save`."""
+        """Read a file written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or Path
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        SpikeSignalKernels
+            The kernels.
+        """
         with np.load(path, allow_pickle=False) as f:
             return cls(probe=str(f["probe"]), unit=str(f["unit"]), dt=float(f["dt"]),
                        pre=[str(p) for p in f["pre"]], post=[str(p) for p in f["post"]],

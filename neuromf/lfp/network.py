@@ -53,6 +53,11 @@ def network_geometry(network: Any) -> dict:
     layer) in a column of 1 mm^2; other networks in one cylinder (radius 150 um,
     depth 0, sd 100 um).
 
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Needs ``populations`` in its ``network_params``.
+
     Returns
     -------
     dict
@@ -107,6 +112,13 @@ def kernel_model(network: Any, N=None, K_in=None, W=None, cells: dict | None = N
         ``{'E': CellModel, 'I': CellModel}``; default the built-in ball-and-sticks.
     geometry : dict, optional
         As returned by :func:`network_geometry` (the default).
+
+    Returns
+    -------
+    populations : list of Population
+        One per population of the network, with its cell and geometry.
+    projections : list of Projection
+        One per connected pair, with in-degree, synapse and delay.
     """
     p = network.network_params
     names = [str(x) for x in p["populations"]]
@@ -153,7 +165,20 @@ def kernel_model(network: Any, N=None, K_in=None, W=None, cells: dict | None = N
 
 def make_probe(kind: str, geometry: dict) -> Any:
     """The default probe of a kind: ``'lfp'`` contacts along the column axis,
-    ``'cdm'`` p_z, ``'eeg'`` one scalp electrode above the column (four-sphere model)."""
+    ``'cdm'`` p_z, ``'eeg'`` one scalp electrode above the column (four-sphere model).
+
+    Parameters
+    ----------
+    kind : {'lfp', 'cdm', 'eeg'}
+        The probe kind.
+    geometry : dict
+        As returned by :func:`network_geometry`.
+
+    Returns
+    -------
+    GaussCylinderProbe, DipoleProbe or EEGProbe
+        The probe.
+    """
     check_choice("probe", kind, ["lfp", "cdm", "eeg"])
     if kind == "lfp":
         return GaussCylinderProbe(geometry["contacts"], 0.3, float(np.mean(geometry["radius"])),
@@ -169,6 +194,24 @@ def network_kernels(network: Any, probe: str = "lfp", dt: float = 2 ** -4 * 1e-3
 
     With ``'lfp'`` every population uses its own Gaussian cylinder (radius and depth
     spread); the probe's contacts are those of :func:`network_geometry`.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        The network (see :func:`kernel_model`).
+    probe : {'lfp', 'cdm', 'eeg'}
+        The probe kind (:func:`make_probe`).
+    dt : float
+        Lag step, s.
+    tau : float
+        Longest lag, s.
+    **model_kwargs
+        Passed to :func:`kernel_model` (``N``, ``K_in``, ``W``, ``cells``, ``geometry``).
+
+    Returns
+    -------
+    SpikeSignalKernels
+        The kernels (Hagen et al. 2022, Eq. 1).
     """
     geometry = model_kwargs.pop("geometry", None) or network_geometry(network)
     pops, projs = kernel_model(network, geometry=geometry, **model_kwargs)
@@ -211,10 +254,12 @@ def spectrum_from_cross_spectra(kernels: SpikeSignalKernels, cross_spectra, N, o
     Parameters
     ----------
     kernels : SpikeSignalKernels
+        Kernels of the network (:func:`network_kernels`).
     cross_spectra : array_like, shape (n_freqs, n_pops, n_pops)
         Rate cross-spectra of population-averaged single-neuron rates (Hz), e.g.
         ``neuromf.linear_response.cross_spectral_matrix(network)``.
     N : array_like, shape (n_pops,)
+        Neurons per population.
     omegas : array_like, shape (n_freqs,)
         Angular frequencies (rad/s) of ``cross_spectra``.
     populations : list of str
@@ -319,6 +364,7 @@ def simulated_signal(result: Any, kernels: SpikeSignalKernels) -> tuple[np.ndarr
     t : ndarray
         Bin start times (s), step ``kernels.dt``.
     V : ndarray, shape (n_channels, n_bins)
+        The signal in ``kernels.unit`` (V for LFP and EEG, A m for the CDM).
     """
     names = [str(x) for x in result.populations]
     times = [np.asarray(sp[1], dtype=float) for sp in result.spikes]

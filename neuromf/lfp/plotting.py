@@ -29,7 +29,20 @@ def _squared(unit: str) -> str:
 
 def channel_names(probe: str, channels: Any) -> list[str]:
     """Readable names of the channels of a probe: LFP contacts by depth (µm), the
-    dipole's z component, EEG electrodes by number."""
+    dipole's z component, EEG electrodes by number.
+
+    Parameters
+    ----------
+    probe : {'lfp', 'cdm', 'eeg'}
+        The probe kind.
+    channels : array_like
+        The kernels' ``channels`` (contact depths in m for the LFP).
+
+    Returns
+    -------
+    list of str
+        One name per channel.
+    """
     channels = np.atleast_1d(np.asarray(channels, dtype=float))
     if probe == "lfp":
         return [f"contact at {1e6 * c:.0f} µm" for c in channels]
@@ -46,6 +59,20 @@ def plot_kernels(kernels: Any, path: Path | None = None, title: str = ""):
 
     Every panel has its own colour or y scale (the kernels of different presynaptic
     populations differ by orders of magnitude).  Returns the figure.
+
+    Parameters
+    ----------
+    kernels : SpikeSignalKernels
+        The kernels.
+    path : Path, optional
+        PNG file to write (none if omitted).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per presynaptic population.
     """
     plt = _pyplot()
     summed = kernels.summed()
@@ -95,6 +122,16 @@ def plot_spectra(omegas: np.ndarray, spectra: dict, unit: str, path: Path | None
 
     Parameters
     ----------
+    omegas : np.ndarray
+        Angular frequencies (rad/s) of the theory curves.
+    spectra : dict
+        ``{label: (omegas, S)}``, S of shape (n_channels, n_freqs) in unit²/Hz.
+    unit : str
+        Unit of the signal (``'V'`` or ``'A m'``).
+    path : Path, optional
+        PNG file to write (none if omitted).
+    channels : list of int, optional
+        The channels shown (default all).
     probe, channel_values
         Probe kind and the kernels' ``channels`` (contact depths in m for the LFP), for
         the panel titles (:func:`channel_names`).
@@ -106,7 +143,10 @@ def plot_spectra(omegas: np.ndarray, spectra: dict, unit: str, path: Path | None
         Line under the title, e.g. that a down-scaled simulation is shown beside the
         full-scale theory.
 
-    Returns the figure.
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per channel.
     """
     plt = _pyplot()
     first = next(iter(spectra.values()))[1]

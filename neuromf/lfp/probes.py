@@ -377,7 +377,19 @@ class GaussCylinderProbe:
         self.sigma_z = float(check_positive("sigma_z", sigma_z, "m", allow_zero=True))
 
     def matrix(self, positions) -> np.ndarray:
-        """(n_contacts, n_sources) map from source currents (A) to potentials (V)."""
+        """(n_contacts, n_sources) map from source currents (A) to potentials (V).
+
+        Parameters
+        ----------
+        positions : array_like
+            Source positions (x, y, z) in m, shape (n_sources, 3).
+
+        Returns
+        -------
+        np.ndarray
+            The map in V/A (Gaussian cylinder, Hagen et al. 2022, Eqs. 17-19), shape (n_contacts,
+            n_sources).
+        """
         positions = _as_positions("positions", positions)
         return gauss_cylinder_potential(self.z, positions[:, 2], self.sigma,
                                         self.radius, self.sigma_z)
@@ -398,7 +410,18 @@ class DipoleProbe:
     unit = "A m"
 
     def matrix(self, positions) -> np.ndarray:
-        """(1, n_sources) map from source currents (A) to p_z (A m)."""
+        """(1, n_sources) map from source currents (A) to p_z (A m).
+
+        Parameters
+        ----------
+        positions : array_like
+            Source positions (x, y, z) in m, shape (n_sources, 3).
+
+        Returns
+        -------
+        np.ndarray
+            The map in m, shape (1, n_sources).
+        """
         return dipole_moment_matrix(positions, axis="z")
 
     def __repr__(self) -> str:
@@ -436,7 +459,19 @@ class EEGProbe:
                                            self.radii, self.sigmas)
 
     def matrix(self, positions) -> np.ndarray:
-        """(n_electrodes, n_sources) map from source currents (A) to potentials (V)."""
+        """(n_electrodes, n_sources) map from source currents (A) to potentials (V).
+
+        Parameters
+        ----------
+        positions : array_like
+            Source positions (x, y, z) in m, shape (n_sources, 3).
+
+        Returns
+        -------
+        np.ndarray
+            The map in V/A (four-sphere head model, Næss et al. 2017), shape
+            (n_electrodes, n_sources).
+        """
         return self._eeg[:, 2:3] @ dipole_moment_matrix(positions, axis="z")
 
     def __repr__(self) -> str:

@@ -20,111 +20,25 @@ import numpy as np
 from .. import input_output as io
 from .. import (
     lif,
-    linear_response,
     linear_stability,
-    models,
     network_properties,
     rate_mapping,
     spatial,
 )
 from ..conventions import convention
 from ..utils import from_si, is_quantity, to_si, ureg
-
-#: Display units of LMT's results (SI values are converted into them).
-_UNITS = {
-    "firing_rates": "hertz", "mean_input": "millivolt", "std_input": "millivolt",
-    "transfer_function": "hertz / millivolt", "delay_dist": "dimensionless",
-    "power_spectra": "hertz", "eigenvalue_spectra": "dimensionless",
-    "r_eigenvec_spectra": "dimensionless", "l_eigenvec_spectra": "dimensionless",
-    "sensitivity_measure": "dimensionless", "add_nu_e_ext": "hertz",
-    "add_nu_i_ext": "hertz", "effective_coupling_strength": "dimensionless",
-}
-_MATRICES = ("MH", "prop", "prop_inv")
+from ._base import (
+    _PER_ARGUMENT,
+    _UNITS,
+    _as_quantities,
+    _freq_si,
+    _listify,
+    _NetworkBase,
+    _read,
+)
 
 
-class _LMTModel(models.Microcircuit):
-    """LMT's microcircuit derivation: as :class:`neuromf.models.Microcircuit`, but the
-    L4E -> L23E weight is doubled only for ``label: microcircuit`` (as in LMT 0.2), and
-    the label is kept."""
-
-    def _setup(self, network_quantities: dict, analysis_quantities: dict) -> None:
-        self._lmt_label = network_quantities.get("label", "microcircuit")
-        super()._setup(network_quantities, analysis_quantities)
-        self.network_params["label"] = self._given_network_si["label"] = self._lmt_label
-
-    def _derived_network_params(self) -> dict:
-        derived = super()._derived_network_params()
-        if getattr(self, "_lmt_label", "microcircuit") != "microcircuit" and \
-                derived["dimension"] > 2:
-            for key in ("W", "J"):
-                derived[key] = derived[key].copy()
-                derived[key][0, 2] /= 2.0
-        derived.update(self._extra_external_rates(derived))
-        return derived
-
-    #: extra analysis frequencies (Hz) and wavenumbers (1/m) set by the LMT layer
-    _extra_freqs: np.ndarray | None = None
-    _k_override: np.ndarray | None = None
-
-    def _derived_analysis_params(self) -> dict:
-        derived = super()._derived_analysis_params()
-        if self._extra_freqs is not None:
-            derived["omegas"] = np.union1d(derived["omegas"], 2 * np.pi * self._extra_freqs)
-        if self._k_override is not None:
-            derived["k_wavenumbers"] = self._k_override
-        return derived
-
-    def _extra_external_rates(self, derived: dict) -> dict:
-        """LMT's additional external rates nu_e_ext, nu_i_ext (per population; weights
-        j and -g j, one synapse each; Senk et al. 2020, App. F) as extra external
-        sources of the neuromf model (2-d K_ext, J_ext, nu_ext)."""
-        p = {**self.network_params, **derived}
-        n = p["dimension"]
-        nu_e = np.broadcast_to(np.asarray(p.get("nu_e_ext", 0.0), float), (n,))
-        nu_i = np.broadcast_to(np.asarray(p.get("nu_i_ext", 0.0), float), (n,))
-        if not (np.any(nu_e) or np.any(nu_i)):
-            return {}
-        eye = np.eye(n)
-        K_ext = np.asarray(p["K_ext"], float).reshape(n, -1)
-        J_ext = np.broadcast_to(np.asarray(p["J_ext"], float).reshape(n, -1), K_ext.shape)
-        nu_ext = np.broadcast_to(np.asarray(p["nu_ext"], float).reshape(-1), K_ext.shape[1:])
-        return {"K_ext": np.hstack([K_ext, eye, eye]),
-                "J_ext": np.hstack([J_ext, p["j"] * eye, -p["g"] * p["j"] * eye]),
-                "nu_ext": np.concatenate([nu_ext, nu_e, nu_i])}
-
-
-def _as_quantities(params: Mapping) -> dict:
-    """Parameters given as quantities, plain values or LMT's ``{val, unit}`` dicts."""
-    out = {}
-    for key, value in params.items():
-        if isinstance(value, Mapping) and "val" in value:
-            value = io.val_unit_to_quantities({key: value})[key]
-        out[key] = value
-    return out
-
-
-def _read(params: Any, kind: str) -> tuple[dict, str]:
-    if params is None:
-        return {}, ""
-    if isinstance(params, (str, Path)):
-        if not Path(params).is_file():
-            raise FileNotFoundError(f"{kind} file {params} does not exist")
-        return io.load_val_unit_dict_from_yaml(params), str(params)
-    if isinstance(params, Mapping):
-        return _as_quantities(params), ""
-    raise TypeError(f"{kind} must be a YAML file name or a dict, got {type(params).__name__}")
-
-
-def _freq_si(freq: Any) -> float:
-    """A frequency (pint quantity or Hz) in Hz."""
-    value = freq.to("hertz").magnitude if is_quantity(freq) else freq
-    value = np.asarray(value, dtype=float)
-    if value.size != 1:
-        raise ValueError(f"freq must be one frequency, got shape {value.shape}")
-    return float(value.reshape(-1)[0])
-
-
-class Network:
+class Network(_NetworkBase):
     """LIF network with parameters, analysis parameters and results (LMT 0.2 API).
 
     Parameters
@@ -145,9 +59,6 @@ class Network:
         Computed results under LMT's names, as quantities.
     """
 
-    #: rate approximation of the working point ('shift'; set by firing_rates(method))
-    _rate_method = "shift"
-
     def __init__(self, network_params: Any = None, analysis_params: Any = None,
                  new_network_params: Mapping | None = None,
                  new_analysis_params: Mapping | None = None,
@@ -162,46 +73,16 @@ class Network:
         ana.update(_as_quantities(new_analysis_params or {}))
         self._build(net, ana)
 
-    # -- construction ---------------------------------------------------------
-
-    def _build(self, net: dict, ana: dict) -> None:
-        self._given_network, self._given_analysis = dict(net), dict(ana)
-        # LMT derives the parameters of the microcircuit model whatever the label says
-        self._net = _LMTModel(net, ana)
-        self.network_params = self._net._with_units(self._net.network_params)
-        self.analysis_params = self._net._with_units(self._net.analysis_params)
-        # derived analysis parameters as LMT shows them (angular frequencies in Hz)
-        derived = {"omegas": "hertz", "k_wavenumbers": "1 / meter"}
-        for key, unit in derived.items():
-            if key in self._net.analysis_params:
-                self.analysis_params[key] = ureg.Quantity(self._net.analysis_params[key], unit)
-        self.hash = io.create_hash(
-            {k: str(v) for k, v in self.network_params.items()}, self.network_params)
-
-    # -- results cache ----------------------------------------------------------
-
-    def _store(self, name: str, value: Any, unit: str | None = None) -> Any:
-        unit = unit or _UNITS.get(name)
-        q = from_si(value, unit) if unit else value
-        self.results[name] = q
-        return q
-
-    def _store_at(self, name: str, key: str, param: Any, compute) -> Any:
-        """LMT's per-argument cache: results[name] is a list, analysis_params[key] the
-        arguments it was computed for."""
-        params = self.analysis_params.setdefault(key, [])
-        for i, old in enumerate(params):
-            if _same(old, param):
-                return self.results[name][i]
-        value = compute()
-        params.append(param)
-        self.results.setdefault(name, []).append(value)
-        return value
-
     # -- administrative ------------------------------------------------------------
 
     def show(self) -> list[str]:
-        """Names of the results computed so far (sorted)."""
+        """Names of the results computed so far (sorted).
+
+        Returns
+        -------
+        list of str
+            The result names.
+        """
         return sorted(self.results)
 
     def save(self, file: str | Path | None = None, overwrite: bool = False) -> str:
@@ -209,6 +90,23 @@ class Network:
 
         The default file name is ``<label>_<hash of the network parameters>.h5``.  An
         existing file is only replaced with ``overwrite=True``.
+
+        Parameters
+        ----------
+        file : str or Path, optional
+            The HDF5 file.
+        overwrite : bool
+            Replace an existing file.
+
+        Returns
+        -------
+        str
+            The file name.
+
+        Raises
+        ------
+        FileExistsError
+            If ``file`` exists and ``overwrite`` is False.
         """
         if file is None:
             file = f"{self.network_params.get('label', 'network')}_{self.hash}.h5"
@@ -220,14 +118,43 @@ class Network:
         return str(file)
 
     def save_results(self, file: str | Path, overwrite: bool = False) -> str:
-        """Save only the results (with units) to ``file``."""
+        """Save only the results (with units) to ``file``.
+
+        Parameters
+        ----------
+        file : str or Path
+            The HDF5 file.
+        overwrite : bool
+            Replace an existing file.
+
+        Returns
+        -------
+        str
+            The file name.
+
+        Raises
+        ------
+        FileExistsError
+            If ``file`` exists and ``overwrite`` is False.
+        """
         if Path(file).exists() and not overwrite:
             raise FileExistsError(f"{file} exists; use overwrite=True to replace it")
         io.save_quantity_dict_to_h5(file, {"results": self.results})
         return str(file)
 
     def load(self, file: str | Path) -> None:
-        """Replace parameters and results by those saved in ``file``."""
+        """Replace parameters and results by those saved in ``file``.
+
+        Parameters
+        ----------
+        file : str or Path
+            HDF5 file written by :meth:`save`.
+
+        Raises
+        ------
+        ValueError
+            If the file holds no network parameters.
+        """
         data = io.load_val_unit_dict_from_h5(file)
         if "network_params" not in data:
             raise ValueError(f"{file} holds no network_params; not written by save()")
@@ -242,7 +169,18 @@ class Network:
 
     def change_parameters(self, changed_network_params: Mapping | None = None,
                           changed_analysis_params: Mapping | None = None) -> Network:
-        """A new network with some parameters changed (this one is unchanged)."""
+        """A new network with some parameters changed (this one is unchanged).
+
+        Parameters
+        ----------
+        changed_network_params, changed_analysis_params : mapping, optional
+            New values: quantities or ``{val, unit}`` dicts.
+
+        Returns
+        -------
+        Network
+            The new network (no results).
+        """
         net = dict(self._given_network)
         net.update(_as_quantities(changed_network_params or {}))
         ana = dict(self._given_analysis)
@@ -259,6 +197,11 @@ class Network:
 
         Results that depend on the frequency grid are dropped; they are recomputed at
         the extended grid on the next call.
+
+        Parameters
+        ----------
+        freqs : quantity or array_like
+            Frequencies (Hz if plain numbers).
         """
         f = np.atleast_1d(freqs.to("hertz").magnitude if is_quantity(freqs)
                           else np.asarray(freqs, float))
@@ -276,7 +219,18 @@ class Network:
     # -- working point -------------------------------------------------------------
 
     def firing_rates(self, method: str = "shift") -> Any:
-        """Self-consistent firing rates (Fourcaud & Brunel 2002, Eq. 4.33), Hz."""
+        """Self-consistent firing rates (Fourcaud & Brunel 2002, Eq. 4.33), Hz.
+
+        Parameters
+        ----------
+        method : {'shift', 'taylor'}
+            Colored-noise approximation (Fourcaud & Brunel 2002; Schuecker et al. 2015).
+
+        Returns
+        -------
+        pint.Quantity
+            Rates per population in Hz.
+        """
         self._rate_method = method
         if "firing_rates" not in self.results:
             with convention("nnmt"):
@@ -285,7 +239,13 @@ class Network:
         return self.results["firing_rates"]
 
     def mean_input(self) -> Any:
-        """Mean input at the firing rates (Fourcaud & Brunel 2002, Eq. 3.4), mV."""
+        """Mean input at the firing rates (Fourcaud & Brunel 2002, Eq. 3.4), mV.
+
+        Returns
+        -------
+        pint.Quantity
+            Mean input per population in mV.
+        """
         if "mean_input" not in self.results:
             self.firing_rates()
             with convention("nnmt"):
@@ -293,7 +253,14 @@ class Network:
         return self.results["mean_input"]
 
     def std_input(self) -> Any:
-        """Standard deviation of the input at the firing rates, mV."""
+        """Standard deviation of the input at the firing rates, mV.
+
+        Returns
+        -------
+        pint.Quantity
+            Standard deviation of the input per population in mV (Fourcaud & Brunel 2002,
+            Eq. 3.4).
+        """
         if "std_input" not in self.results:
             self.firing_rates()
             with convention("nnmt"):
@@ -301,18 +268,34 @@ class Network:
         return self.results["std_input"]
 
     def working_point(self) -> dict:
-        """``{'firing_rates', 'mean_input', 'std_input'}`` (Hz, mV, mV)."""
+        """``{'firing_rates', 'mean_input', 'std_input'}`` (Hz, mV, mV).
+
+        Returns
+        -------
+        dict
+            The three quantities of :meth:`firing_rates`, :meth:`mean_input` and
+            :meth:`std_input`.
+        """
         return {"firing_rates": self.firing_rates(), "mean_input": self.mean_input(),
                 "std_input": self.std_input()}
 
     # -- frequency domain ------------------------------------------------------------
 
-    def _params_si(self, *names: str) -> list:
-        return [self._net.network_params[n] for n in names]
 
     def delay_dist_matrix(self, freq: Any = None) -> Any:
         """Delay distribution matrix D(omega) (Bos et al. 2016), shape (n_freq, n, n) for
-        the analysis frequencies, (n, n) for one frequency ``freq``."""
+        the analysis frequencies, (n, n) for one frequency ``freq``.
+
+        Parameters
+        ----------
+        freq : pint.Quantity or float, optional
+            One frequency (Hz if a plain number); default the analysis frequencies.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex.
+        """
         if freq is None:
             if "delay_dist" not in self.results:
                 with convention("nnmt"):
@@ -330,25 +313,23 @@ class Network:
 
         return self._store_at("delay_dist_single", "delay_dist_freqs", freq, compute)
 
-    def _ensure_working_point(self) -> None:
-        """The working point in the neuromf network (cached there by exact key; needed
-        after loading results from a file)."""
-        self.working_point()
-        with convention("nnmt"):
-            lif.exp.working_point(self._net, method=self._rate_method)
-
-    def _transfer_si(self, omegas: np.ndarray, method: str) -> np.ndarray:
-        self._ensure_working_point()
-        mu, sigma = (to_si(q)[0] for q in (self.mean_input(), self.std_input()))
-        tau_m, tau_s, tau_r, V_th, V_0 = self._params_si("tau_m", "tau_s", "tau_r",
-                                                        "V_th_rel", "V_0_rel")
-        with convention("nnmt"):
-            return lif.exp._transfer_function(mu, sigma, tau_m, tau_s, tau_r, V_th, V_0,
-                                              omegas, method=method)
 
     def transfer_function(self, freq: Any = None, method: str = "shift") -> Any:
         """Transfer functions (Schuecker et al. 2015), Hz/mV: shape (n, n_freq) for the
-        analysis frequencies (LMT's layout), (n,) for one frequency ``freq``."""
+        analysis frequencies (LMT's layout), (n,) for one frequency ``freq``.
+
+        Parameters
+        ----------
+        freq : pint.Quantity or float, optional
+            One frequency (Hz if a plain number); default the analysis frequencies.
+        method : {'shift', 'taylor'}
+            Colored-noise approximation (Schuecker et al. 2015, Eq. 18 ff.).
+
+        Returns
+        -------
+        pint.Quantity
+            Complex, in Hz/mV.
+        """
         if freq is None:
             if "transfer_function" not in self.results:
                 self._ensure_working_point()
@@ -362,18 +343,23 @@ class Network:
             lambda: from_si(self._transfer_si(np.array([2 * np.pi * f]), method)[0],
                             _UNITS["transfer_function"]))
 
-    def _effective_connectivity(self, method: str = "shift") -> np.ndarray:
-        """M(omega) at the analysis frequencies (SI; the neuromf results re-established in
-        order, so that single-frequency calls in between do not leak in)."""
-        self._ensure_working_point()
-        with convention("nnmt"):
-            lif.exp.transfer_function(self._net, method=method)
-            network_properties.delay_dist_matrix(self._net)
-            return lif.exp.effective_connectivity(self._net)
 
     def sensitivity_measure(self, freq: Any, method: str = "shift") -> Any:
         """Sensitivity measure (Bos et al. 2016, Eq. 7) at ``freq``: complex (n, n),
-        for the eigenvalue of the effective connectivity closest to 1."""
+        for the eigenvalue of the effective connectivity closest to 1.
+
+        Parameters
+        ----------
+        freq : pint.Quantity or float
+            The frequency (Hz if a plain number).
+        method : {'shift', 'taylor'}
+            Colored-noise approximation of the transfer function.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex, shape (n, n) [target, source].
+        """
         f = _freq_si(freq)
 
         def compute():
@@ -392,7 +378,13 @@ class Network:
 
     def power_spectra(self) -> Any:
         """Power spectra of the population rates (Bos et al. 2016, Eq. 18), Hz, shape
-        (n, n_freq)."""
+        (n, n_freq).
+
+        Returns
+        -------
+        pint.Quantity
+            Two-sided spectra of the population rates in Hz.
+        """
         if "power_spectra" not in self.results:
             self._effective_connectivity()
             with convention("nnmt"):
@@ -400,31 +392,56 @@ class Network:
             self._store("power_spectra", np.asarray(P).T)
         return self.results["power_spectra"]
 
-    def _eigen(self, name: str, key: str, matrix: str, which: int) -> Any:
-        if matrix not in _MATRICES:
-            raise ValueError(f"matrix must be one of {_MATRICES}, got {matrix!r}")
-
-        def compute():
-            self._effective_connectivity()
-            with convention("nnmt"):
-                out = linear_response.eigen_spectra(self._net, matrix, return_vectors=True)
-            value = np.asarray(out[which])
-            value = value.T if which == 0 else np.moveaxis(value, 0, -1)
-            return ureg.Quantity(value, "dimensionless")
-
-        return self._store_at(name, key, matrix, compute)
 
     def eigenvalue_spectra(self, matrix: str) -> Any:
         """Eigenvalues of 'MH' (effective connectivity), 'prop' or 'prop_inv' at every
-        analysis frequency (Bos et al. 2016), shape (n, n_freq)."""
+        analysis frequency (Bos et al. 2016), shape (n, n_freq).
+
+        Parameters
+        ----------
+        matrix : {'MH', 'prop', 'prop_inv'}
+            M, the propagator P = (1 - M)^-1 M, or its inverse.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex.
+
+        Raises
+        ------
+        ValueError
+            For another ``matrix``.
+        """
         return self._eigen("eigenvalue_spectra", "eigenvalue_matrix", matrix, 0)
 
     def r_eigenvec_spectra(self, matrix: str) -> Any:
-        """Right eigenvectors, shape (n, n, n_freq) (columns are eigenvectors)."""
+        """Right eigenvectors, shape (n, n, n_freq) (columns are eigenvectors).
+
+        Parameters
+        ----------
+        matrix : {'MH', 'prop', 'prop_inv'}
+            As for :meth:`eigenvalue_spectra`.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex.
+        """
         return self._eigen("r_eigenvec_spectra", "r_eigenvec_matrix", matrix, 1)
 
     def l_eigenvec_spectra(self, matrix: str) -> Any:
-        """Left eigenvectors, shape (n, n, n_freq) (rows are eigenvectors)."""
+        """Left eigenvectors, shape (n, n, n_freq) (rows are eigenvectors).
+
+        Parameters
+        ----------
+        matrix : {'MH', 'prop', 'prop_inv'}
+            As for :meth:`eigenvalue_spectra`.
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, complex.
+        """
         return self._eigen("l_eigenvec_spectra", "l_eigenvec_matrix", matrix, 2)
 
     # -- Senk et al. 2020 ----------------------------------------------------------------
@@ -432,7 +449,18 @@ class Network:
     def additional_rates_for_fixed_input(self, mean_input_set: Any,
                                          std_input_set: Any) -> tuple[Any, Any]:
         """Additional external excitatory and inhibitory rates (Hz) that fix the working
-        point at (mean_input_set, std_input_set) (Senk et al. 2020, App. F)."""
+        point at (mean_input_set, std_input_set) (Senk et al. 2020, App. F).
+
+        Parameters
+        ----------
+        mean_input_set, std_input_set : pint.Quantity
+            Target mean and standard deviation of the input per population (voltages).
+
+        Returns
+        -------
+        nu_e_ext, nu_i_ext : pint.Quantity
+            Additional excitatory and inhibitory external rates per population, Hz.
+        """
         mu, sigma = to_si(mean_input_set)[0], to_si(std_input_set)[0]
         with convention("nnmt"):
             nu_e, nu_i = rate_mapping.additional_rates_for_fixed_input(self._net, mu, sigma)
@@ -442,7 +470,13 @@ class Network:
         """Low-pass fit of the transfer functions and the equivalent rate model (Senk et
         al. 2020, Fig. 5): ``tau_rate`` (ms), ``W_rate``, ``W_rate_sim`` (= W_rate / K),
         ``fit_tf`` (Hz/mV, shape (n, n_freq)) and ``tf0_ecs`` (effective coupling
-        strength scaled to a transfer function, Hz/mV)."""
+        strength scaled to a transfer function, Hz/mV).
+
+        Returns
+        -------
+        tau_rate, W_rate, W_rate_sim, fit_tf, tf0_ecs : pint.Quantity
+            As listed above, also stored in ``results``.
+        """
         self.transfer_function()
         self._effective_connectivity()
         with convention("nnmt"):
@@ -462,7 +496,18 @@ class Network:
     def scan_fit_transfer_function_mean_std_input(self, mean_inputs: Any,
                                                   std_inputs: Any) -> tuple[Any, Any]:
         """Relative fit errors of tau and h0 over a (mean, std) grid (Senk et al. 2020,
-        Fig. 5): ``errs_tau, errs_h0``, shape (len(mean_inputs), len(std_inputs))."""
+        Fig. 5): ``errs_tau, errs_h0``, shape (len(mean_inputs), len(std_inputs)).
+
+        Parameters
+        ----------
+        mean_inputs, std_inputs : pint.Quantity
+            Grids of the mean and standard deviation of the input (voltages).
+
+        Returns
+        -------
+        errs_tau, errs_h0 : pint.Quantity
+            Dimensionless relative errors of the fitted time constant and gain.
+        """
         mu, sigma = to_si(mean_inputs)[0], to_si(std_inputs)[0]
         with convention("nnmt"):
             res = rate_mapping.scan_fit_transfer_function_mean_std_input(
@@ -471,17 +516,18 @@ class Network:
                 self._store("errs_h0", res["err_h0"], "dimensionless"))
 
     def effective_coupling_strength(self) -> Any:
-        """Effective coupling strength (Senk et al. 2020, Eq. E1), dimensionless (n, n)."""
+        """Effective coupling strength (Senk et al. 2020, Eq. E1), dimensionless (n, n).
+
+        Returns
+        -------
+        pint.Quantity
+            Dimensionless, shape (n, n) [target, source].
+        """
         self._ensure_working_point()
         with convention("nnmt"):
             w = rate_mapping.effective_coupling_strength(self._net)
         return self._store("effective_coupling_strength", w)
 
-    def _spatial_network(self) -> models.Network:
-        """The neuromf network with the rate model (tau_rate, W_rate) fitted."""
-        if "tau_rate" not in self.results:
-            self.fit_transfer_function()
-        return self._net
 
     def linear_interpolation_alpha(self, k_wavenumbers: Any = None, branches: Any = None,
                                    alphas: Any = None) -> tuple:
@@ -489,7 +535,22 @@ class Network:
         network (alpha = 1) (Senk et al. 2020, Fig. 6): ``alphas, lambdas_chareq,
         lambdas_integral, k_eig_max, eigenval_max, eigenvals`` (1/s, 1/m).  ``branches``
         and ``alphas`` default to those of
-        :func:`neuromf.linear_stability.linear_interpolation_alpha`."""
+        :func:`neuromf.linear_stability.linear_interpolation_alpha`.
+
+        Parameters
+        ----------
+        k_wavenumbers : pint.Quantity or array_like, optional
+            Wavenumbers (1/m if plain numbers); default the analysis wavenumbers.
+        branches : array_like of int, optional
+            Lambert W branches.
+        alphas : array_like of float, optional
+            Interpolation parameters in [0, 1].
+
+        Returns
+        -------
+        tuple of pint.Quantity
+            The six quantities named above, also stored in ``results``.
+        """
         net = self._with_wavenumbers(k_wavenumbers)
         with convention("nnmt"):
             out = linear_stability.linear_interpolation_alpha(net, branches=branches,
@@ -503,7 +564,19 @@ class Network:
     def eigenvals_branches_rate(self, branches: Any = None) -> tuple:
         """Rate-model eigenvalues of the Lambert W branches (Senk et al. 2020, Fig. 6 at
         alpha = 0): ``k_eig_max`` (1/m), ``idx_k_eig_max``, ``eigenval_max``,
-        ``eigenvals`` (1/s)."""
+        ``eigenvals`` (1/s).
+
+        Parameters
+        ----------
+        branches : array_like of int, optional
+            Lambert W branches (default those of
+            :func:`neuromf.linear_stability.eigenvals_branches_rate`).
+
+        Returns
+        -------
+        tuple
+            The four values named above.
+        """
         net = self._with_wavenumbers(None)
         with convention("nnmt"):
             k, idx, lam, lams = linear_stability.eigenvals_branches_rate(net, branches)
@@ -513,7 +586,18 @@ class Network:
 
     def xi_of_k(self, k_wavenumbers: Any = None) -> tuple:
         """Extrema of the effective spatial profile xi(k) (Senk et al. 2020, Fig. 3):
-        ``xi_min, xi_max, k_min, k_max``."""
+        ``xi_min, xi_max, k_min, k_max``.
+
+        Parameters
+        ----------
+        k_wavenumbers : pint.Quantity or array_like, optional
+            Wavenumbers (1/m if plain numbers); default the analysis wavenumbers.
+
+        Returns
+        -------
+        tuple
+            ``xi_min, xi_max`` (dimensionless) and ``k_min, k_max`` (1/m).
+        """
         net = self._with_wavenumbers(k_wavenumbers)
         with convention("nnmt"):
             xi_min, xi_max, k_min, k_max = spatial.xi_of_k(net)
@@ -522,7 +606,20 @@ class Network:
 
     def solve_chareq_rate_boxcar(self, branch: int = 0, k_wavenumbers: Any = None) -> Any:
         """Rate-model eigenvalues lambda(k) on one Lambert W branch, boxcar profiles
-        (Senk et al. 2020), 1/s."""
+        (Senk et al. 2020), 1/s.
+
+        Parameters
+        ----------
+        branch : int
+            The Lambert W branch.
+        k_wavenumbers : pint.Quantity or array_like, optional
+            Wavenumbers (1/m if plain numbers); default the analysis wavenumbers.
+
+        Returns
+        -------
+        pint.Quantity
+            Complex eigenvalues per wavenumber, 1/s.
+        """
         net = self._with_wavenumbers(k_wavenumbers)
         with convention("nnmt"):
             lam = linear_stability.solve_chareq_rate_boxcar(net, branch)
@@ -530,49 +627,19 @@ class Network:
 
     def compute_profile_characteristics(self) -> dict:
         """Characteristics of the spatial profile (Senk et al. 2020); stored in results
-        under their LMT names (rho, eta, xi_min, ..., speed) and returned."""
+        under their LMT names (rho, eta, xi_min, ..., speed) and returned.
+
+        Returns
+        -------
+        dict
+            The characteristics by LMT name.
+        """
         net = self._with_wavenumbers(None)
         with convention("nnmt"):
             chars = spatial.compute_profile_characteristics(net)
         self.results.update(chars)
         return dict(chars)
 
-    def _with_wavenumbers(self, k_wavenumbers: Any) -> models.Network:
-        net = self._spatial_network()
-        if k_wavenumbers is not None:
-            net._k_override = np.atleast_1d(
-                to_si(k_wavenumbers)[0] if is_quantity(k_wavenumbers)
-                else np.asarray(k_wavenumbers, float))
-            net._derive()
-        return net
 
     def __repr__(self) -> str:
         return f"<lmt.Network {self.network_params.get('label', '')} {self.hash}>"
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    try:
-        return bool(np.all(to_si(a)[0] == to_si(b)[0]) and np.shape(to_si(a)[0])
-                    == np.shape(to_si(b)[0]))
-    except (TypeError, ValueError):
-        return False
-
-
-#: Results computed per argument (lists) and the analysis parameters holding the arguments.
-_PER_ARGUMENT = {"delay_dist_single", "transfer_function_single", "sensitivity_measure",
-                 "eigenvalue_spectra", "r_eigenvec_spectra", "l_eigenvec_spectra",
-                 "delay_dist_freqs", "transfer_freqs", "sensitivity_freqs",
-                 "eigenvalue_matrix", "r_eigenvec_matrix", "l_eigenvec_matrix"}
-
-
-def _listify(key: str, value: Any) -> Any:
-    """Loaded per-argument entries come back from HDF5 as one array: make them lists."""
-    if key not in _PER_ARGUMENT:
-        return value
-    if is_quantity(value):
-        return [value[i] for i in range(len(value))] if np.ndim(value.magnitude) else [value]
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [str(v) if isinstance(v, bytes | np.str_) else v for v in value]
-    return [value]

@@ -41,7 +41,24 @@ def __dir__() -> list[str]:
 
 
 def schema(model: str | type = "Network") -> list[str]:
-    """Lines describing every known parameter and what ``model`` requires."""
+    """Lines describing every known parameter and what ``model`` requires.
+
+    Parameters
+    ----------
+    model : str or type
+        Model class or its name ('Network', 'Plain', 'Basic', 'Microcircuit',
+        'Brunel2000').
+
+    Returns
+    -------
+    list of str
+        One line per parameter: name, unit, shape, range, description.
+
+    Raises
+    ------
+    ValueError
+        For an unknown model class.
+    """
     from . import _schema
 
     name = model if isinstance(model, str) else model.__name__
@@ -67,6 +84,19 @@ def load_model(name_or_path, analysis_params=None) -> Network:
     ``brunel2000_C.yaml`` / ``brunel2000_analysis.yaml``), or, for an unchanged
     copy of a built-in file, that set's analysis parameters; so a copy of a built-in
     file loads exactly as its name does.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        Built-in set name (:func:`available`) or YAML file in NNMT's ``{val, unit}``
+        format.
+    analysis_params : str, Path or dict, optional
+        Analysis parameters (see above for the default).
+
+    Returns
+    -------
+    Network
+        A :class:`Microcircuit`, :class:`Brunel2000` or :class:`Basic`.
     """
     from pathlib import Path
 
@@ -149,6 +179,18 @@ def check_file(path, analysis_params=None) -> list[str]:
     raises ValueError / TypeError / FileNotFoundError naming the offending parameter,
     and returns lines with the model class, the given parameters and the derived
     ones (with units), and the analysis grid.
+
+    Parameters
+    ----------
+    path : str or Path
+        YAML file or built-in name.
+    analysis_params : str, Path or dict, optional
+        As for :func:`load_model`.
+
+    Returns
+    -------
+    list of str
+        The description.
     """
     import numpy as np
 

@@ -27,7 +27,13 @@ BUILTIN = {
 
 
 def available() -> dict[str, str]:
-    """Names of the built-in parameter sets with a one-line description each."""
+    """Names of the built-in parameter sets with a one-line description each.
+
+    Returns
+    -------
+    dict
+        ``{name: description}``.
+    """
     return {name: entry[3] for name, entry in BUILTIN.items()}
 
 

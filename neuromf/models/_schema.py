@@ -175,6 +175,26 @@ def register_parameter(name: str, unit: str | None = "", shape: str = "any",
 
     ``unit`` is a reference unit of its dimension ('ms', 'mV', '' for a number,
     None for text); ``shape`` one of :data:`SHAPES`, ``range`` one of :data:`RANGES`.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name.
+    unit : str or None
+        Reference unit of its dimension.
+    shape : str
+        Allowed shape (:data:`SHAPES`).
+    range : str, optional
+        Allowed range (:data:`RANGES`).
+    doc : str
+        One-line description (shown by :func:`neuromf.models.schema`).
+    kind : {'network_params', 'analysis_params'}
+        Which parameter dict it belongs to.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``shape`` or ``range``.
     """
     if shape not in SHAPES or range not in RANGES:
         raise ValueError(f"register_parameter: shape must be one of {SHAPES} and range "

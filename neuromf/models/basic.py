@@ -9,7 +9,20 @@ from .network import Network, _omegas
 
 def relative_potentials(p: dict, default_reset) -> dict:
     """Reset and threshold relative to the potential that the mean input ``mu`` is
-    measured from: the resting potential ``E_L`` if given, else the reset (NNMT)."""
+    measured from: the resting potential ``E_L`` if given, else the reset (NNMT).
+
+    Parameters
+    ----------
+    p : dict
+        Network parameters (SI) with ``V_0_abs``, ``V_th_abs`` and optionally ``E_L``.
+    default_reset : float or np.ndarray
+        ``V_0_rel`` without ``E_L`` (V; NNMT: 0).
+
+    Returns
+    -------
+    dict
+        ``V_0_rel`` and ``V_th_rel`` in V.
+    """
     V_0_abs = np.asarray(p["V_0_abs"], dtype=float)
     V_th_abs = np.asarray(p["V_th_abs"], dtype=float)
     if "E_L" in p and np.any(np.asarray(p["E_L"]) != V_0_abs):

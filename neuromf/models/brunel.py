@@ -20,6 +20,11 @@ class Brunel2000(Basic):
 
     plus everything :class:`Basic` derives.  Built-in sets ``brunel2000_A`` … ``_D``
     are the states of Brunel 2000, Fig. 8.
+
+    Parameters
+    ----------
+    network_params, analysis_params, file
+        See :class:`neuromf.models.Network`, e.g. ``Brunel2000('brunel2000_C')``.
     """
 
     def _derived_network_params(self) -> dict:

@@ -17,6 +17,27 @@ def psc_from_psp(psp: float | np.ndarray, tau_m: float, tau_s: float, C: float
     ``I0/C · tau_m tau_s/(tau_m − tau_s) · (exp(−t*/tau_m) − exp(−t*/tau_s))``
     (Potjans & Diesmann 2014, model description; for 250 pF, 10 ms, 0.5 ms:
     1 mV ↔ 585.39 pA).
+
+    Parameters
+    ----------
+    psp : float or np.ndarray
+        Peak PSP in V.
+    tau_m : float
+        Membrane time constant in s.
+    tau_s : float
+        Synaptic time constant in s (not equal to ``tau_m``).
+    C : float
+        Membrane capacitance in F.
+
+    Returns
+    -------
+    float or np.ndarray
+        PSC amplitude ``I0`` in A.
+
+    Raises
+    ------
+    ValueError
+        If ``tau_m == tau_s``.
     """
     if tau_m == tau_s:
         raise ValueError("psc_from_psp: tau_m must differ from tau_s "
@@ -34,6 +55,18 @@ def indegrees_from_connection_probabilities(conn_probs: np.ndarray, N: np.ndarra
     ``K_total = log(1 − C) / log((N_pre N_post − 1)/(N_pre N_post))`` synapses are drawn
     between populations (Potjans & Diesmann 2014, Eq. 1), i.e. ``K = K_total/N_post``
     per neuron of the target population.
+
+    Parameters
+    ----------
+    conn_probs : np.ndarray
+        Connection probabilities C[a, b] [target, source], shape (n, n).
+    N : np.ndarray
+        Neurons per population, shape (n,).
+
+    Returns
+    -------
+    np.ndarray
+        Mean in-degrees K[a, b] (synapses per target neuron, multapses included).
     """
     conn_probs = np.asarray(conn_probs, dtype=float)
     N = np.asarray(N, dtype=float)
@@ -59,6 +92,12 @@ class Microcircuit(Network):
     ``w_ext`` if missing) from :func:`psc_from_psp`; sets that give connection
     probabilities ``conn_probs`` instead of ``K`` get ``K`` from
     :func:`indegrees_from_connection_probabilities`.
+
+    Parameters
+    ----------
+    network_params, analysis_params, file
+        See :class:`neuromf.models.Network`; ``network_params`` defaults to
+        ``'potjans2014'``.
     """
 
     default_parameter_set = "potjans2014"

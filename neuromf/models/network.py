@@ -29,6 +29,7 @@ from ..utils import (
     ureg,
 )
 from . import _builtin, _schema
+from ._grid import MAX_GRID_POINTS, _grid, _omegas  # noqa: F401  (re-exported)
 
 #: top-level HDF5 group with what NNMT's format cannot hold (NNMT ignores it)
 STATE_GROUP = "neuromf_state"
@@ -80,9 +81,12 @@ class Network:
         SI unit of each result.
     results_hash_dict : dict
         Every computed result under an exact key of its inputs.
+    default_parameter_set : str or None
+        Class attribute: the built-in parameter set used when no ``network_params`` are
+        given (``'potjans2014'`` for :class:`Microcircuit`).
     """
 
-    #: name of the built-in parameter set used when no network_params are given
+    # name of the built-in parameter set used when no network_params are given (class docstring)
     default_parameter_set: str | None = None
 
     def __init__(self, network_params: Any = None, analysis_params: Any = None,
@@ -335,6 +339,11 @@ class Network:
         Besides NNMT's groups the file holds ``neuromf_state`` (ignored by NNMT):
         which parameters were given and what each result depends on, so that a
         loaded network re-derives and invalidates exactly as the saved one would.
+
+        Parameters
+        ----------
+        file : str or Path
+            The HDF5 file.
         """
         self._sync_parameters()
         invalidate_stale_results(self)
@@ -358,7 +367,13 @@ class Network:
         })
 
     def save_results(self, file: str | Path) -> None:
-        """Save results and parameters (with units) to an HDF5 file (atomically)."""
+        """Save results and parameters (with units) to an HDF5 file (atomically).
+
+        Parameters
+        ----------
+        file : str or Path
+            The HDF5 file.
+        """
         io.save_quantity_dict_to_h5(file, {
             "results": self._results_with_units(),
             "network_params": self._with_units(self.network_params),
@@ -372,6 +387,11 @@ class Network:
         kept as saved (not derived again); which of them were given and what each
         result depends on come from the file (neuromf) or, for NNMT's files, from the
         model's derivation rules and, conservatively, all parameters.
+
+        Parameters
+        ----------
+        file : str or Path
+            HDF5 file written by :meth:`save` (neuromf or NNMT).
         """
         network_params, analysis_params, results, hash_dict = io.load_network(
             file, _schema.unitless)
@@ -433,7 +453,13 @@ class Network:
     # -- inspection and modification -------------------------------------
 
     def show(self) -> list[str]:
-        """Sorted keys of the results computed so far (stale ones are dropped first)."""
+        """Sorted keys of the results computed so far (stale ones are dropped first).
+
+        Returns
+        -------
+        list of str
+            The result keys.
+        """
         self._sync_parameters()
         invalidate_stale_results(self)
         return sorted(self.results)
@@ -443,6 +469,9 @@ class Network:
                           overwrite: bool = False) -> Network | None:
         """Return a network with some parameters changed (or change this one).
 
+        Derived parameters (e.g. ``J`` of a Basic network) are recomputed from the given
+        ones; changing a derived parameter directly raises ValueError.
+
         Parameters
         ----------
         changed_network_params, changed_analysis_params : dict
@@ -451,8 +480,10 @@ class Network:
             If True, change this network in place (its results are discarded) and
             return None; otherwise return a new network and keep this one.
 
-        Derived parameters (e.g. ``J`` of a Basic network) are recomputed from the given
-        ones; changing a derived parameter directly raises ValueError.
+        Returns
+        -------
+        Network or None
+            The new network (None with ``overwrite``).
         """
         self._sync_parameters()
         for kind, changes in (("network_params", changed_network_params),
@@ -505,11 +536,23 @@ class Network:
         return merged
 
     def copy(self) -> Network:
-        """Deep copy of the network, including its results."""
+        """Deep copy of the network, including its results.
+
+        Returns
+        -------
+        Network
+            The copy.
+        """
         return copy.deepcopy(self)
 
     def clear_results(self, results: str | list[str] | None = None) -> None:
-        """Remove all results, or the named ones, from results and cache."""
+        """Remove all results, or the named ones, from results and cache.
+
+        Parameters
+        ----------
+        results : str or list of str, optional
+            Result keys (default all).
+        """
         if results is None:
             self.results, self.results_hash_dict = {}, {}
             self._result_dependencies = {}
@@ -543,53 +586,22 @@ def _read_state(file: str | Path) -> dict:
 
 
 def synapse_type(network_params: dict) -> str:
-    """'exp' or 'delta': ``synapse_type`` if given, else 'exp' when ``tau_s`` is present."""
+    """'exp' or 'delta': ``synapse_type`` if given, else 'exp' when ``tau_s`` is present.
+
+    Parameters
+    ----------
+    network_params : dict
+        Network parameters.
+
+    Returns
+    -------
+    str
+        The synapse type.
+    """
     kind = network_params.get("synapse_type")
     if kind is None:
         return "exp" if "tau_s" in network_params else "delta"
     return check_choice("synapse_type", kind, ("exp", "delta"))
-
-
-#: most analysis frequencies / wavenumbers a grid may have
-MAX_GRID_POINTS = 10_000_000
-
-
-def _grid(analysis_params: dict, names: tuple, unit: str, scale: float = 1.0
-          ) -> np.ndarray:
-    """``arange(start, stop, step)`` after checking the three values (SI)."""
-    start, stop, step = names
-    values = {}
-    for name in names:
-        raw = analysis_params[name]
-        try:
-            values[name] = float(raw)
-        except (TypeError, ValueError):
-            raise TypeError(f"analysis parameter {name} must be a number ({unit}), "
-                            f"got {raw!r}") from None
-        if not np.isfinite(values[name]):
-            raise ValueError(f"analysis parameter {name} must be finite, got "
-                             f"{values[name]} {unit}")
-    if values[step] <= 0:
-        raise ValueError(f"analysis parameter {step} must be > 0, got {values[step]} {unit}")
-    if values[stop] <= values[start]:
-        raise ValueError(f"analysis parameter {stop} = {values[stop]} {unit} must be larger "
-                         f"than {start} = {values[start]} {unit} (the grid would be empty)")
-    count = (values[stop] - values[start]) / values[step]
-    if count > MAX_GRID_POINTS:
-        raise ValueError(f"analysis parameters {start}:{stop}:{step} = {values[start]}:"
-                         f"{values[stop]}:{values[step]} {unit} give {count:.3g} points; "
-                         f"at most {MAX_GRID_POINTS:.0e} are allowed (use a larger {step})")
-    return np.arange(scale * values[start], scale * values[stop], scale * values[step])
-
-
-def _omegas(analysis_params: dict) -> dict:
-    """Angular frequencies 2π·arange(f_min, f_max, df) and wavenumbers (SI)."""
-    derived = {}
-    if all(k in analysis_params for k in ("f_min", "f_max", "df")):
-        derived["omegas"] = _grid(analysis_params, ("f_min", "f_max", "df"), "Hz", 2 * np.pi)
-    if all(k in analysis_params for k in ("k_min", "k_max", "dk")):
-        derived["k_wavenumbers"] = _grid(analysis_params, ("k_min", "k_max", "dk"), "1/m")
-    return derived
 
 
 def _without_empty_lists(tree: dict) -> dict:

@@ -6,4 +6,10 @@ from .network import Network
 
 
 class Plain(Network):
-    """Network that only reads its parameters and converts them to SI units."""
+    """Network that only reads its parameters and converts them to SI units.
+
+    Parameters
+    ----------
+    network_params, analysis_params, file
+        See :class:`neuromf.models.Network`.
+    """

@@ -53,7 +53,25 @@ def _check_window(t_start: float, t_stop: float) -> float:
 
 
 def window_spikes(spikes: Spikes, t_start: float, t_stop: float) -> list[tuple]:
-    """Spikes with t_start < t <= t_stop, per population."""
+    """Spikes with t_start < t <= t_stop, per population.
+
+    Parameters
+    ----------
+    spikes : list of (np.ndarray, np.ndarray)
+        Per population, neuron indices (0 … N−1) and spike times in s.
+    t_start, t_stop : float
+        The analysis window (t_start, t_stop] in s.
+
+    Returns
+    -------
+    list of tuple
+        The ``(index, time)`` pairs of the spikes inside the window, per population.
+
+    Raises
+    ------
+    ValueError
+        If ``t_stop <= t_start``.
+    """
     _check_window(t_start, t_stop)
     out = []
     for idx, times in spikes:
@@ -64,7 +82,22 @@ def window_spikes(spikes: Spikes, t_start: float, t_stop: float) -> list[tuple]:
 
 def per_neuron_rates(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
                      t_stop: float) -> list[np.ndarray]:
-    """Firing rate (Hz) of every neuron, per population."""
+    """Firing rate (Hz) of every neuron, per population.
+
+    Parameters
+    ----------
+    spikes : list of (np.ndarray, np.ndarray)
+        Per population, neuron indices (0 … N−1) and spike times in s.
+    n_neurons : sequence of int
+        Number of neurons N of each population.
+    t_start, t_stop : float
+        The analysis window (t_start, t_stop] in s.
+
+    Returns
+    -------
+    list of np.ndarray
+        Spike count / window length (Hz) of each of the N neurons, per population.
+    """
     T = _check_window(t_start, t_stop)
     return [np.bincount(idx, minlength=int(n)) / T
             for (idx, _), n in zip(window_spikes(spikes, t_start, t_stop), n_neurons, strict=True)]
@@ -72,7 +105,22 @@ def per_neuron_rates(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
 
 def firing_rates(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
                  t_stop: float) -> np.ndarray:
-    """Mean firing rate (Hz) of each population, silent neurons included."""
+    """Mean firing rate (Hz) of each population, silent neurons included.
+
+    Parameters
+    ----------
+    spikes : list of (np.ndarray, np.ndarray)
+        Per population, neuron indices (0 … N−1) and spike times in s.
+    n_neurons : sequence of int
+        Number of neurons N of each population.
+    t_start, t_stop : float
+        The analysis window (t_start, t_stop] in s.
+
+    Returns
+    -------
+    np.ndarray
+        Spike count / (N · T) in Hz, shape (n_populations,).
+    """
     T = _check_window(t_start, t_stop)
     counts = np.array([len(t) for _, t in window_spikes(spikes, t_start, t_stop)],
                       dtype=float)
@@ -92,6 +140,19 @@ def cv_isi(spikes: Spikes, n_neurons: Sequence[int], t_start: float, t_stop: flo
            ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Coefficient of variation of the inter-spike intervals.
 
+    Parameters
+    ----------
+    spikes : list of (np.ndarray, np.ndarray)
+        Per population, neuron indices (0 … N−1) and spike times in s.
+    n_neurons : sequence of int
+        Number of neurons N of each population.
+    t_start, t_stop : float
+        The analysis window (t_start, t_stop] in s.
+    min_spikes : int
+        Fewest spikes in the window for a neuron to count (at least 3, two intervals).
+    populations : sequence of str, optional
+        Population names for the warning about undefined CVs.
+
     Returns
     -------
     cv : np.ndarray
@@ -99,6 +160,11 @@ def cv_isi(spikes: Spikes, n_neurons: Sequence[int], t_start: float, t_stop: flo
         (NaN, with a warning, where no neuron qualifies).
     cv_per_neuron : list of np.ndarray
         CV of each qualifying neuron.
+
+    Raises
+    ------
+    ValueError
+        If ``min_spikes < 3`` or ``t_stop <= t_start``.
     """
     if min_spikes < 3:
         raise ValueError(f"min_spikes must be >= 3 (two intervals), got {min_spikes}")
@@ -151,6 +217,16 @@ def spike_count_correlations(spikes: Spikes, n_neurons: Sequence[int], t_start: 
 
     Parameters
     ----------
+    spikes : list of (np.ndarray, np.ndarray)
+        Per population, neuron indices (0 … N−1) and spike times in s.
+    n_neurons : sequence of int
+        Number of neurons N of each population.
+    t_start, t_stop : float
+        The analysis window (t_start, t_stop] in s.
+    seed : int
+        Seed of the random choice of the sampled neurons.
+    populations : sequence of str, optional
+        Population names for the warning about undefined correlations.
     bin_width : float
         Width of the counting bins in s.
     n_sample : int
@@ -199,6 +275,14 @@ def population_spectra(spikes: Spikes, n_neurons: Sequence[int], t_start: float,
 
     Parameters
     ----------
+    spikes : list of (np.ndarray, np.ndarray)
+        Per population, neuron indices (0 … N−1) and spike times in s.
+    n_neurons : sequence of int
+        Number of neurons N of each population.
+    t_start, t_stop : float
+        The analysis window (t_start, t_stop] in s.
+    bin_width : float
+        Width Δt of the bins of the activity in s.
     nperseg : int
         Largest segment length (bins).
     min_segments : int
@@ -258,6 +342,19 @@ def spectrum_confidence(segments: np.ndarray, level: float = 0.95) -> np.ndarray
     the half-width is z · std / √n_segments (normal approximation of the mean; the
     50 %-overlap Hann segments are nearly independent, Welch 1967).  NaN for a
     single segment.
+
+    Parameters
+    ----------
+    segments : np.ndarray
+        Periodograms of the segments, shape (n_segments, ...), e.g. Hz²/Hz.
+    level : float
+        Confidence level (0 < level < 1).
+
+    Returns
+    -------
+    np.ndarray
+        Half-width z · std / √n_segments in the unit of ``segments``, shape
+        ``segments.shape[1:]`` (NaN for a single segment).
     """
     from scipy.stats import norm
 
@@ -274,7 +371,17 @@ def spectrum_confidence(segments: np.ndarray, level: float = 0.95) -> np.ndarray
 # ---------------------------------------------------------------------------
 
 def save_figure(fig, path: str, dpi: int = 150) -> None:
-    """Save ``fig`` as PNG atomically (temporary file, then rename)."""
+    """Save ``fig`` as PNG atomically (temporary file, then rename).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str
+        PNG file to write.
+    dpi : int
+        Resolution in dots per inch.
+    """
     from neuromf.simulation.recording import atomic_path  # noqa: PLC0415
 
     with atomic_path(path) as tmp:
@@ -285,7 +392,28 @@ def save_figure(fig, path: str, dpi: int = 150) -> None:
 def plot_raster(spikes: Spikes, populations: Sequence[str], n_neurons: Sequence[int],
                 t_start: float, t_stop: float, path: str | None = None,
                 max_neurons: int = 200):
-    """Raster plot of up to ``max_neurons`` neurons per population (first at the top)."""
+    """Raster plot of up to ``max_neurons`` neurons per population (first at the top).
+
+    Parameters
+    ----------
+    spikes : list of (np.ndarray, np.ndarray)
+        Per population, neuron indices (0 … N−1) and spike times in s.
+    populations : sequence of str
+        Population names (the tick labels).
+    n_neurons : sequence of int
+        Number of neurons N of each population.
+    t_start, t_stop : float
+        The time window shown, in s.
+    path : str, optional
+        PNG file to write (none if omitted).
+    max_neurons : int
+        Neurons shown per population (the first ones).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The raster plot.
+    """
     fig = new_figure(figsize=(8, 6))
     ax = fig.add_subplot()
     offset, ticks, seen = 0, [], {}
@@ -316,7 +444,25 @@ def plot_raster(spikes: Spikes, populations: Sequence[str], n_neurons: Sequence[
 @styled
 def plot_rate_boxplot(rates_per_neuron: Sequence[np.ndarray], populations: Sequence[str],
                       path: str | None = None, theory: np.ndarray | None = None):
-    """Box plot of per-neuron firing rates (first population at the top)."""
+    """Box plot of per-neuron firing rates (first population at the top).
+
+    Parameters
+    ----------
+    rates_per_neuron : sequence of np.ndarray
+        Per population, the firing rate of every neuron in Hz
+        (:func:`per_neuron_rates`).
+    populations : sequence of str
+        Population names.
+    path : str, optional
+        PNG file to write (none if omitted).
+    theory : np.ndarray, optional
+        Predicted rates in Hz, drawn as diamonds.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The box plot.
+    """
     fig = new_figure(figsize=(7, 5))
     ax = fig.add_subplot()
     n = len(populations)
@@ -349,6 +495,36 @@ def plot_spectra(freqs: np.ndarray, psd: np.ndarray, populations: Sequence[str],
     ``confidence`` (same shape as ``psd``) is the half-width of the simulated
     spectrum's confidence band (:func:`spectrum_confidence`); ``mark`` a line in red
     under the title (e.g. the mark of a linearly unstable working point).
+
+    Parameters
+    ----------
+    freqs : np.ndarray
+        Frequencies of ``psd`` in Hz.
+    psd : np.ndarray
+        Simulated spectra in Hz²/Hz, shape (len(freqs), n_populations).
+    populations : sequence of str
+        Population names (one panel each).
+    path : str, optional
+        PNG file to write (none if omitted).
+    theory_freqs : np.ndarray, optional
+        Frequencies of ``theory_psd`` in Hz.
+    theory_psd : np.ndarray, optional
+        Predicted spectra in Hz²/Hz, shape (len(theory_freqs), n_populations).
+    f_max : float
+        Highest frequency shown, Hz.
+    confidence : np.ndarray, optional
+        Half-width of the confidence band, Hz²/Hz, shape of ``psd``.
+    title : str
+        Figure title.
+    mark : str
+        Line shown in red under the title.
+    theory_label : str
+        Legend label of the theory curve.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The spectra, one panel per population.
     """
     import textwrap
 
@@ -391,7 +567,24 @@ def plot_spectra(freqs: np.ndarray, psd: np.ndarray, populations: Sequence[str],
 @styled
 def plot_rates_comparison(populations: Sequence[str], sim: np.ndarray, theory: np.ndarray,
                           path: str | None = None, title: str = ""):
-    """Bar chart of simulated and predicted rates per population."""
+    """Bar chart of simulated and predicted rates per population.
+
+    Parameters
+    ----------
+    populations : sequence of str
+        Population names.
+    sim, theory : np.ndarray
+        Simulated and predicted firing rates in Hz, shape (n_populations,).
+    path : str, optional
+        PNG file to write (none if omitted).
+    title : str
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The bar chart.
+    """
     fig = new_figure(figsize=(7, 4))
     ax = fig.add_subplot()
     x = np.arange(len(populations))

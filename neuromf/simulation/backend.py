@@ -19,6 +19,11 @@ INSTALL_HINT = "pip install 'neuromf[sim]'"
 def import_nest() -> ModuleType:
     """Import and return the ``nest`` module (NEST >= 3), quietly.
 
+    Returns
+    -------
+    module
+        The ``nest`` module.
+
     Raises
     ------
     ImportError
@@ -43,7 +48,13 @@ def import_nest() -> ModuleType:
 
 
 def nest_available() -> bool:
-    """True if NEST can be imported (imports it)."""
+    """True if NEST can be imported (imports it).
+
+    Returns
+    -------
+    bool
+        Whether ``import nest`` succeeds.
+    """
     try:
         import_nest()
     except ImportError:
@@ -56,6 +67,16 @@ def new_figure(**kwargs):
 
     The figure is created without pyplot, so the user's matplotlib backend and the list
     of open pyplot figures are left untouched.
+
+    Parameters
+    ----------
+    **kwargs
+        Passed to :class:`matplotlib.figure.Figure` (``figsize`` in inches, ``layout``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, with an Agg canvas.
 
     Raises
     ------
@@ -74,7 +95,13 @@ def new_figure(**kwargs):
 
 
 def available_cores() -> int:
-    """Number of CPU cores this process may run on."""
+    """Number of CPU cores this process may run on.
+
+    Returns
+    -------
+    int
+        The cores in the process's CPU affinity set (Linux), else ``os.cpu_count()``.
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux

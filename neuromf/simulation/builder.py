@@ -46,7 +46,31 @@ __all__ = ["BuiltNetwork", "build_network"]
 
 @dataclass
 class BuiltNetwork:
-    """Handles of the NEST nodes created by :func:`build_network`."""
+    """Handles of the NEST nodes created by :func:`build_network`.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+        The realisation that was built.
+    populations : list of NodeCollection
+        The neurons of each population.
+    spike_recorders : NodeCollection
+        The spike recorders (one per population).
+    poisson_background : NodeCollection, optional
+        The Poisson generators of the external input.
+    thalamic_population : NodeCollection, optional
+        The thalamic parrot neurons (microcircuit's thalamic stimulus).
+    thalamic_generator : NodeCollection, optional
+        Their Poisson generator.
+    dc_stimulus : NodeCollection, optional
+        The DC generators of the DC stimulus.
+    record_to : {'memory', 'ascii'}
+        Recording backend of the spike recorders.
+    record_label : str, optional
+        File name prefix of 'ascii' recording.
+    timings : dict
+        Wall-clock seconds of 'create' and 'connect'.
+    """
 
     spec: NetworkSpec
     populations: list[Any]
@@ -109,6 +133,12 @@ def build_network(spec: NetworkSpec, record_to: str = "memory",
     Returns
     -------
     BuiltNetwork
+        The handles of the created nodes.
+
+    Raises
+    ------
+    ValueError
+        If ``record_to='ascii'`` comes without a ``record_label``.
     """
     nest = import_nest()
     check_choice("record_to", record_to, ("memory", "ascii"))

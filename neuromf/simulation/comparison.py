@@ -56,9 +56,10 @@ __all__ = ["SimulationResult", "ComparisonResult", "simulate", "compare", "resol
 class SimulationResult:
     """Spikes and statistics of one simulation (SI units: s, Hz).
 
-    Attributes
+    Parameters
     ----------
     populations : list of str
+        Population names.
     n_neurons : np.ndarray
         Simulated neuron numbers.
     t_start, t_stop : float
@@ -68,6 +69,7 @@ class SimulationResult:
     rates, cv, correlations : np.ndarray
         Per population (see :mod:`neuromf.simulation.analysis`).
     rates_per_neuron : list of np.ndarray
+        Firing rate (Hz) of every neuron, per population.
     freqs : np.ndarray
         Frequencies (Hz) of ``spectra``.
     spectra : np.ndarray, shape (len(freqs), n_populations)
@@ -75,6 +77,8 @@ class SimulationResult:
         Welch average over ``n_segments`` segments.
     spectra_segments : np.ndarray, shape (n_segments, len(freqs), n_populations)
         The periodograms of the segments (their spread gives confidence bands).
+    n_segments : int
+        Number of Welch segments of ``spectra``.
     timings : dict
         Wall-clock seconds of create, connect, presimulate, simulate, analyse.
     spec : NetworkSpec
@@ -101,7 +105,14 @@ class SimulationResult:
     files: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """JSON-serialisable summary (no spikes)."""
+        """JSON-serialisable summary (no spikes).
+
+        Returns
+        -------
+        dict
+            Populations, window (s), rates (Hz), CVs, correlations, timings (s), the
+            network realisation and the files; NaN as None.
+        """
         spec = self.spec
 
         def lst(x):
@@ -133,13 +144,28 @@ class SimulationResult:
 
 @dataclass
 class ComparisonResult:
-    """Theory and simulation of one model, see :func:`compare`."""
+    """Theory and simulation of one model, see :func:`compare`.
+
+    Parameters
+    ----------
+    simulation : SimulationResult
+        The simulation.
+    theory : dict
+        The theory's results (:func:`default_theory`; SI units).
+    table : list of dict
+        One row per population: rates (Hz), CVs and their relative errors.
+    files : dict
+        Paths of written files by kind.
+    checks : list of dict
+        Every check against the tolerances
+        (:func:`neuromf.simulation.report.comparison_checks`).
+    """
 
     simulation: SimulationResult
     theory: dict[str, Any]
     table: list[dict[str, Any]]
     files: dict[str, str] = field(default_factory=dict)
-    #: every check against the tolerances (:func:`neuromf.simulation.report.comparison_checks`)
+    #: Every check against the tolerances (:func:`~neuromf.simulation.report.comparison_checks`).
     checks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -168,8 +194,20 @@ def resolve_model(model: Any) -> Any:
     'microcircuit' (also 'potjans2014', 'pd14') → ``neuromf.models.Microcircuit()`` and
     any name in ``neuromf.models.available()`` → ``neuromf.models.Basic(name)``.
 
+    Parameters
+    ----------
+    model : Network or str
+        A network object (returned as is) or a built-in model name or YAML file.
+
+    Returns
+    -------
+    Network
+        The network.
+
     Raises
     ------
+    TypeError
+        If ``model`` is neither a network (with ``network_params``) nor a str.
     ValueError
         For an unknown name, listing the available ones.
     """
@@ -214,6 +252,15 @@ def default_theory(model: Any, method: str = "shift", spectra: bool = True
     stability verdict of :func:`neuromf.stability_verdict.stability_verdict` (keys
     'unstable_modes', 'stability', 'stability_text'; a warning if unstable); a failure
     of the spectra is reported (key 'spectra_error') rather than raised.
+
+    Parameters
+    ----------
+    model : Network
+        The network (``network_params`` in SI units).
+    method : {'shift', 'taylor'}
+        Working-point method for exponential synapses (Fourcaud & Brunel 2002).
+    spectra : bool
+        Also compute the power spectra and the stability verdict.
 
     Returns
     -------
@@ -317,6 +364,8 @@ def simulate(model: Any, scale: float | None = None, t_sim: float | None = None,
         temporary name and renamed when complete.
     k_scale : float, optional
         Factor on the in-degrees; defaults to ``scale`` (weights and DC compensated).
+    t_presim : float, optional
+        Presimulation time in s, not analysed (default 0.5 s).
     seed : int, optional
         NEST ``rng_seed`` (default 55).
     record_to : {'auto', 'memory', 'ascii'}, optional
@@ -483,6 +532,7 @@ def compare(model: Any, scale: float | None = None, t_sim: float | None = None,
     Returns
     -------
     ComparisonResult
+        Simulation, theory, the comparison table and the checks.
 
     Notes
     -----

@@ -104,6 +104,16 @@ def is_microcircuit(model: Any) -> bool:
 
     Recognised by ``network_params['label'] == 'microcircuit'`` or by the presence of
     the connection probability matrix ``conn_probs``.
+
+    Parameters
+    ----------
+    model : Network
+        Object with ``network_params``.
+
+    Returns
+    -------
+    bool
+        Whether it is the microcircuit.
     """
     params = getattr(model, "network_params", {}) or {}
     return params.get("label") == "microcircuit" or "conn_probs" in params
@@ -121,6 +131,11 @@ def simulation_params(model: Any = None, overrides: Mapping[str, Any] | None = N
     overrides : mapping, optional
         Values replacing the defaults (SI units).  Values of ``None`` are ignored so that
         keyword arguments left at ``None`` keep the default.
+
+    Returns
+    -------
+    dict
+        Every simulation parameter (SI units), the defaults with the overrides applied.
 
     Raises
     ------

@@ -95,6 +95,22 @@ def dc_equivalent_of_poisson(nu_ext: np.ndarray, K_ext: np.ndarray,
 
     Each input spike injects the charge W_ext τ_s, so K_ext inputs at rate ν_ext carry
     the mean current I = ν_ext K_ext W_ext τ_s (Campbell's theorem).
+
+    Parameters
+    ----------
+    nu_ext : np.ndarray
+        Rate of each external input in Hz.
+    K_ext : np.ndarray
+        Number of external inputs per neuron.
+    W_ext : np.ndarray
+        Amplitude of the external PSC in A.
+    tau_s : np.ndarray
+        Synaptic time constant in s.
+
+    Returns
+    -------
+    np.ndarray
+        The mean current in A (broadcast shape of the arguments).
     """
     return np.asarray(nu_ext) * np.asarray(K_ext) * np.asarray(W_ext) * np.asarray(tau_s)
 
@@ -158,6 +174,22 @@ def thalamic_synapse_numbers(th_conn_probs: np.ndarray, n_thalamic: int,
     As in the PyNEST example the numbers follow from the full-scale population sizes
     (Potjans & Diesmann 2014, Eq. 1) and are multiplied by the in-degree scaling only;
     they are not rounded here.
+
+    Parameters
+    ----------
+    th_conn_probs : np.ndarray
+        Connection probability from the thalamus to each population, shape (n,).
+    n_thalamic : int
+        Number of thalamic neurons.
+    N_full : np.ndarray
+        Full-scale neuron numbers, shape (n,).
+    k_scale : float
+        Factor on the in-degrees.
+
+    Returns
+    -------
+    np.ndarray
+        Synapse numbers (floats, not rounded), shape (n,).
     """
     nums = synapse_numbers_from_conn_probs(np.atleast_2d(th_conn_probs),
                                            np.array([n_thalamic]), N_full)[0]

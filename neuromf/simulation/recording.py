@@ -39,7 +39,13 @@ __all__ = ["run_simulation", "collect_spikes", "atomic_path", "is_writer",
 
 
 def is_writer() -> bool:
-    """True on the MPI rank that writes summaries (rank 0), or without NEST/MPI."""
+    """True on the MPI rank that writes summaries (rank 0), or without NEST/MPI.
+
+    Returns
+    -------
+    bool
+        Whether this process writes the files.
+    """
     try:
         nest = import_nest()
     except ImportError:
@@ -53,6 +59,8 @@ def run_simulation(built: BuiltNetwork, progress: bool = True, updates: int = 50
 
     Parameters
     ----------
+    stream : file-like, optional
+        Where the progress bar goes (default stderr).
     built : BuiltNetwork
         Network from :func:`~neuromf.simulation.builder.build_network`.
     progress : bool
@@ -103,7 +111,20 @@ def run_simulation(built: BuiltNetwork, progress: bool = True, updates: int = 50
 
 
 def read_ascii_spikes(files: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Senders and times (ms) from NEST ascii spike files (header lines skipped)."""
+    """Senders and times (ms) from NEST ascii spike files (header lines skipped).
+
+    Parameters
+    ----------
+    files : list of str
+        NEST ascii spike files (``.dat``) of one recorder.
+
+    Returns
+    -------
+    senders : np.ndarray
+        NEST global ids of the spiking neurons.
+    times : np.ndarray
+        Spike times in ms.
+    """
     senders, times = [], []
     for fname in files:
         with open(fname) as f:
@@ -125,6 +146,17 @@ def collect_spikes(built: BuiltNetwork) -> list[tuple[np.ndarray, np.ndarray]] |
     """Spikes of every population as (neuron index within population, time in s).
 
     Arrays are sorted by time (then index).  Returns None on MPI ranks other than 0.
+
+    Parameters
+    ----------
+    built : BuiltNetwork
+        The simulated network (:func:`~neuromf.simulation.builder.build_network`).
+
+    Returns
+    -------
+    list of (np.ndarray, np.ndarray) or None
+        Per population, neuron indices (0 … N−1) and spike times in s; None on MPI
+        ranks other than 0.
     """
     nest = import_nest()
     out = []
@@ -156,6 +188,11 @@ def atomic_path(path: str) -> Iterator[str]:
 
     On any exception (including KeyboardInterrupt) the temporary file is removed and
     ``path`` is left untouched.
+
+    Parameters
+    ----------
+    path : str
+        The file to write.
     """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
@@ -175,7 +212,21 @@ def atomic_path(path: str) -> Iterator[str]:
 def save_spikes(path: str, spikes: list[tuple[np.ndarray, np.ndarray]],
                 populations: list[str], n_neurons: np.ndarray, t_start: float,
                 t_stop: float) -> None:
-    """Write spikes (index, time in s per population) to a compressed ``.npz``, atomically."""
+    """Write spikes (index, time in s per population) to a compressed ``.npz``, atomically.
+
+    Parameters
+    ----------
+    path : str
+        The ``.npz`` file to write.
+    spikes : list of (np.ndarray, np.ndarray)
+        Per population, neuron indices (0 … N−1) and spike times in s.
+    populations : list of str
+        Population names.
+    n_neurons : np.ndarray
+        Neurons per population.
+    t_start, t_stop : float
+        The analysis window in s.
+    """
     arrays: dict[str, Any] = {"populations": np.array(populations),
                               "n_neurons": np.asarray(n_neurons),
                               "window": np.array([t_start, t_stop])}
@@ -188,6 +239,11 @@ def save_spikes(path: str, spikes: list[tuple[np.ndarray, np.ndarray]],
 
 def load_spikes(path: str) -> dict[str, Any]:
     """Read a file written by :func:`save_spikes`.
+
+    Parameters
+    ----------
+    path : str
+        The ``.npz`` file.
 
     Returns
     -------

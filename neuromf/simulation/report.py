@@ -41,7 +41,7 @@ DEFAULT_BANDS: tuple[tuple[float, float], ...] = ((0.0, 10.0), (10.0, 100.0), (1
 class Tolerances:
     """Largest deviations between simulation and theory that pass the report's checks.
 
-    Attributes
+    Parameters
     ----------
     rate_rtol : float
         Relative deviation of the mean population rate (default 0.1: 10 %).
@@ -77,7 +77,13 @@ class Tolerances:
                 raise ValueError(f"frequency band ({lo}, {hi}) Hz: need 0 <= low < high")
 
     def describe(self) -> str:
-        """The tolerances in one line."""
+        """The tolerances in one line.
+
+        Returns
+        -------
+        str
+            Rates, CV, correlation and spectrum tolerances and the bands (Hz).
+        """
         bands = ", ".join(_band_name(b) for b in self.bands)
         return (f"rates ±{100 * self.rate_rtol:g} % (relative), CVs ±{self.cv_atol:g}, "
                 f"pairwise correlations ±{self.corr_atol:g} (absolute), spectra within a "
@@ -93,6 +99,20 @@ def band_power(freqs: np.ndarray, psd: np.ndarray, band: tuple[float, float]) ->
     """Mean of ``psd`` (..., n_freq, n_pop) over the frequencies ``lo <= f < hi``, f > 0.
 
     NaN per population where the band holds no frequency.
+
+    Parameters
+    ----------
+    freqs : np.ndarray
+        Frequencies in Hz, shape (n_freq,).
+    psd : np.ndarray
+        Spectra, shape (..., n_freq, n_pop), e.g. Hz²/Hz.
+    band : tuple of (float, float)
+        Lower (inclusive) and upper (exclusive) edge in Hz.
+
+    Returns
+    -------
+    np.ndarray
+        Band mean in the unit of ``psd``, shape (..., n_pop).
     """
     freqs = np.asarray(freqs, dtype=float)
     sel = (freqs >= band[0]) & (freqs < band[1]) & (freqs > 0)
@@ -174,6 +194,7 @@ def comparison_checks(populations: list[str], sim: dict, theory: dict,
     Parameters
     ----------
     populations : list of str
+        Population names.
     sim : dict
         Simulated 'rates' (Hz), 'cv', 'correlations', 'corr_bin' (s), 'freqs' (Hz),
         'spectra' (n_freq, n_pop, Hz²/Hz) and optionally 'spectra_segments'
@@ -184,6 +205,7 @@ def comparison_checks(populations: list[str], sim: dict, theory: dict,
     n_sim, n_model : array_like
         Neurons per population in the simulation and in the model.
     tolerances : Tolerances, optional
+        The largest deviations that pass (default :class:`Tolerances`).
 
     Returns
     -------
@@ -256,7 +278,18 @@ def comparison_checks(populations: list[str], sim: dict, theory: dict,
 
 
 def verdict_lines(checks: list[dict]) -> list[str]:
-    """Short lines: the number of checks outside tolerance and each one of them."""
+    """Short lines: the number of checks outside tolerance and each one of them.
+
+    Parameters
+    ----------
+    checks : list of dict
+        The rows of :func:`comparison_checks`.
+
+    Returns
+    -------
+    list of str
+        The count of failed checks first, then one line per failed check.
+    """
     failed = [c for c in checks if c["ok"] is False]
     checked = [c for c in checks if c["ok"] is not None]
     unchecked = sorted({c["quantity"] for c in checks if c["ok"] is None})
@@ -304,7 +337,27 @@ def _scale_lines(res: Any, model: Any) -> list[str]:
 
 def report_markdown(res: Any, model: Any, checks: list[dict], tolerances: Tolerances,
                     name: str = "") -> str:
-    """The Markdown report of a :class:`~neuromf.simulation.ComparisonResult`."""
+    """The Markdown report of a :class:`~neuromf.simulation.ComparisonResult`.
+
+    Parameters
+    ----------
+    res : ComparisonResult
+        Theory and simulation (:func:`neuromf.simulation.compare`).
+    model : Network
+        The model (its ``network_params``: label, neuron numbers).
+    checks : list of dict
+        The rows of :func:`comparison_checks`.
+    tolerances : Tolerances
+        The tolerances of the checks.
+    name : str
+        Model name of the title (default: the network's label).
+
+    Returns
+    -------
+    str
+        The report: verdict, network realisation, rates, CVs, correlations and spectra
+        tables.
+    """
     sim, th = res.simulation, res.theory
     spec = sim.spec
     label = name or str(model.network_params.get("label", type(model).__name__))
@@ -396,6 +449,19 @@ def write_comparison_files(res: Any, model: Any, out: str,
     """Write ``comparison.md``, ``comparison.json`` and the comparison figures to ``out``.
 
     Fills ``res.checks`` and ``res.files``.
+
+    Parameters
+    ----------
+    res : ComparisonResult
+        Theory and simulation; its ``checks`` and ``files`` are filled.
+    model : Network
+        The model (its ``network_params``: label, neuron numbers).
+    out : str
+        Output folder.
+    tolerances : Tolerances, optional
+        The tolerances of the checks (default :class:`Tolerances`).
+    name : str
+        Model name of the report and figure titles (default: the network's label).
     """
     tol = tolerances or Tolerances()
     sim, th = res.simulation, res.theory

@@ -42,6 +42,58 @@ class NetworkSpec:
     Matrices are indexed [target, source]; vectors by population.  Times in ms,
     potentials in mV, currents in pA (weights of ``iaf_psc_exp``) or mV (weights of
     ``iaf_psc_delta``), capacitances in pF, rates in Hz.
+
+    Parameters
+    ----------
+    populations : list of str
+        Population names.
+    synapse_type : {'exp', 'delta'}
+        Synapse type of the model (:func:`neuromf.models.synapse_type`).
+    neuron_model : str
+        NEST model (``iaf_psc_exp`` or ``iaf_psc_delta``).
+    n_neurons : np.ndarray
+        Neurons per population (scaled).
+    neuron_params : dict of np.ndarray
+        NEST neuron parameters per population (ms, mV, pF, pA).
+    V0 : dict
+        Initial membrane potentials: ``{'type': 'normal', 'mean', 'std'}``,
+        ``{'type': 'uniform', 'low', 'high'}`` or ``{'type': 'fixed', 'value'}`` (mV).
+    connection_rule : {'fixed_indegree', 'fixed_total_number'}
+        NEST connection rule.
+    n_connections : np.ndarray
+        In-degrees (fixed_indegree) or synapse numbers (fixed_total_number),
+        [target, source].
+    weight : np.ndarray
+        Mean synaptic weights [target, source], pA (exp) or mV (delta).
+    weight_rel_sd : float
+        Relative standard deviation of the weights (normal, sign kept).
+    delay, delay_sd : np.ndarray
+        Mean and standard deviation of the delays [target, source], ms.
+    ext_rate : np.ndarray or None
+        Rate of the external Poisson input per population, Hz (None: DC background).
+    ext_weight : np.ndarray
+        Weight of the external input per population, pA or mV.
+    ext_delay : float
+        Delay of the external input, ms.
+    thalamic : dict or None
+        Thalamic stimulus: 'n_neurons', 'rate' (Hz), 'start', 'stop', 'delay' (ms),
+        'n_synapses', 'weight' (pA), 'delay_rel_sd' (Potjans & Diesmann 2014).
+    dc_stimulus : dict or None
+        DC stimulus: 'amplitude' (pA per population), 'start', 'stop' (ms).
+    resolution : float
+        Simulation time step, ms.
+    seed : int
+        NEST ``rng_seed``.
+    threads : int
+        NEST threads.
+    t_presim, t_sim : float
+        Presimulation (not analysed) and analysed simulation time, ms.
+    scale, k_scale : float
+        Factors on the neuron numbers and on the in-degrees.
+    params : dict
+        The simulation parameters it was derived with (:mod:`~neuromf.simulation.defaults`).
+    notes : list of str
+        What the derivation changed (rounding, DC compensation ...).
     """
 
     populations: list[str]
@@ -78,6 +130,7 @@ class NetworkSpec:
 
     @property
     def total_neurons(self) -> int:
+        """Number of neurons of the realisation."""
         return int(np.sum(self.n_neurons))
 
     @property
@@ -88,7 +141,14 @@ class NetworkSpec:
         return int(np.sum(self.n_connections))
 
     def indegrees(self) -> np.ndarray:
-        """Mean in-degree matrix of the realisation, [target, source]."""
+        """Mean in-degree matrix of the realisation, [target, source].
+
+        Returns
+        -------
+        np.ndarray
+            Mean number of inputs of a neuron of each target from each source population,
+            shape (n, n).
+        """
         if self.connection_rule == "fixed_indegree":
             return self.n_connections.astype(float)
         return self.n_connections / self.n_neurons[:, None]
@@ -99,7 +159,18 @@ class NetworkSpec:
 # ---------------------------------------------------------------------------
 
 def synapse_type_of(network_params: dict) -> str:
-    """'exp' or 'delta'; see :func:`neuromf.models.synapse_type`."""
+    """'exp' or 'delta'; see :func:`neuromf.models.synapse_type`.
+
+    Parameters
+    ----------
+    network_params : dict
+        Parameters of a neuromf network (SI).
+
+    Returns
+    -------
+    str
+        'exp' or 'delta'.
+    """
     from neuromf.models import synapse_type
 
     return synapse_type(network_params)
@@ -236,6 +307,7 @@ def derive_spec(model: Any, scale: float = 1.0, k_scale: float | None = None,
     Returns
     -------
     NetworkSpec
+        The realisation: neuron numbers, NEST parameters, connections and stimuli.
     """
     if not hasattr(model, "network_params"):
         raise TypeError(f"model must be a neuromf network object with network_params, got "

@@ -4,9 +4,11 @@ it renders in a headless browser.
 The site is built once per session (fixture ``built_docs``) with the examples at their quick
 sizes (``NEUROMF_DOCS_QUICK=1``); the doctrees are kept for the linkcheck builder.
 
-* ``test_docs_build``: ``sphinx-build -W -b html`` (session fixture ``built_docs``) produced
-  every section, an API page for every public function named here, the CLI reference and
-  the executed gallery with figures.
+* ``test_docs_build``: ``sphinx-build -W -b html`` (session fixture ``built_docs``; -W also
+  fails on the numpydoc checks of ``docs/_ext/neuromf_apicheck.py``) produced every section,
+  an API page for every public function named here (classes with their methods), the CLI
+  reference with a section for every subcommand of :func:`neuromf.cli.build_parser` and
+  every long option, and the executed gallery with figures.
 * ``test_docs_internal_links``: ``sphinx-build -b linkcheck`` restricted to internal links
   (``linkcheck_ignore`` skips http(s): CI has no internet) reports nothing broken, and every
   relative ``href`` of the built HTML points to an existing file and anchor (checked here
@@ -92,14 +94,41 @@ def test_docs_build(built_docs):
                  "neuromf.linear_response.unstable_modes", "neuromf.special.shift_firing_rate",
                  "neuromf.plotting.use_style", "neuromf.models.Network"):
         assert (html / "generated" / f"{name}.html").is_file(), f"no API page for {name}"
+    for cls, member in (("neuromf.models.Network", "save"),
+                        ("neuromf.lmt.Network", "power_spectra"),
+                        ("neuromf.simulation.NetworkSpec", "indegrees")):
+        page = (html / "generated" / f"{cls}.html").read_text(encoding="utf-8")
+        assert f'id="{cls}.{member}"' in page, f"the API page of {cls} lacks {member}"
     cli = (html / "cli.html").read_text(encoding="utf-8")
     assert "analyze" in cli and "--variance-channel" in cli
+    missing = _cli_entries_missing(cli)
+    assert not missing, f"the CLI reference lacks subcommands / options: {missing}"
     gallery = (html / GALLERY_PAGE).read_text(encoding="utf-8")
     assert "sphx-glr-single-img" in gallery or "sphx-glr-multi-img" in gallery
     assert "max relative deviation from NNMT" in gallery      # the printed comparison
     refs = (html / "references.html").read_text(encoding="utf-8")
     assert "Fourcaud" in refs and "Schuecker" in refs
     print(f"docs built in {built_docs['seconds']:.0f} s")
+
+
+def _cli_entries_missing(cli_html: str) -> list:
+    """Subcommands of ``neuromf`` (from the parser itself) without a section in the
+    generated CLI reference, and long options (but --help) missing from it."""
+    import argparse
+
+    from neuromf.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions
+               if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for name, parser in sub.choices.items():
+        if f'id="neuromf-{name}"' not in cli_html:
+            missing.append(name)
+        missing += [(name, opt) for action in parser._actions
+                    for opt in action.option_strings
+                    if opt.startswith("--") and opt != "--help" and opt not in cli_html]
+    assert len(sub.choices) >= 9      # models ... dynamics
+    return missing
 
 
 class _Links(HTMLParser):
