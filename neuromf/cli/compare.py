@@ -46,7 +46,13 @@ FINITE_SIZE = ("conserving", "input", "none")
 
 
 def register_cli(sub: Any) -> None:
-    """Add the ``compare`` subcommand."""
+    """Add the ``compare`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``neuromf`` parser (:func:`neuromf.cli.build_parser`).
+    """
     p = sub.add_parser(
         "compare", help="theory vs NEST simulation of a model (needs neuromf[sim])",
         description="Compute the model's working point and simulate its spiking network; "
@@ -58,7 +64,19 @@ def register_cli(sub: Any) -> None:
 
 
 def add_compare_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the arguments of ``neuromf compare MODEL`` to ``parser``."""
+    """Add the arguments of ``neuromf compare MODEL`` to ``parser``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        Parser to extend: the simulation options of ``neuromf simulate``, the theory's
+        working-point method, the report's tolerances and the ``--dynamics`` options.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        ``parser`` itself.
+    """
     add_simulate_arguments(parser, command="compare")
     parser.add_argument("--method", choices=METHODS, default="shift",
                         help="working-point method of the theory (exp synapses)")
@@ -160,7 +178,21 @@ def dynamics_from_args(args: argparse.Namespace) -> int:
 
 
 def compare_from_args(args: argparse.Namespace) -> int:
-    """Run ``neuromf compare`` from parsed arguments; print the table; return 0."""
+    """Run ``neuromf compare`` from parsed arguments and print the comparison table.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of ``neuromf compare`` (:func:`add_compare_arguments`); with
+        ``args.dynamics`` the NEST run is compared with the population-density model
+        (:func:`neuromf.dynamics.compare.compare_dynamics`), otherwise with the stationary
+        theory (:func:`neuromf.simulation.compare`).
+
+    Returns
+    -------
+    int
+        Exit status 0 (bad input raises ``UserError``, a ``ValueError``).
+    """
     if getattr(args, "dynamics", False):
         return dynamics_from_args(args)
     out = check_out(args.out)

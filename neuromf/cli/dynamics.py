@@ -29,7 +29,13 @@ DYNAMICS_METHODS = ("fokker-planck", "rate")
 
 
 def register_cli(sub: Any) -> None:
-    """Add the ``dynamics`` subcommand."""
+    """Add the ``dynamics`` subcommand.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The subparsers of the ``neuromf`` parser (:func:`neuromf.cli.build_parser`).
+    """
     p = sub.add_parser(
         "dynamics", help="population dynamics in time (Fokker-Planck densities)",
         description="Integrate the population densities (Fokker-Planck equation with "
@@ -67,7 +73,19 @@ def register_cli(sub: Any) -> None:
 
 
 def cmd_dynamics(args: argparse.Namespace) -> int:
-    """Run the population dynamics of ``args.model``; 0 on success."""
+    """Run the population dynamics of ``args.model`` and print the summary table.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of ``neuromf dynamics`` (model, ``t_sim`` and ``t_transient`` in
+        s, stimulus, method, finite-size noise, grid and output folder).
+
+    Returns
+    -------
+    int
+        Exit status 0 (bad input raises ``UserError``, a ``ValueError``).
+    """
     if not 0 <= args.t_transient < args.t_sim:
         raise UserError(f"--t-transient must lie in [0, --t-sim = {args.t_sim} s), got "
                         f"{args.t_transient} s")

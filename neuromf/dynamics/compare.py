@@ -74,9 +74,10 @@ def pulse_onsets(t_first: float, t_stop: float, interval: float,
 class DynamicsComparison:
     """Result of :func:`compare_dynamics` (SI units: s, Hz).
 
-    Attributes
+    Parameters
     ----------
     populations : list of str
+        Population names.
     table : list of dict
         Per population: ``rate_nest``, ``rate_fp`` (Hz), ``rate_rel``; ``peak_nest``,
         ``peak_fp`` (Hz, spectral peak), ``peak_rel``; ``amp_nest``, ``amp_fp`` (Hz, std of
@@ -86,10 +87,14 @@ class DynamicsComparison:
         Bin centres (s) and binned population rates (n_bins, P) (Hz).
     freqs, psd_nest, psd_fp : ndarray
         Welch spectra of the binned rates in the analysis window (Hz²/Hz).
+    window : tuple of float
+        Analysis window ``(t_min, t_max)`` (s) of rates and spectra.
     pulses : dict or None
         ``nest`` and ``fp``: the outputs of :func:`.nest_side.pulse_response`.
     timings : dict
         CPU and wall seconds of the NEST run and the density model.
+    parameters : dict
+        The arguments of the comparison (scale, seeds, dt, grid, stimulus), SI.
     files : dict
         Written files by kind.
     """
@@ -147,9 +152,12 @@ def compare_dynamics(model: Any, scale: float | None = None, t_sim: float = 1.0,
         Factors on neuron numbers and in-degrees, as :func:`neuromf.simulation.simulate`
         (default 0.1 for the microcircuit, else 1; ``k_scale`` defaults to ``scale``).
     t_sim : float
-        Analysed time (s) after ``t_presim`` (default 0.5 s, the simulation's); both models
+        Analysed time (s) after ``t_presim``; both models
         run ``t_presim + t_sim`` from t = 0 (NEST from its initial potentials, the density
         model from the stationary state of the realisation's working point).
+    t_presim : float, optional
+        Presimulation time (s) left out of the analysis (default: the simulation's,
+        0.5 s).
     seed : int
         NEST ``rng_seed`` and seed of the finite-size noise.
     threads : int
@@ -197,6 +205,8 @@ def compare_dynamics(model: Any, scale: float | None = None, t_sim: float = 1.0,
     Returns
     -------
     DynamicsComparison
+        Binned rates, spectra, the comparison table and (with pulses) the trial-averaged
+        pulse responses of both models.
 
     Raises
     ------

@@ -55,6 +55,8 @@ def derive_realisation(model: Any, scale: float | None = None, k_scale: float | 
     Returns
     -------
     NetworkSpec
+        Neuron numbers, in-degrees, weights (A), delays (s), DC currents (A) and
+        stimulus devices of the network NEST simulates.
     """
     from ..simulation import default_theory, derive_spec
     from ..simulation.defaults import is_microcircuit
@@ -230,7 +232,23 @@ def realisation_stimulus(spec: Any, pulse_onsets: Any = None,
 
 @dataclass
 class NestRun:
-    """Spikes of one NEST run of a realisation (times in s, absolute)."""
+    """Spikes of one NEST run of a realisation (times in s, absolute).
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+        The simulated realisation (:func:`derive_realisation`).
+    spikes : list of (ndarray, ndarray)
+        Per population: neuron index within the population and spike time (s).
+    n_neurons : ndarray
+        Simulated neuron numbers per population.
+    t_start, t_stop : float
+        Recorded window (s).
+    pulse_onsets : ndarray
+        Onsets (s) of the thalamic pulses (empty without pulses).
+    timings : dict
+        Wall seconds of build and simulation, ``cpu`` the process CPU time.
+    """
 
     spec: Any
     spikes: list

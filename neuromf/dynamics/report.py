@@ -21,7 +21,27 @@ STIMULI = ("none", "thalamic", "dc", "thalamic+dc")
 
 
 def resolve_stimulus(model: Any, stimulus: Any) -> Stimulus | None:
-    """``None``/'none', 'thalamic', 'dc', 'thalamic+dc' or a :class:`Stimulus`."""
+    """The :class:`Stimulus` a stimulus name stands for.
+
+    Parameters
+    ----------
+    model : neuromf.models.Network
+        The microcircuit-like model whose simulation parameters define the thalamic pulse
+        and the DC stimulus (:func:`neuromf.dynamics.stimulus.microcircuit_stimulus`).
+    stimulus : None, str or Stimulus
+        ``None`` or 'none', 'thalamic', 'dc', 'thalamic+dc' (case-insensitive), or a
+        :class:`Stimulus`, which is returned unchanged.
+
+    Returns
+    -------
+    Stimulus or None
+        The stimulus; ``None`` for no stimulus.
+
+    Raises
+    ------
+    ValueError
+        For any other name.
+    """
     if stimulus is None or isinstance(stimulus, Stimulus):
         return stimulus
     name = str(stimulus).lower()
