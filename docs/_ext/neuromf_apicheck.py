@@ -52,9 +52,8 @@ TEMPORARY_EXCLUDE: tuple[str, ...] = (
     r"^neuromf\.(special|lif|linear_response|network_properties|utils)\.",
     # helper "batch2": batch, scan, scan_store, scan_report
     r"^neuromf\.(batch|scan|scan_store|scan_report)\.",
-    # helpers "jumps" and "pulse": dynamics, cli/compare.py, cli/dynamics.py
+    # helper "jumps": dynamics
     r"^neuromf\.dynamics\.",
-    r"^neuromf\.cli\.(compare|dynamics)\.",
 )
 
 PACKAGE = "neuromf"
