@@ -436,10 +436,6 @@ def thalamic_pulse(model: Any, overrides: dict | None = None) -> ExternalPopulat
     ValueError
         If ``th_conn_probs`` has not one value per population, the model has no
         ``tau_s``, or an override names an unknown parameter.
-
-    References
-    ----------
-    Potjans TC, Diesmann M (2014) Cereb Cortex 24:785-806, Eq. 1 (synapse numbers).
     """
     from ..simulation.microcircuit import psc_over_psp, thalamic_synapse_numbers
     p = model.network_params
