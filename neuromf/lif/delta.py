@@ -411,9 +411,9 @@ def unstable_modes(network: Any, *, f_max: float | None = None,
                    variance_channel: bool = False, **transfer_function_kwargs: Any) -> dict:
     """Number of linearly unstable modes of the working point (Nyquist criterion).
 
-    Counts the zeros of det(1 - M) in the right half-plane on a frequency grid of its own
-    (Brunel & Hakim 1999; Bos et al. 2016); see
-    :func:`neuromf.linear_response.unstable_modes`.  The cached results are not changed.
+    Counts the zeros of det(1 - M) in the right half-plane on a frequency grid of its own;
+    a count above 0 means the asynchronous state is unstable (Brunel & Hakim 1999; Brunel
+    2000).  See :func:`neuromf.linear_response.unstable_modes`; cached results are kept.
 
     Parameters
     ----------
