@@ -30,7 +30,31 @@ UNSTABLE_NOTE = ("linearly unstable working point (Nyquist count > 0, mean and v
 
 
 def axis_values_in(result: Any, i: int, unit: str | None) -> tuple[np.ndarray, str]:
-    """Values of axis ``i`` converted to ``unit`` (default: the stored SI unit)."""
+    """Values of axis ``i`` converted to ``unit`` (default: the stored SI unit).
+
+    Parameters
+    ----------
+    result : neuromf.scan.ScanResult
+        The scan (its ``axis_values`` and ``axis_units``).
+    i : int
+        Index of the scan axis.
+    unit : str or None
+        Display unit (a pint unit string with the dimension of the axis); None or ''
+        keeps the stored unit.
+
+    Returns
+    -------
+    values : numpy.ndarray
+        The axis values in ``unit``.
+    unit : str
+        The unit of ``values`` (the stored one when ``unit`` is empty or the axis has
+        no unit).
+
+    Raises
+    ------
+    pint.DimensionalityError
+        If ``unit`` has not the dimension of the stored unit.
+    """
     values = np.asarray(result.axis_values[i], dtype=float)
     stored = result.axis_units[i]
     if not unit or not stored:
@@ -79,6 +103,7 @@ def scan_table(result: Any, units: Mapping[str, str] | None = None,
     Parameters
     ----------
     result : neuromf.scan.ScanResult
+        The scan to format (its axes, data, quantity and unit).
     units : dict, optional
         Display unit per axis name (e.g. the model's input units); default SI.
     max_rows : int
@@ -133,9 +158,25 @@ def plot_scan(result: Any, units: Mapping[str, str] | None = None, max_panels: i
 
     With more than two axes the others are fixed at their first value (named in the
     title); with one axis, lines over that axis.  Complex quantities are shown by their
-    real part.  ``unstable`` (bool, grid shape) marks the linearly unstable points with a
-    red 'x' (heat map) or a red ring (lines), with a legend entry.  Returns a matplotlib
-    Figure.
+    real part.
+
+    Parameters
+    ----------
+    result : neuromf.scan.ScanResult
+        The scan to draw.
+    units : dict, optional
+        Display unit per axis name (e.g. the model's input units); default SI.
+    max_panels : int
+        Most columns (populations or result components) drawn.
+    unstable : array of bool, optional
+        Shape of the grid: True where the working point is linearly unstable; those
+        points are marked with a red 'x' (heat map) or a red ring (lines), with a
+        legend entry.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, drawn in the project's style (:func:`neuromf.plotting.styled`).
     """
     from .plotting import _pyplot
 

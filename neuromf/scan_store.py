@@ -32,7 +32,30 @@ _TYPE = io._TYPE_ATTR
 
 def create(path: str | Path, meta: dict, axes: dict, shape: tuple, item_shape: tuple,
            dtype: np.dtype, unit: str) -> None:
-    """Write a new scan file with pre-allocated ``data/val`` and ``done``."""
+    """Write a new scan file with pre-allocated ``data/val`` and ``done``.
+
+    The file is written atomically; ``data/val`` is allocated contiguously and filled
+    with NaN (integer and boolean data: 0), ``done`` with False.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The HDF5 file to create (replaced if it exists).
+    meta : dict
+        Contents of the ``scan`` group: ``quantity``, ``unit``, ``method``, ``model``,
+        ``key`` (the scan's fingerprint, checked on resume) and ``populations``.
+    axes : dict
+        ``{name: {'val': values, 'unit': str, 'index': int}}``, one entry per scan axis,
+        values in SI (the unit named by ``'unit'``).
+    shape : tuple of int
+        Grid shape (number of values per scan axis).
+    item_shape : tuple of int
+        Shape of the result at one grid point (e.g. ``(n_populations,)``).
+    dtype : numpy.dtype
+        Data type of the results (float or complex).
+    unit : str
+        Unit of the scanned quantity (stored as ``data/unit``).
+    """
     placeholder = np.zeros(0)
     io.save_h5(path, {"scan": meta, "axes": axes,
                       "data": {"val": placeholder, "unit": unit}, "done": placeholder})
@@ -62,7 +85,19 @@ def _allocated(group: h5py.Group, name: str, shape: tuple, dtype: np.dtype,
 
 
 def read_progress(path: str | Path) -> tuple[str, np.ndarray] | None:
-    """``(key, done)`` of an existing scan file, or None if it is no scan file."""
+    """Fingerprint and progress of an existing scan file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The HDF5 file.
+
+    Returns
+    -------
+    tuple of (str, numpy.ndarray) or None
+        ``(key, done)``: the scan's fingerprint and the boolean grid of finished points;
+        None if the file cannot be read or is no scan file.
+    """
     try:
         with h5py.File(path, "r") as f:
             key = f["scan/key"].asstr()[0]
@@ -90,7 +125,22 @@ def _runs(flat: np.ndarray, shape: tuple) -> list[tuple[tuple, slice, slice]]:
 
 def write_batch(path: str | Path, flat: np.ndarray, values: np.ndarray,
                 shape: tuple) -> None:
-    """Write ``values`` (len(flat), ...) at the flat grid indices ``flat`` and mark done."""
+    """Write one batch of results into the scan file and mark its points done.
+
+    One write per run of consecutive points along the last grid axis; the file is
+    flushed at the end.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A scan file made by :func:`create`.
+    flat : numpy.ndarray of int
+        Flat (C-order) indices of the grid points of the batch, in any order.
+    values : numpy.ndarray
+        Results, shape ``(len(flat),) + item_shape``, in the unit of the file.
+    shape : tuple of int
+        Grid shape of the scan.
+    """
     order = np.argsort(flat, kind="stable")
     flat, values = np.asarray(flat)[order], np.asarray(values)[order]
     with h5py.File(path, "r+") as f:
@@ -102,7 +152,24 @@ def write_batch(path: str | Path, flat: np.ndarray, values: np.ndarray,
 
 
 def open_data(path: str | Path) -> np.ndarray:
-    """``data/val`` of a scan file as a read-only memory map (no copy into memory)."""
+    """``data/val`` of a scan file as a read-only memory map (no copy into memory).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A scan file made by :func:`create`.
+
+    Returns
+    -------
+    numpy.memmap
+        Shape grid shape + item shape, in the unit stored as ``data/unit``; complex
+        data (stored as HDF5 compound ``r``, ``i``) are mapped as complex.
+
+    Raises
+    ------
+    RuntimeError
+        If the dataset is not stored contiguously (no memory map possible).
+    """
     with h5py.File(path, "r") as f:
         dset = f["data/val"]
         offset, shape, dtype = dset.id.get_offset(), dset.shape, dset.dtype

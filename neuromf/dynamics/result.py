@@ -18,29 +18,36 @@ __all__ = ["DynamicsResult"]
 class DynamicsResult:
     """Population rates in time from :func:`neuromf.dynamics.simulate`.
 
-    Attributes
+    The fields are set by :func:`neuromf.dynamics.simulate`; all values in SI.
+
+    Parameters
     ----------
-    times : ndarray (n_t,)
+    times : numpy.ndarray, shape (n_t,)
         Time points (s), ``0, dt, ..., t_sim``.
-    rates : ndarray (n_t, P)
+    rates : numpy.ndarray, shape (n_t, P)
         Population activity (Hz): the threshold flux, or with ``finite_size`` the number
         of spikes of the ``N`` neurons per step over ``N dt``.
     populations : list of str
+        Population names, in the order of the columns.
     method : str
         'fokker-planck' or 'rate'.
-    mu, sigma : ndarray (n_t, P)
+    mu, sigma : numpy.ndarray, shape (n_t, P)
         Effective input mean and std (V) that drove the density (for exp synapses the
         filtered mean minus the 'shift', see :mod:`neuromf.dynamics`).
-    flux : ndarray (n_t, P) or None
+    flux : numpy.ndarray, shape (n_t, P), optional
         Deterministic threshold flux (Hz) when ``finite_size`` (else equal to ``rates``).
-    densities : ndarray (n_rec, P, M) or None
+    densities : numpy.ndarray, shape (n_rec, P, M), optional
         Membrane-potential densities (1/V) at ``density_times``.
-    V : ndarray (P, M) or None
+    density_times : numpy.ndarray, shape (n_rec,), optional
+        Times (s) at which ``densities`` were recorded.
+    V : numpy.ndarray, shape (P, M), optional
         Grid nodes (V, relative to rest) of the densities.
     parameters : dict
         Run parameters in SI (dt, t_sim, grid, seed, ...).
     diagnostics : dict
-        Probability conservation error, minimum density, wall time.
+        Probability conservation error, minimum density, number of steps, wall time (s).
+    network_params : dict
+        The model's network parameters, in the units the model was given them in.
     """
 
     times: np.ndarray
@@ -59,10 +66,29 @@ class DynamicsResult:
 
     @property
     def dt(self) -> float:
+        """Time step (s) of the run, ``parameters['dt']``."""
         return float(self.parameters["dt"])
 
     def mean_rates(self, t_min: float = 0.0, t_max: float | None = None) -> np.ndarray:
-        """Time-averaged rates (Hz) over ``[t_min, t_max]`` (s)."""
+        """Time-averaged rates (Hz) over a window of the run.
+
+        Parameters
+        ----------
+        t_min : float
+            Start of the window (s).
+        t_max : float, optional
+            End of the window (s); default the end of the run.
+
+        Returns
+        -------
+        numpy.ndarray, shape (P,)
+            Mean of ``rates`` (Hz) over the samples in ``[t_min, t_max]``.
+
+        Raises
+        ------
+        ValueError
+            If the window holds fewer than 2 samples.
+        """
         sel = self._window(t_min, t_max)
         return self.rates[sel].mean(axis=0)
 
@@ -78,9 +104,28 @@ class DynamicsResult:
                 nperseg: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Power spectra of the population rates (Welch, one-sided, Hz²/Hz = Hz).
 
-        The mean is removed; ``nperseg`` samples per segment (default: 1 s worth of
-        samples, at most the window).  Returns ``(freqs, psd)`` with ``psd`` of shape
-        (n_freqs, P).
+        Welch's method (Welch 1967) with Hann windows; the mean is removed per segment.
+
+        Parameters
+        ----------
+        t_min : float
+            Start of the window (s).
+        t_max : float, optional
+            End of the window (s); default the end of the run.
+        nperseg : int, optional
+            Samples per segment; default 1 s worth of samples; at most the window.
+
+        Returns
+        -------
+        freqs : numpy.ndarray, shape (n_freqs,)
+            Frequencies (Hz), from 0 to the Nyquist frequency ``1/(2 dt)``.
+        psd : numpy.ndarray, shape (n_freqs, P)
+            One-sided power spectral density of the rates (Hz²/Hz = Hz).
+
+        Raises
+        ------
+        ValueError
+            If the window holds fewer than 2 samples.
         """
         from scipy.signal import welch
         sel = self._window(t_min, t_max)
@@ -94,8 +139,29 @@ class DynamicsResult:
 
     def oscillation(self, t_min: float = 0.0, population: int = 0,
                     f_min: float = 5.0) -> dict:
-        """Peak frequency (Hz, spectrum above ``f_min``) and rate amplitude of one population:
-        half the peak-to-peak and the standard deviation of the rate (Hz) in the window."""
+        """Peak frequency and rate amplitude of one population after ``t_min``.
+
+        Parameters
+        ----------
+        t_min : float
+            Start of the analysed window (s); it ends at the end of the run.
+        population : int
+            Index of the population.
+        f_min : float
+            Lowest frequency (Hz) searched for the spectral peak (excludes the slow
+            drifts near 0 Hz).
+
+        Returns
+        -------
+        dict
+            ``frequency``: the peak of :meth:`spectra` above ``f_min`` (Hz);
+            ``half_peak_to_peak``, ``std`` and ``mean`` of the rate in the window (Hz).
+
+        Raises
+        ------
+        ValueError
+            If the window holds fewer than 2 samples.
+        """
         freqs, psd = self.spectra(t_min)
         sel = freqs >= f_min
         f_peak = float(freqs[sel][np.argmax(psd[sel, population])])
@@ -104,7 +170,16 @@ class DynamicsResult:
                 "std": float(x.std()), "mean": float(x.mean())}
 
     def to_dict(self) -> dict:
-        """Nested dict of quantities (pint) and plain values, as written by :meth:`save`."""
+        """Nested dict of quantities (pint) and plain values, as written by :meth:`save`.
+
+        Returns
+        -------
+        dict
+            ``times``, ``rates``, ``mu``, ``sigma`` (and ``flux``, ``densities``,
+            ``density_times``, ``V`` when recorded) as pint quantities, ``populations``,
+            ``method``, ``parameters`` (times in s, rates in Hz as quantities; None as
+            the string 'None'), ``diagnostics`` and ``network_params``.
+        """
         q = ureg.Quantity
         data: dict[str, Any] = {
             "times": q(self.times, "s"),
@@ -139,6 +214,13 @@ class DynamicsResult:
         return data
 
     def save(self, path: str | Path) -> None:
-        """Write everything (with units) to an HDF5 file, atomically
-        (:func:`neuromf.input_output.save_quantity_dict_to_h5`)."""
+        """Write everything (with units) to an HDF5 file, atomically.
+
+        Uses :func:`neuromf.input_output.save_quantity_dict_to_h5` on :meth:`to_dict`.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The HDF5 file (replaced if it exists).
+        """
         io.save_quantity_dict_to_h5(path, self.to_dict())

@@ -63,8 +63,19 @@ class Signal:
     """A time-dependent value per population (or for all populations).
 
     Use the constructors :func:`step`, :func:`pulse`, :func:`sinusoid`,
-    :func:`from_array`.  ``populations`` (names or indices, None = all) selects the
-    populations that receive the signal.
+    :func:`from_array`; the parameters are checked (and converted to the unit of the
+    stimulus channel) only in :meth:`values`.
+
+    Parameters
+    ----------
+    kind : {'step', 'pulse', 'sinusoid', 'array'}
+        Shape of the signal.
+    params : dict
+        Parameters of that shape, as the constructors set them (``t_on``,
+        ``amplitude``, ``duration``, ``frequency``, ``phase``; ``times``, ``values``),
+        SI numbers or pint quantities.
+    populations : sequence of str or int, optional
+        Names or indices of the populations that receive the signal; default all.
     """
 
     kind: str
@@ -72,7 +83,31 @@ class Signal:
     populations: Sequence | None = None
 
     def values(self, times: np.ndarray, unit: str, name: str) -> np.ndarray:
-        """Values at ``times`` (s) in SI, shape (n_t,) or (n_t, n_values)."""
+        """Values of the signal at ``times``, in SI.
+
+        Parameters
+        ----------
+        times : numpy.ndarray
+            Sample times (s), 1-d.
+        unit : str
+            SI unit of the channel the signal drives ('Hz', 'A', 'V' or 'V**2');
+            pint-quantity parameters are converted to it.
+        name : str
+            Label of the signal in error messages.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_t,) for a scalar amplitude, (n_t, n_values) for one amplitude (or
+            one column of ``values``) per selected population; 0 before ``t_on``.
+
+        Raises
+        ------
+        ValueError
+            If a parameter has the wrong unit, is not finite, a duration or frequency
+            is not positive, the kind is unknown, or (for 'array') the time axis is not
+            1-d, strictly increasing, as long as ``values`` and covering ``times >= 0``.
+        """
         p = self.params
         t = np.asarray(times, dtype=float)
         if self.kind == "array":
@@ -120,27 +155,98 @@ class Signal:
 
 
 def step(t_on: Any, amplitude: Any, populations: Sequence | None = None) -> Signal:
-    """``amplitude`` from ``t_on`` (s) on (scalar or one value per selected population)."""
+    """A step: 0 before ``t_on``, ``amplitude`` from ``t_on`` on.
+
+    Parameters
+    ----------
+    t_on : float or pint.Quantity
+        Onset time (s, absolute simulation time).
+    amplitude : float, array_like or pint.Quantity
+        Step height in the unit of the channel (Hz, A, V or V²), a scalar or one value
+        per selected population.
+    populations : sequence of str or int, optional
+        Names or indices of the populations that receive the signal; default all.
+
+    Returns
+    -------
+    Signal
+        Of kind 'step'.
+    """
     return Signal("step", {"t_on": t_on, "amplitude": amplitude}, populations)
 
 
 def pulse(t_on: Any, duration: Any, amplitude: Any,
           populations: Sequence | None = None) -> Signal:
-    """``amplitude`` during ``[t_on, t_on + duration)`` (s)."""
+    """A rectangular pulse: ``amplitude`` during ``[t_on, t_on + duration)``, else 0.
+
+    Parameters
+    ----------
+    t_on : float or pint.Quantity
+        Onset time (s, absolute simulation time).
+    duration : float or pint.Quantity
+        Length of the pulse (s), positive.
+    amplitude : float, array_like or pint.Quantity
+        Pulse height in the unit of the channel (Hz, A, V or V²), a scalar or one value
+        per selected population.
+    populations : sequence of str or int, optional
+        Names or indices of the populations that receive the signal; default all.
+
+    Returns
+    -------
+    Signal
+        Of kind 'pulse'.
+    """
     return Signal("pulse", {"t_on": t_on, "duration": duration, "amplitude": amplitude},
                   populations)
 
 
 def sinusoid(amplitude: Any, frequency: Any, phase: float = 0.0, t_on: Any = 0.0,
              populations: Sequence | None = None) -> Signal:
-    """``amplitude sin(2 pi f (t - t_on) + phase)`` from ``t_on`` on."""
+    """A sinusoid ``amplitude sin(2 pi f (t - t_on) + phase)`` from ``t_on`` on, 0 before.
+
+    Parameters
+    ----------
+    amplitude : float, array_like or pint.Quantity
+        Amplitude in the unit of the channel (Hz, A, V or V²), a scalar or one value per
+        selected population.
+    frequency : float or pint.Quantity
+        Frequency ``f`` (Hz), positive.
+    phase : float
+        Phase at ``t_on`` (rad).
+    t_on : float or pint.Quantity
+        Onset time (s, absolute simulation time).
+    populations : sequence of str or int, optional
+        Names or indices of the populations that receive the signal; default all.
+
+    Returns
+    -------
+    Signal
+        Of kind 'sinusoid'.
+    """
     return Signal("sinusoid", {"amplitude": amplitude, "frequency": frequency,
                                "phase": phase, "t_on": t_on}, populations)
 
 
 def from_array(times: Any, values: Any, populations: Sequence | None = None) -> Signal:
-    """Samples ``values`` (n_times,) or (n_times, n_populations) at ``times`` (s), linearly
-    interpolated; the time axis must cover the whole simulation."""
+    """A signal given by samples, linearly interpolated in time.
+
+    Parameters
+    ----------
+    times : array_like or pint.Quantity
+        Sample times (s), 1-d, strictly increasing, at least 2 points; they must cover
+        the whole simulation.
+    values : array_like or pint.Quantity
+        Samples in the unit of the channel (Hz, A, V or V²), shape (n_times,) (the same
+        for all selected populations) or (n_times, n_populations) (one column per
+        selected population).
+    populations : sequence of str or int, optional
+        Names or indices of the populations that receive the signal; default all.
+
+    Returns
+    -------
+    Signal
+        Of kind 'array'.
+    """
     return Signal("array", {"times": times, "values": values}, populations)
 
 
@@ -148,9 +254,28 @@ def from_array(times: Any, values: Any, populations: Sequence | None = None) -> 
 class ExternalPopulation:
     """An extra population of Poisson sources with a time-dependent rate.
 
-    Each neuron of population ``a`` receives ``K[a]`` inputs of weight ``J[a]`` (V, the
-    integrated PSC over C as in the theory) at rate ``rate(t)`` (Hz), delayed by the
-    distribution (``delay``, ``delay_sd``, ``delay_dist``; s).
+    Each neuron of population ``a`` receives ``K[a]`` inputs of weight ``J[a]`` at rate
+    ``rate(t)``, delayed by the delay distribution; they add
+    ``tau_m K J nu(t - d)`` to the mean and ``tau_m K J² nu(t - d)`` to the variance of
+    the input (Fourcaud & Brunel 2002, Eq. 3.4).
+
+    Parameters
+    ----------
+    rate : Signal
+        Rate of each source (Hz), one value per time (scalar amplitude).
+    K : float or array_like
+        In-degree from this population, a scalar or one value per population.
+    J : float or array_like
+        Weight (V, the integrated PSC over C as in the theory), a scalar or one value
+        per population.
+    delay : float
+        Mean delay (s).
+    delay_sd : float
+        Standard deviation of the delay (s).
+    delay_dist : {'none', 'gaussian', 'truncated_gaussian', 'lognormal'}
+        Delay distribution (as :func:`neuromf.network_properties.delay_dist_matrix`).
+    name : str
+        Label in error messages.
     """
 
     rate: Signal
@@ -166,7 +291,20 @@ class ExternalPopulation:
 class Stimulus:
     """Additive time-dependent inputs (see the module docstring).
 
-    Each channel takes a :class:`Signal` or a list of them (summed).
+    Each channel takes a :class:`Signal` or a list of them (summed), or None.
+
+    Parameters
+    ----------
+    nu_ext : Signal or list of Signal, optional
+        Extra rate (Hz) on every external synapse (through ``K_ext``, ``J_ext``).
+    I_ext : Signal or list of Signal, optional
+        Extra current (A) into the membrane, ``mu += tau_m I / C``.
+    mu : Signal or list of Signal, optional
+        Addition to the synaptic mean input (V).
+    var : Signal or list of Signal, optional
+        Addition to the synaptic input variance (V²).
+    external : list of ExternalPopulation
+        Extra external populations.
     """
 
     nu_ext: Any = None
@@ -176,10 +314,34 @@ class Stimulus:
     external: list = field(default_factory=list)
 
     def evaluate(self, times: np.ndarray, names: list, dt: float) -> dict:
-        """Per-channel arrays (n_t, P) in SI on ``times`` (s); absent channels are None.
+        """The channels sampled on the time grid of a run, checked, in SI.
 
-        ``external`` populations are returned as their delayed mean and variance
-        contributions ``ext_mu`` (V, before tau_m) ... see :func:`_external_terms`.
+        Parameters
+        ----------
+        times : numpy.ndarray
+            Sample times (s), 1-d.
+        names : list of str
+            Population names of the model (for the ``populations`` of the signals).
+        dt : float
+            Time step of the run (s); the channels are sampled at ``times``.
+
+        Returns
+        -------
+        dict
+            ``nu_ext`` (Hz), ``I_ext`` (A), ``mu`` (V), ``var`` (V²): arrays of shape
+            (n_t, P), the sum of the channel's signals, or None for an absent channel;
+            ``external``: the list of :class:`ExternalPopulation` (their delayed
+            contributions are formed by :func:`neuromf.dynamics.simulate`).
+
+        Raises
+        ------
+        TypeError
+            If a channel holds something other than :class:`Signal` objects or
+            ``external`` something other than :class:`ExternalPopulation` objects.
+        ValueError
+            If a signal names an unknown population or an index out of range, has
+            not one value per selected population, or its parameters are invalid
+            (see :meth:`Signal.values`).
         """
         out = {}
         for channel in ("nu_ext", "I_ext", "mu", "var"):
@@ -253,8 +415,27 @@ def thalamic_pulse(model: Any, overrides: dict | None = None) -> ExternalPopulat
     th_duration)``; synapse numbers from ``th_conn_probs`` (Potjans & Diesmann 2014,
     Eq. 1; full-scale population sizes, rounded as in the simulation), weight from
     ``th_PSP`` converted to a PSC like the recurrent weights, delay normal with mean
-    ``th_delay`` and sd ``th_delay_rel_sd * th_delay`` (truncated at 0).  Parameters
-    from :func:`neuromf.simulation.defaults.simulation_params` (``overrides`` in SI).
+    ``th_delay`` and sd ``th_delay_rel_sd * th_delay`` (truncated at 0).
+
+    Parameters
+    ----------
+    model : neuromf.models.Network
+        A model with exponential synapses (``tau_s``); for a model other than the
+        microcircuit the microcircuit's thalamic parameters are used.
+    overrides : dict, optional
+        Simulation parameters replacing the defaults of
+        :func:`neuromf.simulation.defaults.simulation_params` (SI units).
+
+    Returns
+    -------
+    ExternalPopulation
+        Named 'thalamus', with per-population ``K`` (in-degree) and ``J`` (V).
+
+    Raises
+    ------
+    ValueError
+        If ``th_conn_probs`` has not one value per population, the model has no
+        ``tau_s``, or an override names an unknown parameter.
     """
     from ..simulation.microcircuit import psc_over_psp, thalamic_synapse_numbers
     p = model.network_params
@@ -281,8 +462,30 @@ def thalamic_pulse(model: Any, overrides: dict | None = None) -> ExternalPopulat
 
 
 def dc_stimulus(model: Any, overrides: dict | None = None) -> Signal:
-    """The microcircuit's DC stimulus: ``dc_amp * sum(K_ext)`` (A) per population during
-    ``[dc_start, dc_start + dc_duration)``, as in the NEST simulation."""
+    """The microcircuit's DC stimulus as a current pulse, as in the NEST simulation.
+
+    ``dc_amp * sum(K_ext)`` (A) per population during ``[dc_start, dc_start +
+    dc_duration)``.
+
+    Parameters
+    ----------
+    model : neuromf.models.Network
+        The model (its ``K_ext`` and populations); for a model other than the
+        microcircuit the microcircuit's DC parameters are used.
+    overrides : dict, optional
+        Simulation parameters replacing the defaults of
+        :func:`neuromf.simulation.defaults.simulation_params` (SI units).
+
+    Returns
+    -------
+    Signal
+        A :func:`pulse` for the ``I_ext`` channel (A), one amplitude per population.
+
+    Raises
+    ------
+    ValueError
+        If an override names an unknown parameter.
+    """
     sim = _sim_params(model, overrides)
     K_ext = np.asarray(model.network_params["K_ext"], dtype=float)
     n = len(model.network_params["populations"])
@@ -293,6 +496,28 @@ def dc_stimulus(model: Any, overrides: dict | None = None) -> Signal:
 
 def microcircuit_stimulus(model: Any, thalamic: bool = True, dc: bool = False,
                           overrides: dict | None = None) -> Stimulus:
-    """:class:`Stimulus` with the thalamic pulse and/or the DC stimulus of the microcircuit."""
+    """:class:`Stimulus` with the thalamic pulse and/or the DC stimulus of the microcircuit.
+
+    Parameters
+    ----------
+    model : neuromf.models.Network
+        The model (see :func:`thalamic_pulse` and :func:`dc_stimulus`).
+    thalamic : bool
+        Include the thalamic pulse (:func:`thalamic_pulse`) in ``external``.
+    dc : bool
+        Include the DC stimulus (:func:`dc_stimulus`) as ``I_ext``.
+    overrides : dict, optional
+        Simulation parameters replacing the defaults (SI units).
+
+    Returns
+    -------
+    Stimulus
+        With the selected stimuli (empty if both are off).
+
+    Raises
+    ------
+    ValueError
+        As :func:`thalamic_pulse` and :func:`dc_stimulus`.
+    """
     return Stimulus(I_ext=dc_stimulus(model, overrides) if dc else None,
                     external=[thalamic_pulse(model, overrides)] if thalamic else [])

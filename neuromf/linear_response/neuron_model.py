@@ -134,6 +134,7 @@ def neuron_model(prefix: str) -> NeuronModel:
     Returns
     -------
     NeuronModel
+        The registered interface of that neuron model.
 
     Raises
     ------
