@@ -8,7 +8,14 @@ resolution) and oscillation amplitude, the standard deviation of the activity in
 (for NEST and the noisy models with the Poisson part ν/(N · 1 ms) subtracted).  NEST takes
 minutes per state here, so this is a script, not a test; numbers in docs/dynamics.md.
 
+With ``--jumps``: the finite-jump density model instead (synapses='jumps'; NEST's update
+at 0.1 ms, 'discrete-time', deterministic and with both finite-size variants for seeds
+1-3; continuous-time backward Euler at 10 µs for A and B), printed with the deviation of
+the amplitude from NEST and CPU / wall time per run.  NEST activities are cached as npz in
+``$NEST_BRUNEL_CACHE`` (default /tmp/nest_brunel_cache), so each state runs once.
+
 Run:  python benchmarks/dynamics_vs_nest.py [--states B D] [--t-sim 0.3] [--fp-t-sim 1.2]
+      python benchmarks/dynamics_vs_nest.py --jumps --fp-t-sim 0.6 [--counts poisson]
 """
 
 from __future__ import annotations

@@ -97,6 +97,16 @@ def make_jump_grid(V_min, V_r, V_th, h) -> JumpGrid:
     ----------
     V_min, V_r, V_th, h : array (P,)
         Lower bound (V), reset (V), threshold (V) and cell width (V); ``V_min < V_r``.
+
+    Returns
+    -------
+    JumpGrid
+        ``M = max ceil((V_th - V_min)/h)`` cells per population, the last ending at V_th.
+
+    Raises
+    ------
+    ValueError
+        For a non-positive cell width or ``V_min >= V_r`` or ``V_r >= V_th``.
     """
     V_min, V_r, V_th, h = (np.atleast_1d(np.asarray(x, dtype=float))
                            for x in (V_min, V_r, V_th, h))

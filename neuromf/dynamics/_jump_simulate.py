@@ -65,6 +65,11 @@ def jump_channels(pops, model, externals=()) -> np.ndarray:
         Its ``K_ext``, ``J_ext`` and ``nu_ext``.
     externals : sequence of ExternalPopulation
         Stimulus populations (their ``J``).
+
+    Returns
+    -------
+    ndarray (P, C)
+        Distinct non-zero PSP amplitudes (V) per population, zero-padded to C channels.
     """
     n = pops.n
     K_x, J_x, _ = _external_matrices(model.network_params, n)

@@ -11,6 +11,12 @@ r"""Population dynamics of LIF networks in time: Fokker–Planck densities or ra
     exactly for piecewise-constant :math:`\Phi` (exponential Euler).  ``rate_tau``
     defaults to ``tau_m``.
 
+``method='fokker-planck', synapses='jumps'``
+    Delta synapses only: the population density with finite PSP jumps (shot-noise input,
+    master equation; Omurtag, Knight & Sirovich 2000; Nykamp & Tranchina 2000; Richardson
+    & Swarbrick 2010) instead of the diffusion approximation, :mod:`._jump_simulate`;
+    ``scheme='discrete-time'`` is NEST's ``iaf_psc_delta`` update at resolution ``dt``.
+
 Exponential synapses (approximation)
 ------------------------------------
 The synaptic current low-passes the input: the synaptic mean and variance obey
