@@ -44,7 +44,17 @@ def _activity_stats(act: np.ndarray, n_neurons: np.ndarray, noisy: bool) -> dict
     mean = act.mean(axis=1)
     if noisy:
         var = np.maximum(var - mean / (n_neurons * 1e-3), 0.0)
-    return {"mean": mean, "peak": f[band][np.argmax(p[:, band], axis=1)], "amp": np.sqrt(var)}
+    peak = f[band][np.argmax(p[:, band], axis=1)]
+    df = f[1] - f[0]
+    white = mean / (n_neurons * BIN) * 2 * BIN if noisy else 0.0 * mean   # Poisson PSD
+
+    def band_rms(lo, hi):
+        sel = (f[None, :] >= lo[:, None]) & (f[None, :] < hi[:, None])
+        return np.sqrt(np.maximum(((p - white[:, None]) * sel).sum(axis=1) * df, 0.0))
+
+    return {"mean": mean, "peak": peak, "amp": np.sqrt(var),
+            "fund": band_rms(0.8 * peak, 1.2 * peak),        # rms of the fundamental
+            "sub": band_rms(0.4 * peak, 0.6 * peak)}          # rms of the sub-harmonic
 
 
 CACHE = Path(os.environ.get("NEST_BRUNEL_CACHE", "/tmp/nest_brunel_cache"))
@@ -171,7 +181,9 @@ def main() -> None:
                 print(f"  {label:34s} rate {np.array2string(s['mean'], precision=2)} Hz  peak "
                       f"{np.array2string(s['peak'], precision=0)} Hz  amplitude "
                       f"{np.array2string(s['amp'], precision=2)} Hz "
-                      f"({np.array2string(100 * dev, precision=0)} %)  cpu {cpu:.1f} s "
+                      f"({np.array2string(100 * dev, precision=0)} %)  fundamental "
+                      f"{np.array2string(s['fund'], precision=1)} sub-harmonic "
+                      f"{np.array2string(s['sub'], precision=1)} Hz  cpu {cpu:.1f} s "
                       f"wall {wall:.1f} s", flush=True)
         return
     for state in args.states:

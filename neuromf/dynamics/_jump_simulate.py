@@ -29,7 +29,6 @@ import numpy as np
 
 from . import _jump_operator as jo
 from ._network import DelayLine, delay_kernel
-from .result import DynamicsResult
 from .stimulus import Stimulus
 
 __all__ = ["simulate_jumps", "jump_channels"]
@@ -363,17 +362,3 @@ def _finite_size(rng, emitted, m, grid, sigma, NT, dt):
         A = np.where(capped, emitted + m_phi / dt, A)
     A = np.where(m_phi > 0, A, emitted)
     return A, m * (1.0 - c[:, None] * phi)
-
-
-def result(model, pops, times, out, params, stimulus, method: str) -> DynamicsResult:
-    """Wrap the output of :func:`simulate_jumps` into a :class:`DynamicsResult`."""
-    from .simulate import _network_params_with_units
-    rates, mu, sigma, flux, dens, dens_t, centres, diagnostics, grid_params = out
-    params = {**params, "synapses": "jumps", "jump_cells": grid_params["jump_cells"],
-              "h": grid_params["h"], "v_min": grid_params["v_min"],
-              "n_cells": grid_params["n_cells"]}
-    return DynamicsResult(
-        times=times, rates=rates, populations=pops.names, method=method, mu=mu, sigma=sigma,
-        flux=flux, densities=dens, density_times=dens_t,
-        V=centres if dens is not None else None, parameters=params,
-        diagnostics=diagnostics, network_params=_network_params_with_units(model))

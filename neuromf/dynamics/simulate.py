@@ -461,7 +461,14 @@ def _simulate_jumps(model, pops, nu0, t_sim, dt, n_steps, method, stimulus, fini
               "initial_rates": nu0, "density_interval": density_interval,
               "perturbation": perturbation, "jump_counts": jump_counts,
               "stimulus": "none" if stimulus is None else repr(stimulus)}
-    return js.result(model, pops, times, out, params, stimulus, method)
+    rates, mu, sigma, flux, dens, dens_t, centres, diagnostics, grid = out
+    params.update({"synapses": "jumps", "jump_cells": grid["jump_cells"], "h": grid["h"],
+                   "v_min": grid["v_min"], "n_cells": grid["n_cells"]})
+    return DynamicsResult(
+        times=times, rates=rates, populations=pops.names, method=method, mu=mu, sigma=sigma,
+        flux=flux, densities=dens, density_times=dens_t,
+        V=centres if dens is not None else None, parameters=params,
+        diagnostics=diagnostics, network_params=_network_params_with_units(model))
 
 
 class _NoBar:
