@@ -256,6 +256,7 @@ def stationary_masses(op: JumpOperator, rates, mu_d, tau_r):
     Parameters
     ----------
     op : JumpOperator
+        Grid and channels.
     rates : array (P, C)
         Channel rates (Hz).
     mu_d : array (P,)

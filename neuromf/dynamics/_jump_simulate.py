@@ -60,6 +60,7 @@ def jump_channels(pops, model, externals=()) -> np.ndarray:
     Parameters
     ----------
     pops : Populations
+        Per-population parameters (their ``J``, ``K``).
     model : neuromf network
         Its ``K_ext``, ``J_ext`` and ``nu_ext``.
     externals : sequence of ExternalPopulation
@@ -190,23 +191,39 @@ def simulate_jumps(model: Any, pops, nu0, times, dt: float, *, stimulus=None,
     Parameters
     ----------
     model : neuromf network
+        The model (its external drive ``K_ext``, ``J_ext``, ``nu_ext``).
     pops : Populations
+        Per-population parameters (SI) from :func:`._network.populations_from_model`.
     nu0 : array (P,)
         Initial rates (Hz), filling the rate history.
     times : array
         Time axis (s), ``0, dt, ..., t_sim``.
     dt : float
         Time step (s).
-    stimulus, finite_size, rng, scheme, v_min, perturbation, record_densities,
-    density_interval
-        As :func:`neuromf.dynamics.simulate`.
+    stimulus : Stimulus or None
+        As :func:`neuromf.dynamics.simulate` (no 'var' channel).
+    finite_size : False or {'conserving', 'input'}
+        Finite-size noise variant.
+    rng : numpy.random.Generator or None
+        Random numbers of the finite-size noise.
+    scheme : {'backward-euler', 'crank-nicolson', 'discrete-time'}
+        Time step of the densities (:mod:`._jump_operator`).
     jump_cells : int
         Cells per smallest PSP amplitude of a population.
     counts : {'binomial', 'poisson'}
         ``scheme='discrete-time'``: law of the number of recurrent spikes arriving in a
         step from population b, Binomial(K_ab, (k_ab * nu_b) dt) (K_ab presynaptic neurons
         drawn at random, as NEST's fixed in-degree) or Poisson(K_ab (k_ab * nu_b) dt).
+    v_min : float or array (P,) or None
+        Lower grid bound (V).
+    perturbation : float
+        Initial kick, in units of the input std.
+    record_densities : bool
+        Keep the densities every ``density_interval`` (s).
+    density_interval : float
+        Recording interval of the densities (s).
     bar : progress bar or None
+        Updated every 250 steps.
 
     Returns
     -------
