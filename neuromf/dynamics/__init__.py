@@ -4,8 +4,12 @@ Fokker–Planck (population density) integration of every population of a neurom
 with delays, stimuli and optional finite-size noise, and first-order rate dynamics with
 the Siegert gain for comparison.  See :func:`simulate` and docs/dynamics.md.
 
+With ``synapses='jumps'`` the densities of delta-synapse populations follow the master
+equation with finite PSP jumps instead of the diffusion approximation.
+
 References: Brunel & Hakim 1999; Brunel 2000; Fourcaud & Brunel 2002; Richardson 2007;
-Augustin et al. 2017; Mattia & Del Giudice 2002; Hahne et al. 2017.
+Augustin et al. 2017; Mattia & Del Giudice 2002; Hahne et al. 2017; Omurtag, Knight &
+Sirovich 2000; Nykamp & Tranchina 2000; Richardson & Swarbrick 2010.
 """
 
 from .result import DynamicsResult

@@ -259,6 +259,7 @@ class DelayLine:
             kern[c, L - k.size:] = k[::-1]      # column j <-> lag L - j
         self.kernels_rev = kern
         cls = inverse.reshape(n, n)
+        self.classes = cls          # kernel index of every (target, source) pair
         tau = pops.tau_m[:, None]
         W_mu = np.zeros((n, n_c, n))
         W_var = np.zeros((n, n_c, n))
@@ -283,8 +284,12 @@ class DelayLine:
         """The last ``L`` rates, oldest first, shape (L, P)."""
         return self.buffer[self.k + 1:self.k + 1 + self.length]
 
+    def filtered(self) -> np.ndarray:
+        """Delay-filtered rates (Hz) of every kernel and source, index ``c * P + b``."""
+        return (self.kernels_rev @ self.window()).ravel()
+
     def mean_var(self):
-        F = (self.kernels_rev @ self.window()).ravel()
+        F = self.filtered()
         return self.W_mu @ F, self.W_var @ F
 
     def refractory_source(self) -> np.ndarray:

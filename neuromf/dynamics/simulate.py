@@ -11,6 +11,12 @@ r"""Population dynamics of LIF networks in time: Fokker–Planck densities or ra
     exactly for piecewise-constant :math:`\Phi` (exponential Euler).  ``rate_tau``
     defaults to ``tau_m``.
 
+``method='fokker-planck', synapses='jumps'``
+    Delta synapses only: the population density with finite PSP jumps (shot-noise input,
+    master equation; Omurtag, Knight & Sirovich 2000; Nykamp & Tranchina 2000; Richardson
+    & Swarbrick 2010) instead of the diffusion approximation, :mod:`._jump_simulate`;
+    ``scheme='discrete-time'`` is NEST's ``iaf_psc_delta`` update at resolution ``dt``.
+
 Exponential synapses (approximation)
 ------------------------------------
 The synaptic current low-passes the input: the synaptic mean and variance obey
@@ -65,9 +71,11 @@ __all__ = ["simulate", "METHODS"]
 
 METHODS = ("fokker-planck", "rate")
 #: Time-stepping schemes of the densities.
-SCHEMES = ("backward-euler", "crank-nicolson")
+SCHEMES = ("backward-euler", "crank-nicolson", "discrete-time")
 #: Finite-size noise variants (module docstring); True means 'conserving'.
 FINITE_SIZE_MODES = ("conserving", "input")
+#: Input models of the density: diffusion approximation or finite jumps (delta synapses).
+SYNAPSE_MODELS = ("diffusion", "jumps")
 _N_SIGMA = 6.0          # default lower bound: min(mu, V_r) - 6 sigma of the working point
 _MIN_POINTS_PER_SIGMA = 4.0
 _PROGRESS_CHUNK = 250
@@ -134,7 +142,8 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
              progress: bool = True, *, n_grid: int = 200, v_min: Any = None,
              density_interval: float = 1e-3, initial_rates: Any = None,
              rate_tau: Any = None, perturbation: float = 0.0,
-             scheme: str = "backward-euler") -> DynamicsResult:
+             scheme: str = "backward-euler", synapses: str = "diffusion",
+             jump_cells: int = 4, jump_counts: str = "binomial") -> DynamicsResult:
     r"""Integrate the population dynamics of a neuromf model in time.
 
     Parameters
@@ -182,6 +191,23 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         initial densities are the stationary ones for the mean input shifted by
         ``perturbation * sigma_0`` (same total probability); for ``method='rate'`` the
         initial rates are multiplied by ``1 + perturbation``.
+    synapses : {'diffusion', 'jumps'}
+        Input model of ``method='fokker-planck'``: 'diffusion' (default, the Fokker–Planck
+        equation above) or 'jumps', the population density with finite PSP jumps of delta
+        synapses (shot noise; master equation of Omurtag et al. 2000, Nykamp & Tranchina
+        2000, Richardson & Swarbrick 2010; :mod:`neuromf.dynamics._jump_simulate`).  With
+        'jumps', ``n_grid`` is not used (the cell width is set by ``jump_cells``), ``v_min``
+        is the lower bound (default: the stationary density's support minus
+        ``V_th - V_r``), ``mu`` stimuli drive the leak and ``var`` stimuli are refused.
+    jump_cells : int
+        ``synapses='jumps'``: cells per smallest PSP amplitude of each population (the
+        cell width is ``min |J| / jump_cells``; a jump that is not a whole number of cells
+        is split between two cells).
+    jump_counts : {'binomial', 'poisson'}
+        ``synapses='jumps', scheme='discrete-time'``: law of the number of recurrent spikes
+        from population b that arrive in one step, Binomial(K_ab, A_b dt) with A_b the
+        delayed activity (K_ab presynaptic neurons drawn at random, NEST's fixed
+        in-degree), or Poisson(K_ab A_b dt); external input is Poisson.
 
     Returns
     -------
@@ -199,6 +225,8 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
     """
     check_choice("method", method, METHODS)
     check_choice("scheme", scheme, SCHEMES)
+    check_choice("synapses", synapses, SYNAPSE_MODELS)
+    check_choice("jump_counts", jump_counts, ("binomial", "poisson"))
     t_sim = float(check_positive("t_sim", t_sim, "s"))
     dt = float(check_positive("dt", dt, "s"))
     n_steps = int(round(t_sim / dt))
@@ -215,6 +243,13 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
     nu0 = (_working_point(model, pops) if initial_rates is None
            else np.broadcast_to(check_positive("initial_rates", initial_rates, "Hz",
                                                allow_zero=True), (n,)).astype(float))
+    if synapses != "jumps" and scheme == "discrete-time":
+        raise ValueError("scheme='discrete-time' (inputs of a step summed, as NEST's "
+                         "iaf_psc_delta) exists only for synapses='jumps'")
+    if synapses == "jumps":
+        return _simulate_jumps(model, pops, nu0, t_sim, dt, n_steps, method, stimulus,
+                               finite_size, seed, scheme, jump_cells, jump_counts, v_min,
+                               perturbation, record_densities, density_interval, progress)
     syn_mu0 = pops.ext_mu + pops.tau_m * ((pops.K * pops.J) @ nu0)
     syn_var0 = pops.ext_var + pops.tau_m * ((pops.K * pops.J ** 2) @ nu0)
     dc_mu0 = pops.tau_m * pops.I_ext / pops.C
@@ -395,6 +430,44 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         densities=np.array(dens) if dens is not None else None,
         density_times=np.array(dens_t) if dens is not None else None,
         V=grid.V if dens is not None else None, parameters=params,
+        diagnostics=diagnostics, network_params=_network_params_with_units(model))
+
+
+def _simulate_jumps(model, pops, nu0, t_sim, dt, n_steps, method, stimulus, finite_size,
+                    seed, scheme, jump_cells, jump_counts, v_min, perturbation,
+                    record_densities, density_interval, progress) -> DynamicsResult:
+    """``synapses='jumps'``: checks, then :func:`._jump_simulate.simulate_jumps`."""
+    from . import _jump_simulate as js
+    if method != "fokker-planck":
+        raise ValueError(f"synapses='jumps' is a population-density model: it needs "
+                         f"method='fokker-planck', got method={method!r}")
+    if pops.synapse != "delta":
+        raise ValueError(f"synapses='jumps' models the PSP jumps of delta synapses; this "
+                         f"model has synapse_type={pops.synapse!r} (use synapses='diffusion')")
+    times = np.arange(n_steps + 1) * dt
+    rng = np.random.default_rng(seed) if finite_size else None
+    bar = _progress_bar(n_steps, progress, "population density, jumps")
+    try:
+        out = js.simulate_jumps(model, pops, nu0, times, dt, stimulus=stimulus,
+                                finite_size=finite_size, rng=rng, scheme=scheme,
+                                jump_cells=jump_cells, counts=jump_counts, v_min=v_min,
+                                perturbation=perturbation,
+                                record_densities=record_densities,
+                                density_interval=density_interval, bar=bar)
+    finally:
+        bar.close()
+    params = {"dt": dt, "t_sim": t_sim, "method": method, "scheme": scheme,
+              "finite_size": finite_size or "none", "seed": seed, "synapse_type": "delta",
+              "initial_rates": nu0, "density_interval": density_interval,
+              "perturbation": perturbation, "jump_counts": jump_counts,
+              "stimulus": "none" if stimulus is None else repr(stimulus)}
+    rates, mu, sigma, flux, dens, dens_t, centres, diagnostics, grid = out
+    params.update({"synapses": "jumps", "jump_cells": grid["jump_cells"], "h": grid["h"],
+                   "v_min": grid["v_min"], "n_cells": grid["n_cells"]})
+    return DynamicsResult(
+        times=times, rates=rates, populations=pops.names, method=method, mu=mu, sigma=sigma,
+        flux=flux, densities=dens, density_times=dens_t,
+        V=centres if dens is not None else None, parameters=params,
         diagnostics=diagnostics, network_params=_network_params_with_units(model))
 
 
