@@ -52,8 +52,6 @@ TEMPORARY_EXCLUDE: tuple[str, ...] = (
     r"^neuromf\.(special|lif|linear_response|network_properties|utils)\.",
     # helper "batch2": batch, scan, scan_store, scan_report
     r"^neuromf\.(batch|scan|scan_store|scan_report)\.",
-    # helper "jumps": dynamics
-    r"^neuromf\.dynamics\.",
 )
 
 PACKAGE = "neuromf"

@@ -172,6 +172,8 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
         tqdm progress bar on stderr.
     n_grid : int
         Grid intervals per population between the lower bound and threshold.
+    density_interval : float
+        Interval (s) between recorded densities with ``record_densities``.
     v_min : float or array (P,), optional
         Lower bound of the grids (V, relative to rest); default
         ``min(mu_0, V_r) - 6 sigma_0`` at the working point.
@@ -212,6 +214,9 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
     Returns
     -------
     DynamicsResult
+        Times (s), population rates (Hz) of shape (n_t, P), the densities on request, the
+        parameters of the run and diagnostics (probability drift, smallest density, wall
+        time).
 
     Raises
     ------
