@@ -57,14 +57,14 @@ def _resolvent(M: np.ndarray) -> np.ndarray:
         except ImportError:
             parallel = False
     out = np.empty(M.shape, dtype=complex)
-    diagonal = np.arange(M.shape[-1])
+    n = M.shape[-1]
     n_chunks = cores if parallel else 1
     bounds = np.linspace(0, M.shape[0] if M.ndim == 3 else 1, n_chunks + 1).astype(int)
 
     def invert(i: int) -> None:
         part = slice(bounds[i], bounds[i + 1]) if M.ndim == 3 else slice(None)
-        A = np.negative(M[part])
-        A[..., diagonal, diagonal] += 1.0
+        A = np.negative(M[part])                 # a new C-contiguous array
+        A.reshape(-1, n * n)[:, ::n + 1] += 1.0  # its diagonals, as one strided view
         out[part] = np.linalg.inv(A)
 
     try:
