@@ -46,11 +46,18 @@ def _make_residual(firing_rate_func: Callable, firing_rate_params: dict,
                    input_dict: dict, time_budget: float | None = None,
                    max_evaluations: int | None = None) -> Callable:
     """``phi(nu) = Phi(mu(nu), sigma(nu))``, raising SolverBudgetError (with the last
-    residual) once ``time_budget`` seconds or ``max_evaluations`` calls are used up."""
+    residual) once ``time_budget`` seconds or ``max_evaluations`` calls are used up.
+
+    ``phi.residual_and_jacobian`` is ``nu -> (Phi(nu) - nu, dF/dnu)`` with the analytic
+    Jacobian (sharing the budget) where the rate function provides
+    ``rate_and_derivatives`` (``(mu, sigma, **params) -> (nu, dnu/dmu, dnu/dsigma)``) and
+    both inputs their ``'fast'`` and ``'jacobian'`` functions
+    (:func:`neuromf.lif._general._input_dict`); otherwise None.
+    """
     start = time.perf_counter()
     state = {"calls": 0, "residual": np.nan}
 
-    def phi(nu: np.ndarray) -> np.ndarray:
+    def charge() -> None:
         state["calls"] += 1
         elapsed = time.perf_counter() - start
         if ((time_budget is not None and elapsed > time_budget)
@@ -62,11 +69,34 @@ def _make_residual(firing_rate_func: Callable, firing_rate_params: dict,
                 f"{state['residual']:.3g} Hz. The parameters may be far outside the "
                 f"range of the theory (check weights, in-degrees and external input), or "
                 f"give a larger time_budget")
+
+    def phi(nu: np.ndarray) -> np.ndarray:
+        charge()
         inputs = {key: spec["func"](nu, **spec["params"]) for key, spec in input_dict.items()}
         out = firing_rate_func(**firing_rate_params, **inputs)
         if np.ndim(nu) == 1:
             state["residual"] = float(np.max(np.abs(np.asarray(out) - nu)))
         return out
+
+    phi.residual_and_jacobian = None
+    derivatives = getattr(firing_rate_func, "rate_and_derivatives", None)
+    if (derivatives is not None and set(input_dict) == {"mu", "sigma"}
+            and all("jacobian" in spec and "fast" in spec for spec in input_dict.values())):
+        mu_of, sigma_of = input_dict["mu"]["fast"], input_dict["sigma"]["fast"]
+        d_mu_of = input_dict["mu"]["jacobian"]
+        d_sigma_of = input_dict["sigma"]["jacobian"]
+
+        def residual_and_jacobian(nu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            charge()
+            mu, sigma = mu_of(nu), sigma_of(nu)
+            rate, d_mu, d_sigma = derivatives(mu=mu, sigma=sigma, **firing_rate_params)
+            jac = d_mu[:, None] * d_mu_of(nu, mu) + d_sigma[:, None] * d_sigma_of(nu, sigma)
+            jac.flat[::jac.shape[0] + 1] -= 1.0
+            f = rate - nu
+            state["residual"] = float(np.max(np.abs(f)))
+            return f, jac
+
+        phi.residual_and_jacobian = residual_and_jacobian
     return phi
 
 
@@ -184,6 +214,36 @@ def _firing_rate_integration(firing_rate_func: Callable, firing_rate_params: dic
     return _solve_newton(phi, nu, rtol, maxiter_newton, maxiter_ODE)
 
 
+def _newton_analytic(fj: Callable, nu: np.ndarray, rtol: float, maxiter: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """:func:`_newton` with the analytic Jacobian: ``fj(nu) -> (F, dF/dnu)`` gives both in
+    one evaluation, so a step costs one evaluation (plus one per halving of the step).
+    Returns (nu, F, dF/dnu, converged)."""
+    f, jac = fj(nu)
+    for _ in range(maxiter):
+        if np.all(np.abs(f) <= _tolerance(nu, rtol)):
+            return nu, f, jac, True
+        try:
+            step = np.linalg.solve(jac, -f)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(jac, -f, rcond=None)[0]
+        if not np.all(np.isfinite(step)):
+            break
+        norm = np.linalg.norm(f)
+        damping = 1.0
+        while damping > 1e-6:
+            trial = np.maximum(nu + damping * step, 0.0)
+            f_trial, jac_trial = fj(trial)
+            if (np.linalg.norm(f_trial) < norm
+                    or np.all(np.abs(f_trial) <= _tolerance(trial, rtol))):
+                break
+            damping *= 0.5
+        else:
+            break
+        nu, f, jac = trial, f_trial, jac_trial
+    return nu, f, jac, bool(np.all(np.abs(f) <= _tolerance(nu, rtol)))
+
+
 def _solve_ode(phi: Callable, nu: np.ndarray, eps_tol: float, t_max: float,
                maxiter: int) -> np.ndarray:
     def rhs(_, x):
@@ -286,9 +346,15 @@ def _solve_newton(phi: Callable, nu: np.ndarray, rtol: float, maxiter: int,
     # Fast path: Newton straight from the initial guess, accepted if it lands on a
     # linearly stable fixed point (the one the rate dynamics would relax to).
     start = nu
-    nu, f, converged, _ = _newton(phi, start, rtol, maxiter)
-    if converged and _is_stable(phi, nu, f):
-        return nu
+    fj = getattr(phi, "residual_and_jacobian", None)
+    if fj is not None:
+        nu, f, jac, converged = _newton_analytic(fj, start, rtol, maxiter)
+        if converged and np.all(np.isfinite(jac)) and np.all(np.linalg.eigvals(jac).real < 0):
+            return nu
+    else:
+        nu, f, converged, _ = _newton(phi, start, rtol, maxiter)
+        if converged and _is_stable(phi, nu, f):
+            return nu
     # Robust path: relax the rate dynamics into the basin of a stable fixed point.
     nu, f, converged, iterations = _newton(phi, _relax(phi, start, maxiter_relax), rtol,
                                            maxiter)

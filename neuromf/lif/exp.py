@@ -277,6 +277,10 @@ def _firing_rate_shift(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s) -> np.
     return _siegert.shift_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
 
 
+# the rate and its derivatives in one pass: analytic Newton steps in _solvers
+_firing_rate_shift.rate_and_derivatives = _siegert._shift_rate_and_derivatives
+
+
 class NegativeRateWarning(UserWarning):
     """The first-order Taylor rate of Fourcaud & Brunel 2002 came out negative."""
 

@@ -245,7 +245,7 @@ def _steepest_descent(x, om, h, m_nodes):
             dt = sign * (tn - tau)
             u = u + dt * up + 0.5 * dt * dt * upp
         target = phs2 - tn * tn
-        for it in range(_NEWTON_MAX):
+        for _ in range(_NEWTON_MAX):
             t = np.exp(u)
             du = (s2 * u - 0.5 * t * t + x2 * t - target) / (s2 - t * t + x2 * t)
             u = u - du
