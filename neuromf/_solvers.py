@@ -42,6 +42,27 @@ class SolverBudgetError(RuntimeError):
     """The fixed-point solver ran out of its time or evaluation budget."""
 
 
+#: rate functions whose rate and partial derivatives are known in one pass:
+#: ``{Phi: f}`` with ``f(mu, sigma, **params) -> (nu, dnu/dmu, dnu/dsigma)``
+_RATE_DERIVATIVES: dict = {}
+
+
+def register_rate_derivatives(firing_rate_func: Callable, derivatives: Callable) -> None:
+    """Declare ``derivatives`` as the one-pass rate and derivatives of ``firing_rate_func``.
+
+    With it (and inputs that carry their Jacobians) the Newton solver takes analytic
+    steps instead of finite-difference Jacobians.
+
+    Parameters
+    ----------
+    firing_rate_func : callable
+        ``Phi(mu, sigma, **params)``, rate in Hz.
+    derivatives : callable
+        ``(mu, sigma, **params) -> (nu, dnu/dmu, dnu/dsigma)`` in Hz, Hz/V, Hz/V.
+    """
+    _RATE_DERIVATIVES[firing_rate_func] = derivatives
+
+
 def _make_residual(firing_rate_func: Callable, firing_rate_params: dict,
                    input_dict: dict, time_budget: float | None = None,
                    max_evaluations: int | None = None) -> Callable:
@@ -49,8 +70,8 @@ def _make_residual(firing_rate_func: Callable, firing_rate_params: dict,
     residual) once ``time_budget`` seconds or ``max_evaluations`` calls are used up.
 
     ``phi.residual_and_jacobian`` is ``nu -> (Phi(nu) - nu, dF/dnu)`` with the analytic
-    Jacobian (sharing the budget) where the rate function provides
-    ``rate_and_derivatives`` (``(mu, sigma, **params) -> (nu, dnu/dmu, dnu/dsigma)``) and
+    Jacobian (sharing the budget) where the rate function has registered its
+    derivatives (:func:`register_rate_derivatives`) and
     both inputs their ``'fast'`` and ``'jacobian'`` functions
     (:func:`neuromf.lif._general._input_dict`); otherwise None.
     """
@@ -79,7 +100,10 @@ def _make_residual(firing_rate_func: Callable, firing_rate_params: dict,
         return out
 
     phi.residual_and_jacobian = None
-    derivatives = getattr(firing_rate_func, "rate_and_derivatives", None)
+    try:
+        derivatives = _RATE_DERIVATIVES.get(firing_rate_func)
+    except TypeError:                       # unhashable callable
+        derivatives = None
     if (derivatives is not None and set(input_dict) == {"mu", "sigma"}
             and all("jacobian" in spec and "fast" in spec for spec in input_dict.values())):
         mu_of, sigma_of = input_dict["mu"]["fast"], input_dict["sigma"]["fast"]

@@ -376,6 +376,7 @@ def _current_fingerprint(network: Any, name: str, value: Any) -> str:
 
 def _param_fingerprints(network: Any, params: Mapping) -> dict:
     """Fingerprints of those ``params`` that come from the network's parameter dicts."""
+    _sync(network)             # the recorded fingerprints hold after the snapshot check
     deps = {}
     for name, value in params.items():
         try:

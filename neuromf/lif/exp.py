@@ -278,7 +278,7 @@ def _firing_rate_shift(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s) -> np.
 
 
 # the rate and its derivatives in one pass: analytic Newton steps in _solvers
-_firing_rate_shift.rate_and_derivatives = _siegert._shift_rate_and_derivatives
+_solvers.register_rate_derivatives(_firing_rate_shift, _siegert._shift_rate_and_derivatives)
 
 
 class NegativeRateWarning(UserWarning):
