@@ -225,7 +225,13 @@ def _firing_rate_integration(firing_rate_func: Callable, firing_rate_params: dic
                              f"and the external input (K_ext, J_ext, nu_ext)")
     phi = _make_residual(firing_rate_func, firing_rate_params, input_dict, time_budget,
                          max_evaluations)
-    start = phi(nu)
+    fj = getattr(phi, "residual_and_jacobian", None)
+    first = None
+    if fixpoint_method == "newton" and fj is not None:
+        first = fj(nu)      # the unchecked one-pass evaluation; on trouble the checked one
+        if not (np.all(np.isfinite(first[0])) and np.all(np.isfinite(first[1]))):
+            first = None
+    start = phi(nu) if first is None else first[0] + nu
     if not np.all(np.isfinite(start)):
         raise ValueError(f"the firing rates are not finite at nu_0 (Phi = {start} Hz for "
                          f"mu = {inputs.get('mu')} V, sigma = {inputs.get('sigma')} V): the "
@@ -235,15 +241,16 @@ def _firing_rate_integration(firing_rate_func: Callable, firing_rate_params: dic
         return _solve_ode(phi, nu, eps_tol, t_max_ODE, maxiter_ODE)
     if fixpoint_method == "LSTSQ":
         return _solve_lstsq(phi, nu, eps_tol, dim)
-    return _solve_newton(phi, nu, rtol, maxiter_newton, maxiter_ODE)
+    return _solve_newton(phi, nu, rtol, maxiter_newton, maxiter_ODE, first)
 
 
-def _newton_analytic(fj: Callable, nu: np.ndarray, rtol: float, maxiter: int
+def _newton_analytic(fj: Callable, nu: np.ndarray, rtol: float, maxiter: int,
+                     first: tuple | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """:func:`_newton` with the analytic Jacobian: ``fj(nu) -> (F, dF/dnu)`` gives both in
-    one evaluation, so a step costs one evaluation (plus one per halving of the step).
-    Returns (nu, F, dF/dnu, converged)."""
-    f, jac = fj(nu)
+    one evaluation, so a step costs one evaluation (plus one per halving of the step);
+    ``first`` is ``fj(nu)`` if already known.  Returns (nu, F, dF/dnu, converged)."""
+    f, jac = fj(nu) if first is None else first
     for _ in range(maxiter):
         if np.all(np.abs(f) <= _tolerance(nu, rtol)):
             return nu, f, jac, True
@@ -366,13 +373,13 @@ def _is_stable(phi: Callable, nu: np.ndarray, f: np.ndarray) -> bool:
 
 
 def _solve_newton(phi: Callable, nu: np.ndarray, rtol: float, maxiter: int,
-                  maxiter_relax: int) -> np.ndarray:
+                  maxiter_relax: int, first: tuple | None = None) -> np.ndarray:
     # Fast path: Newton straight from the initial guess, accepted if it lands on a
     # linearly stable fixed point (the one the rate dynamics would relax to).
     start = nu
     fj = getattr(phi, "residual_and_jacobian", None)
     if fj is not None:
-        nu, f, jac, converged = _newton_analytic(fj, start, rtol, maxiter)
+        nu, f, jac, converged = _newton_analytic(fj, start, rtol, maxiter, first)
         if converged and np.all(np.isfinite(jac)) and np.all(np.linalg.eigvals(jac).real < 0):
             return nu
     else:

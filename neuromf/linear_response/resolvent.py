@@ -56,29 +56,36 @@ def _resolvent(M: np.ndarray) -> np.ndarray:
             from threadpoolctl import threadpool_limits
         except ImportError:
             parallel = False
-    out = np.empty(M.shape, dtype=complex)
     n = M.shape[-1]
-    n_chunks = cores if parallel else 1
-    bounds = np.linspace(0, M.shape[0] if M.ndim == 3 else 1, n_chunks + 1).astype(int)
+    if not parallel:
+        A = np.negative(M)                       # a new C-contiguous array
+        A.reshape(-1, n * n)[:, ::n + 1] += 1.0  # its diagonals, as one strided view
+        try:
+            return np.linalg.inv(A)
+        except np.linalg.LinAlgError:
+            raise ValueError(_SINGULAR) from None
+    out = np.empty(M.shape, dtype=complex)
+    n_chunks = cores
+    bounds = np.linspace(0, M.shape[0], n_chunks + 1).astype(int)
 
     def invert(i: int) -> None:
-        part = slice(bounds[i], bounds[i + 1]) if M.ndim == 3 else slice(None)
+        part = slice(bounds[i], bounds[i + 1])
         A = np.negative(M[part])                 # a new C-contiguous array
         A.reshape(-1, n * n)[:, ::n + 1] += 1.0  # its diagonals, as one strided view
         out[part] = np.linalg.inv(A)
 
     try:
-        if parallel:
-            with threadpool_limits(limits=1, user_api="blas"):
-                with ThreadPoolExecutor(max_workers=n_chunks) as pool:
-                    list(pool.map(invert, range(n_chunks)))
-        else:
-            invert(0)
+        with threadpool_limits(limits=1, user_api="blas"):
+            with ThreadPoolExecutor(max_workers=n_chunks) as pool:
+                list(pool.map(invert, range(n_chunks)))
         return out
     except np.linalg.LinAlgError:
-        raise ValueError("cannot compute the resolvent (1 - M)^-1: 1 - M is singular at "
-                         "some frequency (an eigenvalue of the effective connectivity is "
-                         "exactly 1; the linearised network is at a bifurcation)") from None
+        raise ValueError(_SINGULAR) from None
+
+
+_SINGULAR = ("cannot compute the resolvent (1 - M)^-1: 1 - M is singular at some "
+             "frequency (an eigenvalue of the effective connectivity is exactly 1; the "
+             "linearised network is at a bifurcation)")
 
 
 def propagator(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:

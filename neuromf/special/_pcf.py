@@ -115,7 +115,7 @@ _GL_B = np.polynomial.legendre.leggauss(48)
 
 # trapezoidal rules on the steepest-descent path: (h, M) -> nodes tau = h*j, |j| <= M
 _SD_FINE = (0.25, 28)
-_SD_COARSE = (0.5, 14)
+_SD_COARSE = (0.5, 12)     # |tau| <= 6: e^{-36} of the peak (M = 14 agrees to 1e-16)
 _OM_SD_COARSE = 9.0     # Omega above which the coarse rule is accurate
 _NEWTON_MAX = 30
 
