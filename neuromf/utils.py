@@ -40,19 +40,9 @@ ureg = pint.UnitRegistry()
 pint.set_application_registry(ureg)
 
 __all__ = [
-    "ureg",
-    "to_si",
-    "from_si",
-    "_cache",
-    "fingerprint",
-    "get_required_network_params",
-    "get_optional_network_params",
-    "get_required_results",
-    "check_positive",
-    "check_finite",
-    "check_choice",
-    "check_same_shape",
-    "frequencies_in_hz",
+    "ureg", "to_si", "from_si", "_cache", "fingerprint", "get_required_network_params",
+    "get_optional_network_params", "get_required_results", "check_positive",
+    "check_finite", "check_choice", "check_same_shape", "frequencies_in_hz",
 ]
 
 
@@ -185,8 +175,7 @@ def pint_array(quantity_list: list) -> Any:
 # ---------------------------------------------------------------------------
 
 class _Digest(str):
-    """A fingerprint standing for a value in a cache key (a network parameter whose
-    fingerprint is known, or a cached result named by the key that produced it)."""
+    """A fingerprint standing for a value in a cache key (see the module docstring)."""
 
 
 def _feed(h: Any, obj: Any) -> None:
@@ -502,10 +491,8 @@ def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[s
     deps = _param_fingerprints(network, params)
     # a cached result passed on as an argument is named by the key that produced it,
     # if it is still the read-only array stored then (no need to hash its bytes)
-    labels = getattr(network, "_result_labels", None)
-    if labels is None:
-        labels = {}
-        network._result_labels = labels
+    labels = getattr(network, "_result_labels", None) or {}
+    network._result_labels = labels
     used_results, tokens = set(), {}
     for rk, rv in network.results.items():
         for pname, value in params.items():
