@@ -387,8 +387,12 @@ def _solve_newton(phi: Callable, nu: np.ndarray, rtol: float, maxiter: int,
         if converged and _is_stable(phi, nu, f):
             return nu
     # Robust path: relax the rate dynamics into the basin of a stable fixed point.
-    nu, f, converged, iterations = _newton(phi, _relax(phi, start, maxiter_relax), rtol,
-                                           maxiter)
+    relaxed = _relax(phi, start, maxiter_relax)
+    if fj is not None:
+        nu, f, _, converged = _newton_analytic(fj, relaxed, rtol, maxiter)
+        iterations = maxiter
+    if fj is None or not converged:
+        nu, f, converged, iterations = _newton(phi, relaxed, rtol, maxiter)
     if converged:
         return nu
     residual = float(np.max(np.abs(f)))

@@ -3,9 +3,10 @@ interpolation in the frequency (the grid form of :func:`neuromf.special._pcf.psi
 
 The transfer functions and spike-train spectra of a population are smooth in
 ``Omega = omega tau_m``; on each piece of a fixed partition of Omega they are interpolated
-from 24 Chebyshev points of the first kind, with pieces bisected until the tail coefficients
-fall below 1e-12 relative, so that thousands of frequencies cost a few hundred direct
-evaluations.  Relative error <= 1e-12 against :func:`neuromf.special._pcf.psi_ratios`
+from 24 Chebyshev points of the first kind (12 or 16 on a last piece that the largest
+frequency cuts short to at most 10 % or 25 % of its width), with pieces bisected until the
+tail coefficients fall below 1e-12 relative, so that thousands of frequencies cost a few
+hundred direct evaluations.  Relative error <= 1e-12 against :func:`neuromf.special._pcf.psi_ratios`
 (tests/special/test_pcf.py).
 """
 
@@ -104,9 +105,11 @@ def psi_ratios_grid(x_th, x_r, omega_tau, delay=0.0):
     :math:`\Omega` (nearest singularities at :math:`\mathrm{Im}\,\Omega \ge 1`).  They, and
     :math:`\phi_*` itself (so that the normalisation is the same polynomial at the nodes and
     in between), are interpolated by Chebyshev polynomials of degree 23 on the pieces
-    :math:`[0, 1], [1, 3], [3, 9], [9, 27], \dots` of the frequency range; a piece whose
-    trailing Chebyshev coefficients exceed :math:`10^{-12}` of the largest is halved
-    (up to 8 times, after which its frequencies are evaluated directly).  :math:`F_1, F_2`
+    :math:`[0, 1], [1, 3], [3, 9], [9, 27], \dots` of the frequency range (degree 11 or
+    15 first on a last piece cut short by the largest frequency); a piece whose
+    trailing Chebyshev coefficients exceed :math:`10^{-12}` of the largest is tried with
+    the full degree, then halved (up to 8 times, after which its frequencies are
+    evaluated directly).  :math:`F_1, F_2`
     are then formed from the interpolated quantities exactly as in :func:`psi_ratios`, so the
     poles of the transfer function near the real axis (low rates, regular firing) cost
     nothing extra.  With fewer than 96 frequencies per population the functions are
