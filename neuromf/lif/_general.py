@@ -21,6 +21,7 @@ receives (``neuromf.use_convention("nnmt")``, flag ``external_dot_product``).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -183,6 +184,13 @@ def _input_dict(J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> dict:
     return out
 
 
+def _held(network):
+    """The network's ``_parameters_held`` block (parameter dicts synced once), or a no-op
+    for network objects without one."""
+    hold = getattr(network, "_parameters_held", None)
+    return hold() if hold is not None else contextlib.nullcontext()
+
+
 def _input_calc(network, prefix: str, func, name: str | None = None, unit: str = "volt",
                 signature=None):
     """Network level: ``func`` (mean or std of the input) at the rates stored under
@@ -193,10 +201,12 @@ def _input_calc(network, prefix: str, func, name: str | None = None, unit: str =
     signature = func if signature is None else signature
     if name is None:
         name = getattr(signature, "__name__", "input").lstrip("_")
-    params = get_required_network_params(network, signature, exclude=["nu"])
-    params.update(get_optional_network_params(network, signature))
-    params["nu"] = get_required_results(network, ["nu"], [prefix + "firing_rates"])["nu"]
-    return _cache(network, func, params, prefix + name, unit)
+    with _held(network):
+        params = get_required_network_params(network, signature, exclude=["nu"])
+        params.update(get_optional_network_params(network, signature))
+        params["nu"] = get_required_results(network, ["nu"],
+                                            [prefix + "firing_rates"])["nu"]
+        return _cache(network, func, params, prefix + name, unit)
 
 
 def _refractory_phase(value: bool | None) -> bool:
@@ -221,10 +231,12 @@ def _frequency_calc(network, prefix: str, func, name: str, unit: str, freqs,
     functions, spike-train spectra) at the working point stored under ``prefix``, at the
     frequencies ``freqs`` (Hz; default: the analysis frequencies), with the keyword
     ``options``; cached as ``prefix + name``."""
-    params = get_required_network_params(network, func, exclude=["mu", "sigma", "omegas"])
-    params.update(get_required_results(network, ["mu", "sigma"],
-                                       [prefix + "mean_input", prefix + "std_input"]))
-    params["omegas"] = _omegas_for(network, freqs)
-    params.update(options)
-    return _cache(network, func, params, prefix + name, unit)
+    with _held(network):
+        params = get_required_network_params(network, func,
+                                             exclude=["mu", "sigma", "omegas"])
+        params.update(get_required_results(network, ["mu", "sigma"],
+                                           [prefix + "mean_input", prefix + "std_input"]))
+        params["omegas"] = _omegas_for(network, freqs)
+        params.update(options)
+        return _cache(network, func, params, prefix + name, unit)
 
