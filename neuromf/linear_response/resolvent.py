@@ -87,6 +87,46 @@ _SINGULAR = ("cannot compute the resolvent (1 - M)^-1: 1 - M is singular at some
              "frequency (an eigenvalue of the effective connectivity is exactly 1; the "
              "linearised network is at a bifurcation)")
 
+#: bytes of one slice of resolvents in :func:`_map_resolvent`
+_CHUNK_BYTES = 32 * 2**20
+
+
+def _map_resolvent(M: np.ndarray, consume: Any) -> None:
+    """Call ``consume(part, (1 - M[part])^-1)`` for consecutive frequency slices ``part``
+    of the stack ``M`` (n_freq, n, n), without holding all resolvents at once.
+
+    Slices of about 32 MiB stay small next to the stack (no second full-size array is
+    allocated) and are shared out over the CPU cores, one BLAS thread each, for
+    mid-sized matrices (n >= 64; see :func:`_resolvent`).
+    """
+    n = M.shape[-1]
+    per = max(1, _CHUNK_BYTES // (16 * n * n))
+    edges = list(range(0, M.shape[0], per)) + [M.shape[0]]
+    parts = [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    cores = os.cpu_count() or 1
+    parallel = cores > 1 and len(parts) > 1 and n >= 64
+    if parallel:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            parallel = False
+
+    def work(part: slice) -> None:
+        A = np.negative(M[part])
+        A.reshape(-1, n * n)[:, ::n + 1] += 1.0
+        consume(part, np.linalg.inv(A))
+
+    try:
+        if parallel:
+            with threadpool_limits(limits=1, user_api="blas"):
+                with ThreadPoolExecutor(max_workers=cores) as pool:
+                    list(pool.map(work, parts))
+        else:
+            for part in parts:
+                work(part)
+    except np.linalg.LinAlgError:
+        raise ValueError(_SINGULAR) from None
+
 
 def propagator(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:
     """Propagator of a network; see :func:`_propagator`.
