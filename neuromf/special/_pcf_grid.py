@@ -231,11 +231,17 @@ def _grid(x_th, x_r, omega_tau, delay, combine, n_out):
             v = _cheb_eval(c.reshape(c.shape[0], -1), xi).reshape(om.size, 4, 2, len(cols))
             phi = v[:, 3]                                    # interpolated phi_*: (M, 2, n)
             S = phi.real
-            rot = np.exp(1j * phi.imag)
-            q = v[:, :3] * rot[:, None]                      # (M, 3, 2, n)
+            if form == "p":
+                # P form: every term carries the phase of its side, and the results are
+                # ratios (or moduli) of such terms: only the relative phase is needed
+                rho = np.exp(1j * (phi.imag[:, 0] - phi.imag[:, 1]))
+                q = [v[:, :3, 0] * rho[:, None], v[:, :3, 1]]       # (M, 3, n) each
+            else:
+                rot = np.exp(1j * phi.imag)
+                q = [v[:, :3, 0] * rot[:, None, 0], v[:, :3, 1] * rot[:, None, 1]]
             sides = []
             for side in (0, 1):
-                first, i1, i2 = q[:, 0, side], q[:, 1, side], q[:, 2, side]
+                first, i1, i2 = q[side][:, 0], q[side][:, 1], q[side][:, 2]
                 p0, qq = (None, first) if form == "q" else (first, None)
                 sides.append((S[:, side], S[:, side], p0, qq, i1, i2))
             shp = (om.size, len(cols))
