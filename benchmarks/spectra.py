@@ -19,6 +19,7 @@ Run:  python benchmarks/spectra.py [--repeat N] [--nnmt-freqs M] [--nnmt-random-
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import time
@@ -55,19 +56,29 @@ def microcircuit(args) -> None:
     net_file = str(FIXTURES / "bos2016_network_params.yaml")
     ana_file = str(FIXTURES / "bos2016_analysis_params.yaml")
 
+    stages = ("working point", "transfer function", "delay matrix",
+              "effective connectivity", "power spectra")
+
     def pipeline():
         net = neuromf.models.Microcircuit(net_file, ana_file)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
+        cpus = [cpu]
         lif.working_point(net)
+        cpus.append(time.process_time())
         lif.transfer_function(net)
+        cpus.append(time.process_time())
         netprop.delay_dist_matrix(net)
+        cpus.append(time.process_time())
         lr.effective_connectivity(net)
+        cpus.append(time.process_time())
         spectra = lr.power_spectra(net)
-        return time.perf_counter() - start, spectra, net
+        cpus.append(time.process_time())
+        return time.perf_counter() - start, spectra, net, np.diff(cpus)
 
     pipeline()                                           # warm-up
     runs = [pipeline() for _ in range(args.repeat)]
     t_ours = statistics.median(r[0] for r in runs)
+    c_stages = np.median([r[3] for r in runs], axis=0)
     ours, our_net = runs[-1][1], runs[-1][2]
     omegas = our_net.analysis_params["omegas"]
 
@@ -105,7 +116,10 @@ def microcircuit(args) -> None:
     print(f"[microcircuit, Bos 2016] 8 populations, {omegas.size} frequencies, "
           f"delay_dist={p['delay_dist']}")
     print(f"  neuromf {neuromf.__version__}: {t_ours * 1e3:9.1f} ms "
-          f"(median of {args.repeat}; wp + tf + D + M + spectra)")
+          f"(median of {args.repeat}; wp + tf + D + M + spectra); CPU "
+          f"{c_stages.sum() * 1e3:.1f} ms; load average {os.getloadavg()[0]:.2f}")
+    print("    CPU ms per step (median): " + ", ".join(
+        f"{name} {t * 1e3:.1f}" for name, t in zip(stages, c_stages, strict=True)))
     print(f"  NNMT {nnmt.__version__}:     {t_theirs:9.1f} s  "
           f"(wp {t_wp:.2f} s + per-frequency steps from {sub.size} frequencies x "
           f"{omegas.size / sub.size:.0f})")
@@ -144,6 +158,7 @@ def random_network(args) -> None:
     neuron = {k: p[k] for k in ("V_0_rel", "V_th_rel", "tau_m", "tau_r", "tau_s")}
     ext = {k: p[k] for k in ("J_ext", "K_ext", "nu_ext")}
     times = {}
+    cpu_start = time.process_time()
     times["working point"], nu = _timed(lambda: lif._firing_rates(
         p["J"], p["K"], **neuron, **ext))
     mu = _general._mean_input(nu, p["J"], p["K"], p["tau_m"], **ext)
@@ -158,12 +173,14 @@ def random_network(args) -> None:
         lambda: lr._effective_connectivity(H, D, p["J"], p["K"], p["tau_m"]))
     times["power spectra"], _ = _timed(
         lambda: lr._power_spectra(nu, M, p["J"], p["K"], p["N"], p["tau_m"]))
+    cpu_total = time.process_time() - cpu_start      # all threads of this process
     total = sum(times.values())
     print(f"[random network] {n} populations, {n_freq} frequencies, rates "
           f"{nu.min():.2f}-{nu.max():.2f} Hz")
     for name, t in times.items():
         print(f"  neuromf {name:24s} {t:8.3f} s")
-    print(f"  neuromf total                    {total:8.3f} s")
+    print(f"  neuromf total                    {total:8.3f} s  (CPU {cpu_total:.3f} s; "
+          f"load average {os.getloadavg()[0]:.2f})")
     if args.nnmt_random_freqs <= 0:
         return
     nnmt = _nnmt()

@@ -21,12 +21,14 @@ Three methods (``fixpoint_method``):
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Callable
 
 import numpy as np
 import scipy.integrate as sint
+import scipy.linalg as sla
 import scipy.optimize as sopt
 
 from .utils import check_choice
@@ -42,15 +44,43 @@ class SolverBudgetError(RuntimeError):
     """The fixed-point solver ran out of its time or evaluation budget."""
 
 
+#: rate functions whose rate and partial derivatives are known in one pass:
+#: ``{Phi: f}`` with ``f(mu, sigma, **params) -> (nu, dnu/dmu, dnu/dsigma)``
+_RATE_DERIVATIVES: dict = {}
+
+
+def register_rate_derivatives(firing_rate_func: Callable, derivatives: Callable) -> None:
+    """Declare ``derivatives`` as the one-pass rate and derivatives of ``firing_rate_func``.
+
+    With it (and inputs that carry their Jacobians) the Newton solver takes analytic
+    steps instead of finite-difference Jacobians.
+
+    Parameters
+    ----------
+    firing_rate_func : callable
+        ``Phi(mu, sigma, **params)``, rate in Hz.
+    derivatives : callable
+        ``(mu, sigma, **params) -> (nu, dnu/dmu, dnu/dsigma)`` in Hz, Hz/V, Hz/V.
+    """
+    _RATE_DERIVATIVES[firing_rate_func] = derivatives
+
+
 def _make_residual(firing_rate_func: Callable, firing_rate_params: dict,
                    input_dict: dict, time_budget: float | None = None,
                    max_evaluations: int | None = None) -> Callable:
     """``phi(nu) = Phi(mu(nu), sigma(nu))``, raising SolverBudgetError (with the last
-    residual) once ``time_budget`` seconds or ``max_evaluations`` calls are used up."""
+    residual) once ``time_budget`` seconds or ``max_evaluations`` calls are used up.
+
+    ``phi.residual_and_jacobian`` is ``nu -> (Phi(nu) - nu, dF/dnu)`` with the analytic
+    Jacobian (sharing the budget) where the rate function has registered its
+    derivatives (:func:`register_rate_derivatives`) and
+    both inputs their ``'fast'`` and ``'jacobian'`` functions
+    (:func:`neuromf.lif._general._input_dict`); otherwise None.
+    """
     start = time.perf_counter()
     state = {"calls": 0, "residual": np.nan}
 
-    def phi(nu: np.ndarray) -> np.ndarray:
+    def charge() -> None:
         state["calls"] += 1
         elapsed = time.perf_counter() - start
         if ((time_budget is not None and elapsed > time_budget)
@@ -62,11 +92,37 @@ def _make_residual(firing_rate_func: Callable, firing_rate_params: dict,
                 f"{state['residual']:.3g} Hz. The parameters may be far outside the "
                 f"range of the theory (check weights, in-degrees and external input), or "
                 f"give a larger time_budget")
+
+    def phi(nu: np.ndarray) -> np.ndarray:
+        charge()
         inputs = {key: spec["func"](nu, **spec["params"]) for key, spec in input_dict.items()}
         out = firing_rate_func(**firing_rate_params, **inputs)
         if np.ndim(nu) == 1:
             state["residual"] = float(np.max(np.abs(np.asarray(out) - nu)))
         return out
+
+    phi.residual_and_jacobian = None
+    try:
+        derivatives = _RATE_DERIVATIVES.get(firing_rate_func)
+    except TypeError:                       # unhashable callable
+        derivatives = None
+    if (derivatives is not None and set(input_dict) == {"mu", "sigma"}
+            and all("jacobian" in spec and "fast" in spec for spec in input_dict.values())):
+        mu_of, sigma_of = input_dict["mu"]["fast"], input_dict["sigma"]["fast"]
+        d_mu_of = input_dict["mu"]["jacobian"]
+        d_sigma_of = input_dict["sigma"]["jacobian"]
+
+        def residual_and_jacobian(nu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            charge()
+            mu, sigma = mu_of(nu), sigma_of(nu)
+            rate, d_mu, d_sigma = derivatives(mu=mu, sigma=sigma, **firing_rate_params)
+            jac = d_mu[:, None] * d_mu_of(nu, mu) + d_sigma[:, None] * d_sigma_of(nu, sigma)
+            jac.flat[::jac.shape[0] + 1] -= 1.0
+            f = rate - nu
+            state["residual"] = float(np.max(np.abs(f)))
+            return f, jac
+
+        phi.residual_and_jacobian = residual_and_jacobian
     return phi
 
 
@@ -171,7 +227,13 @@ def _firing_rate_integration(firing_rate_func: Callable, firing_rate_params: dic
                              f"and the external input (K_ext, J_ext, nu_ext)")
     phi = _make_residual(firing_rate_func, firing_rate_params, input_dict, time_budget,
                          max_evaluations)
-    start = phi(nu)
+    fj = getattr(phi, "residual_and_jacobian", None)
+    first = None
+    if fixpoint_method == "newton" and fj is not None:
+        first = fj(nu)      # the unchecked one-pass evaluation; on trouble the checked one
+        if not (np.all(np.isfinite(first[0])) and np.all(np.isfinite(first[1]))):
+            first = None
+    start = phi(nu) if first is None else first[0] + nu
     if not np.all(np.isfinite(start)):
         raise ValueError(f"the firing rates are not finite at nu_0 (Phi = {start} Hz for "
                          f"mu = {inputs.get('mu')} V, sigma = {inputs.get('sigma')} V): the "
@@ -181,7 +243,38 @@ def _firing_rate_integration(firing_rate_func: Callable, firing_rate_params: dic
         return _solve_ode(phi, nu, eps_tol, t_max_ODE, maxiter_ODE)
     if fixpoint_method == "LSTSQ":
         return _solve_lstsq(phi, nu, eps_tol, dim)
-    return _solve_newton(phi, nu, rtol, maxiter_newton, maxiter_ODE)
+    return _solve_newton(phi, nu, rtol, maxiter_newton, maxiter_ODE, first)
+
+
+def _newton_analytic(fj: Callable, nu: np.ndarray, rtol: float, maxiter: int,
+                     first: tuple | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """:func:`_newton` with the analytic Jacobian: ``fj(nu) -> (F, dF/dnu)`` gives both in
+    one evaluation, so a step costs one evaluation (plus one per halving of the step);
+    ``first`` is ``fj(nu)`` if already known.  Returns (nu, F, dF/dnu, converged)."""
+    f, jac = fj(nu) if first is None else first
+    for _ in range(maxiter):
+        if np.all(np.abs(f) <= _tolerance(nu, rtol)):
+            return nu, f, jac, True
+        # LAPACK directly (numpy's wrapper costs more than the 8 x 8 solve itself)
+        _, _, step, info = sla.lapack.dgesv(jac, -f)
+        if info != 0:                   # singular Jacobian
+            step = np.linalg.lstsq(jac, -f, rcond=None)[0]
+        if not np.all(np.isfinite(step)):
+            break
+        norm = math.sqrt(f @ f)
+        damping = 1.0
+        while damping > 1e-6:
+            trial = np.maximum(nu + damping * step, 0.0)
+            f_trial, jac_trial = fj(trial)
+            if (math.sqrt(f_trial @ f_trial) < norm
+                    or np.all(np.abs(f_trial) <= _tolerance(trial, rtol))):
+                break
+            damping *= 0.5
+        else:
+            break
+        nu, f, jac = trial, f_trial, jac_trial
+    return nu, f, jac, bool(np.all(np.abs(f) <= _tolerance(nu, rtol)))
 
 
 def _solve_ode(phi: Callable, nu: np.ndarray, eps_tol: float, t_max: float,
@@ -282,16 +375,26 @@ def _is_stable(phi: Callable, nu: np.ndarray, f: np.ndarray) -> bool:
 
 
 def _solve_newton(phi: Callable, nu: np.ndarray, rtol: float, maxiter: int,
-                  maxiter_relax: int) -> np.ndarray:
+                  maxiter_relax: int, first: tuple | None = None) -> np.ndarray:
     # Fast path: Newton straight from the initial guess, accepted if it lands on a
     # linearly stable fixed point (the one the rate dynamics would relax to).
     start = nu
-    nu, f, converged, _ = _newton(phi, start, rtol, maxiter)
-    if converged and _is_stable(phi, nu, f):
-        return nu
+    fj = getattr(phi, "residual_and_jacobian", None)
+    if fj is not None:
+        nu, f, jac, converged = _newton_analytic(fj, start, rtol, maxiter, first)
+        if converged and np.all(np.isfinite(jac)) and np.all(np.linalg.eigvals(jac).real < 0):
+            return nu
+    else:
+        nu, f, converged, _ = _newton(phi, start, rtol, maxiter)
+        if converged and _is_stable(phi, nu, f):
+            return nu
     # Robust path: relax the rate dynamics into the basin of a stable fixed point.
-    nu, f, converged, iterations = _newton(phi, _relax(phi, start, maxiter_relax), rtol,
-                                           maxiter)
+    relaxed = _relax(phi, start, maxiter_relax)
+    if fj is not None:
+        nu, f, _, converged = _newton_analytic(fj, relaxed, rtol, maxiter)
+        iterations = maxiter
+    if fj is None or not converged:
+        nu, f, converged, iterations = _newton(phi, relaxed, rtol, maxiter)
     if converged:
         return nu
     residual = float(np.max(np.abs(f)))

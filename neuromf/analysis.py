@@ -137,7 +137,8 @@ def linear_response_report(net: Any, method: str, out: Path, progress: bool = Tr
         print(("WARNING: working point " if not verdict.stable else "working point ")
               + verdict.text)
         amp = np.asarray(sensitivity["sensitivity_amp"])
-        order = np.argsort(-np.abs(amp), axis=None)[:3]
+        # equal amplitudes (identical populations) in a fixed order, not by their last bits
+        order = np.argsort(-np.round(np.abs(amp), 10), axis=None, kind="stable")[:3]
         print(f"dominant eigenmode: λ = {mode['eigenvalue']:.4f} at "
               f"{mode['frequency']:.2f} Hz, |1 − λ| = {mode['distance_to_instability']:.4f}")
         print("largest amplitude sensitivities (Bos et al. 2016, Eq. 7; positive: a stronger "

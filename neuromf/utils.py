@@ -13,7 +13,11 @@ API:
 
 Cache keys are SHA-256 digests of the exact bytes, dtype and shape of every argument
 (NNMT 1.3 builds its keys from ``str(array)``, which elides the middle of large
-arrays so that two different arrays can share one key).
+arrays so that two different arrays can share one key).  Two arguments are named by
+a digest instead of being hashed again: a network parameter by the fingerprint its
+model recorded (valid while the model's snapshot check finds the dicts unchanged), and
+a cached result by the key that produced it (stored results are made read-only, so
+they still hold what that key computed).
 """
 
 from __future__ import annotations
@@ -36,19 +40,9 @@ ureg = pint.UnitRegistry()
 pint.set_application_registry(ureg)
 
 __all__ = [
-    "ureg",
-    "to_si",
-    "from_si",
-    "_cache",
-    "fingerprint",
-    "get_required_network_params",
-    "get_optional_network_params",
-    "get_required_results",
-    "check_positive",
-    "check_finite",
-    "check_choice",
-    "check_same_shape",
-    "frequencies_in_hz",
+    "ureg", "to_si", "from_si", "_cache", "fingerprint", "get_required_network_params",
+    "get_optional_network_params", "get_required_results", "check_positive",
+    "check_finite", "check_choice", "check_same_shape", "frequencies_in_hz",
 ]
 
 
@@ -180,10 +174,16 @@ def pint_array(quantity_list: list) -> Any:
 # exact fingerprints
 # ---------------------------------------------------------------------------
 
+class _Digest(str):
+    """A fingerprint standing for a value in a cache key (see the module docstring)."""
+
+
 def _feed(h: Any, obj: Any) -> None:
     """Feed an unambiguous serialisation of ``obj`` into the hash object ``h``."""
     if obj is None:
         h.update(b"N;")
+    elif isinstance(obj, _Digest):
+        h.update(b"H" + obj.encode() + b";")
     elif isinstance(obj, (bool, np.bool_)):
         h.update(b"B" + (b"1" if obj else b"0") + b";")
     elif isinstance(obj, numbers.Integral):
@@ -346,8 +346,26 @@ def get_required_results(network: Any, keys: Iterable[str],
 # results cache
 # ---------------------------------------------------------------------------
 
+def _current_fingerprint(network: Any, name: str, value: Any) -> str:
+    """``fingerprint(value)`` of the network parameter ``name`` (whose current value is
+    ``value``), reusing the fingerprint a model recorded when it last derived its
+    parameters: its snapshot comparison (``_sync``, run by every lookup) guarantees that
+    the dicts still hold those values."""
+    fps = getattr(network, "_fingerprints", None)
+    if isinstance(fps, dict) and getattr(network, "_snapshot", None) is not None:
+        for source in ("network_params", "analysis_params"):
+            params = getattr(network, source, {})
+            if name in params:
+                recorded = fps.get(source, {}).get(name)
+                if recorded is not None and params[name] is value:
+                    return recorded
+                break
+    return fingerprint(value)
+
+
 def _param_fingerprints(network: Any, params: Mapping) -> dict:
     """Fingerprints of those ``params`` that come from the network's parameter dicts."""
+    _sync(network)             # the recorded fingerprints hold after the snapshot check
     deps = {}
     for name, value in params.items():
         try:
@@ -355,7 +373,7 @@ def _param_fingerprints(network: Any, params: Mapping) -> dict:
         except KeyError:
             continue
         if source is value:
-            deps[name] = fingerprint(value)
+            deps[name] = _current_fingerprint(network, name, value)
     return deps
 
 
@@ -372,14 +390,17 @@ def invalidate_stale_results(network: Any) -> list[str]:
     if not deps:
         return []
     stale = set()
+    current_fps: dict = {}           # each parameter hashed at most once per call
     for key, record in deps.items():
         for name, fp in record["params"].items():
-            try:
-                current = _lookup(network, name)
-            except KeyError:
-                stale.add(key)
-                break
-            if fingerprint(current) != fp:
+            if name not in current_fps:
+                try:
+                    current = _lookup(network, name)
+                except KeyError:
+                    current_fps[name] = None
+                else:
+                    current_fps[name] = _current_fingerprint(network, name, current)
+            if current_fps[name] != fp:
                 stale.add(key)
                 break
     # propagate through results that consumed stale results
@@ -467,8 +488,23 @@ def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[s
     """
     keys = [result_keys] if isinstance(result_keys, str) else list(result_keys)
     name = getattr(func, "__qualname__", type(func).__qualname__)
+    deps = _param_fingerprints(network, params)
+    # a cached result passed on as an argument is named by the key that produced it,
+    # if it is still the read-only array stored then (no need to hash its bytes)
+    labels = getattr(network, "_result_labels", None) or {}
+    network._result_labels = labels
+    used_results, tokens = set(), {}
+    for rk, rv in network.results.items():
+        for pname, value in params.items():
+            if rv is value:
+                used_results.add(rk)
+                if (rk in labels and isinstance(value, np.ndarray)
+                        and not value.flags.writeable):
+                    tokens[pname] = _Digest(fingerprint(labels[rk], rk))
+    key_params = {pname: (_Digest(deps[pname]) if pname in deps else tokens.get(pname, value))
+                  for pname, value in params.items()}
     # the convention selects the numbers of some functions: part of the exact key
-    label = fingerprint(f"{func.__module__}.{name}", keys, params, conventions.current())
+    label = fingerprint(f"{func.__module__}.{name}", keys, key_params, conventions.current())
     hashes = network.results_hash_dict
     if label in hashes:
         entry = hashes[label]
@@ -481,13 +517,13 @@ def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[s
                                f"{len(keys)} result keys")
         for key, value in zip(keys, values):
             _check_result(key, value, params)
+            if (isinstance(value, np.ndarray)
+                    and not any(value is v for v in params.values())):
+                value.flags.writeable = False      # stored results are not edited in place
         entry = dict(zip(keys, values))
         entry["params"] = params
         hashes[label] = entry
 
-    deps = _param_fingerprints(network, params)
-    used_results = {rk for rk, rv in network.results.items()
-                    if any(rv is v for v in params.values())}
     record = getattr(network, "_result_dependencies", None)
     if record is None:
         record = {}
@@ -495,6 +531,7 @@ def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[s
     for key, value in zip(keys, values):
         network.results[key] = value
         record[key] = {"params": deps, "results": sorted(used_results - {key})}
+        labels[key] = label
     if units is not None:
         unit_list = [units] if isinstance(units, str) else list(units)
         network.result_units.update(dict(zip(keys, unit_list)))

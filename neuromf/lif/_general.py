@@ -21,6 +21,7 @@ receives (``neuromf.use_convention("nnmt")``, flag ``external_dot_product``).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -140,11 +141,54 @@ def _std_input_of(nu, J, K, tau_m, J_ext, K_ext, nu_ext) -> np.ndarray:
 
 
 def _input_dict(J, K, tau_m, J_ext, K_ext, nu_ext, I_ext=None, C=None) -> dict:
-    """The input statistics as the fixed-point solver needs them (functions of nu)."""
+    """The input statistics as the fixed-point solver needs them (functions of nu).
+
+    With a square in-degree matrix each entry also carries ``'fast'`` (``nu -> value``,
+    the same arithmetic with the constant products precomputed) and ``'jacobian'``
+    (``(nu, value) -> d value / d nu``, shape (n, n)), which let the solver take
+    analytic Newton steps: ``d mu_a/d nu_b = tau_m,a K_ab J_ab`` and
+    ``d sigma_a/d nu_b = tau_m,a K_ab J_ab^2 / (2 sigma_a)`` (Fourcaud & Brunel 2002,
+    Eq. 3.4).
+    """
     _check_input_params(0.0, K, tau_m, K_ext, nu_ext)   # once, not at every iteration
     common = {"J": J, "K": K, "tau_m": tau_m, "J_ext": J_ext, "K_ext": K_ext, "nu_ext": nu_ext}
-    return {"mu": {"func": _mean_input_of, "params": {**common, "I_ext": I_ext, "C": C}},
-            "sigma": {"func": _std_input_of, "params": common}}
+    out = {"mu": {"func": _mean_input_of, "params": {**common, "I_ext": I_ext, "C": C}},
+           "sigma": {"func": _std_input_of, "params": common}}
+    KJ_shape = np.broadcast_shapes(np.shape(K), np.shape(J))
+    if not (len(KJ_shape) == 2 and KJ_shape[0] == KJ_shape[1] and np.ndim(tau_m) <= 1):
+        return out
+    J_arr = np.asarray(J, dtype=float)
+    J_ext_arr = np.asarray(J_ext, dtype=float)
+    KJ = np.asarray(K) * J_arr
+    KJ2 = np.asarray(K) * J_arr**2
+    ext_mu = _external_drive(np.asarray(K_ext) * np.asarray(J_ext), nu_ext)
+    if I_ext is not None and np.any(np.asarray(I_ext) != 0):
+        if C is None:
+            return out          # the plain path raises the error about the missing C
+        ext_mu = ext_mu + np.asarray(I_ext, dtype=float) / np.asarray(C, dtype=float)
+    ext_var = _external_drive(np.asarray(K_ext) * J_ext_arr**2, nu_ext)
+    tau = np.asarray(tau_m)
+    KJ_T, KJ2_T = KJ.T.copy(), KJ2.T.copy()
+    d_mu = np.reshape(tau, (-1, 1)) * KJ
+    d_var = 0.5 * np.reshape(tau, (-1, 1)) * KJ2
+
+    def mu_fast(nu):
+        return tau * (nu @ KJ_T + ext_mu)        # as _mean_input_of
+
+    def sigma_fast(nu):
+        return np.sqrt(tau * (nu @ KJ2_T + ext_var))   # as _std_input_of
+
+    out["mu"].update(fast=mu_fast, jacobian=lambda nu, mu: d_mu)
+    out["sigma"].update(fast=sigma_fast,
+                        jacobian=lambda nu, sigma: d_var / sigma[:, None])
+    return out
+
+
+def _held(network):
+    """The network's ``_parameters_held`` block (parameter dicts synced once), or a no-op
+    for network objects without one."""
+    hold = getattr(network, "_parameters_held", None)
+    return hold() if hold is not None else contextlib.nullcontext()
 
 
 def _input_calc(network, prefix: str, func, name: str | None = None, unit: str = "volt",
@@ -157,10 +201,12 @@ def _input_calc(network, prefix: str, func, name: str | None = None, unit: str =
     signature = func if signature is None else signature
     if name is None:
         name = getattr(signature, "__name__", "input").lstrip("_")
-    params = get_required_network_params(network, signature, exclude=["nu"])
-    params.update(get_optional_network_params(network, signature))
-    params["nu"] = get_required_results(network, ["nu"], [prefix + "firing_rates"])["nu"]
-    return _cache(network, func, params, prefix + name, unit)
+    with _held(network):
+        params = get_required_network_params(network, signature, exclude=["nu"])
+        params.update(get_optional_network_params(network, signature))
+        params["nu"] = get_required_results(network, ["nu"],
+                                            [prefix + "firing_rates"])["nu"]
+        return _cache(network, func, params, prefix + name, unit)
 
 
 def _refractory_phase(value: bool | None) -> bool:
@@ -185,10 +231,12 @@ def _frequency_calc(network, prefix: str, func, name: str, unit: str, freqs,
     functions, spike-train spectra) at the working point stored under ``prefix``, at the
     frequencies ``freqs`` (Hz; default: the analysis frequencies), with the keyword
     ``options``; cached as ``prefix + name``."""
-    params = get_required_network_params(network, func, exclude=["mu", "sigma", "omegas"])
-    params.update(get_required_results(network, ["mu", "sigma"],
-                                       [prefix + "mean_input", prefix + "std_input"]))
-    params["omegas"] = _omegas_for(network, freqs)
-    params.update(options)
-    return _cache(network, func, params, prefix + name, unit)
+    with _held(network):
+        params = get_required_network_params(network, func,
+                                             exclude=["mu", "sigma", "omegas"])
+        params.update(get_required_results(network, ["mu", "sigma"],
+                                           [prefix + "mean_input", prefix + "std_input"]))
+        params["omegas"] = _omegas_for(network, freqs)
+        params.update(options)
+        return _cache(network, func, params, prefix + name, unit)
 

@@ -164,9 +164,10 @@ def working_point(network: Any, method: str = "shift", **kwargs: Any) -> dict:
     dict
         ``firing_rates`` (Hz), ``mean_input`` (V), ``std_input`` (V).
     """
-    return {"firing_rates": firing_rates(network, method, **kwargs),
-            "mean_input": mean_input(network),
-            "std_input": std_input(network)}
+    with _general._held(network):
+        return {"firing_rates": firing_rates(network, method, **kwargs),
+                "mean_input": mean_input(network),
+                "std_input": std_input(network)}
 
 
 def firing_rates(network: Any, method: str = "shift", **kwargs: Any) -> np.ndarray:
@@ -175,11 +176,12 @@ def firing_rates(network: Any, method: str = "shift", **kwargs: Any) -> np.ndarr
     See :func:`_firing_rates`; the result is cached as ``'lif.exp.firing_rates'``.
     """
     check_choice("method", method, RATE_METHODS)
-    params = get_required_network_params(network, _firing_rates)
-    params.update(get_optional_network_params(network, _firing_rates))
-    params.update(kwargs)
-    params["method"] = method
-    return _cache(network, _firing_rates, params, _prefix + "firing_rates", "hertz")
+    with _general._held(network):
+        params = get_required_network_params(network, _firing_rates)
+        params.update(get_optional_network_params(network, _firing_rates))
+        params.update(kwargs)
+        params["method"] = method
+        return _cache(network, _firing_rates, params, _prefix + "firing_rates", "hertz")
 
 
 def _firing_rates(J, K, V_0_rel, V_th_rel, tau_m, tau_r, tau_s, J_ext, K_ext, nu_ext,
@@ -275,6 +277,10 @@ def _firing_rate_shift(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s) -> np.
     :func:`neuromf.special._siegert.shift_firing_rate`.
     """
     return _siegert.shift_firing_rate(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
+
+
+# the rate and its derivatives in one pass: analytic Newton steps in _solvers
+_solvers.register_rate_derivatives(_firing_rate_shift, _siegert._shift_rate_and_derivatives)
 
 
 class NegativeRateWarning(UserWarning):

@@ -56,29 +56,76 @@ def _resolvent(M: np.ndarray) -> np.ndarray:
             from threadpoolctl import threadpool_limits
         except ImportError:
             parallel = False
+    n = M.shape[-1]
+    if not parallel:
+        A = np.negative(M)                       # a new C-contiguous array
+        A.reshape(-1, n * n)[:, ::n + 1] += 1.0  # its diagonals, as one strided view
+        try:
+            return np.linalg.inv(A)
+        except np.linalg.LinAlgError:
+            raise ValueError(_SINGULAR) from None
     out = np.empty(M.shape, dtype=complex)
-    diagonal = np.arange(M.shape[-1])
-    n_chunks = cores if parallel else 1
-    bounds = np.linspace(0, M.shape[0] if M.ndim == 3 else 1, n_chunks + 1).astype(int)
+    n_chunks = cores
+    bounds = np.linspace(0, M.shape[0], n_chunks + 1).astype(int)
 
     def invert(i: int) -> None:
-        part = slice(bounds[i], bounds[i + 1]) if M.ndim == 3 else slice(None)
-        A = np.negative(M[part])
-        A[..., diagonal, diagonal] += 1.0
+        part = slice(bounds[i], bounds[i + 1])
+        A = np.negative(M[part])                 # a new C-contiguous array
+        A.reshape(-1, n * n)[:, ::n + 1] += 1.0  # its diagonals, as one strided view
         out[part] = np.linalg.inv(A)
+
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):
+            with ThreadPoolExecutor(max_workers=n_chunks) as pool:
+                list(pool.map(invert, range(n_chunks)))
+        return out
+    except np.linalg.LinAlgError:
+        raise ValueError(_SINGULAR) from None
+
+
+_SINGULAR = ("cannot compute the resolvent (1 - M)^-1: 1 - M is singular at some "
+             "frequency (an eigenvalue of the effective connectivity is exactly 1; the "
+             "linearised network is at a bifurcation)")
+
+#: bytes of one slice of resolvents in :func:`_map_resolvent`
+_CHUNK_BYTES = 32 * 2**20
+
+
+def _map_resolvent(M: np.ndarray, consume: Any) -> None:
+    """Call ``consume(part, (1 - M[part])^-1)`` for consecutive frequency slices ``part``
+    of the stack ``M`` (n_freq, n, n), without holding all resolvents at once.
+
+    Slices of about 32 MiB stay small next to the stack (no second full-size array is
+    allocated) and are shared out over the CPU cores, one BLAS thread each, for
+    mid-sized matrices (n >= 64; see :func:`_resolvent`).
+    """
+    n = M.shape[-1]
+    per = max(1, _CHUNK_BYTES // (16 * n * n))
+    edges = list(range(0, M.shape[0], per)) + [M.shape[0]]
+    parts = [slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    cores = os.cpu_count() or 1
+    parallel = cores > 1 and len(parts) > 1 and n >= 64
+    if parallel:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            parallel = False
+
+    def work(part: slice) -> None:
+        A = np.negative(M[part])
+        A.reshape(-1, n * n)[:, ::n + 1] += 1.0
+        consume(part, np.linalg.inv(A))
 
     try:
         if parallel:
             with threadpool_limits(limits=1, user_api="blas"):
-                with ThreadPoolExecutor(max_workers=n_chunks) as pool:
-                    list(pool.map(invert, range(n_chunks)))
+                with ThreadPoolExecutor(max_workers=cores) as pool:
+                    list(pool.map(work, parts))
         else:
-            invert(0)
-        return out
+            for part in parts:
+                work(part)
     except np.linalg.LinAlgError:
-        raise ValueError("cannot compute the resolvent (1 - M)^-1: 1 - M is singular at "
-                         "some frequency (an eigenvalue of the effective connectivity is "
-                         "exactly 1; the linearised network is at a bifurcation)") from None
+        raise ValueError(_SINGULAR) from None
 
 
 def propagator(network: Any, *, prefix: str = _PREFIX) -> np.ndarray:

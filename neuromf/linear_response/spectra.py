@@ -22,7 +22,7 @@ from ._inputs import (
     _as_square_stack,
     _population_vector,
 )
-from .resolvent import _resolvent
+from .resolvent import _map_resolvent, _resolvent
 
 
 def _check_spectrum_inputs(nu: Any, M: Any, N: Any) -> tuple[np.ndarray, ...]:
@@ -120,9 +120,22 @@ def _power_spectra(nu: Any, effective_connectivity: Any, J: Any, K: Any, N: Any,
     np.ndarray
         Real array in Hz of shape ``(n_freq, n)`` (``(n,)`` for a single matrix).
     """
-    Q, weights = _resolvent_and_noise(nu, effective_connectivity, N, spike_train_spectra)
-    return (np.einsum("...ab,...ab,...b->...a", Q.real, Q.real, weights)
-            + np.einsum("...ab,...ab,...b->...a", Q.imag, Q.imag, weights))
+    nu, M, N = _check_spectrum_inputs(nu, effective_connectivity, N)
+    weights = _noise_weights(nu, N, M, spike_train_spectra)
+
+    def power(Q: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return (np.einsum("...ab,...ab,...b->...a", Q.real, Q.real, w)
+                + np.einsum("...ab,...ab,...b->...a", Q.imag, Q.imag, w))
+
+    if M.ndim == 2:
+        return power(_resolvent(M), weights)
+    out = np.empty(M.shape[:-1])
+
+    def consume(part: slice, Q: np.ndarray) -> None:   # slice by slice: no full (1-M)^-1
+        out[part] = power(Q, weights if weights.ndim == 1 else weights[part])
+
+    _map_resolvent(M, consume)
+    return out
 
 
 def _spectrum_params(network: Any, func: Any, prefix: str, renewal: bool) -> dict:

@@ -9,6 +9,7 @@ in are remembered in ``input_units`` and restored when saving.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 from collections.abc import Mapping
@@ -191,6 +192,8 @@ class Network:
         depend on it (results that depend on them become stale as usual); an edited
         *derived* parameter is refused, since the next derivation would undo it.
         """
+        if getattr(self, "_sync_held", False):
+            return      # inside _parameters_held: synced once at its start
         fps = getattr(self, "_fingerprints", None)
         if fps is None:
             return
@@ -248,6 +251,20 @@ class Network:
             except BaseException:
                 self._restore_given(backup)   # the next call reports the same problem
                 raise
+
+    @contextlib.contextmanager
+    def _parameters_held(self):
+        """Sync the parameter dicts once, then skip the snapshot comparison inside the
+        block (one network-level computation, during which nothing edits them)."""
+        if getattr(self, "_sync_held", False):
+            yield
+            return
+        self._sync_parameters()
+        self._sync_held = True
+        try:
+            yield
+        finally:
+            self._sync_held = False
 
     def _restore_given(self, backup: dict) -> None:
         for attr, given in backup.items():

@@ -115,7 +115,7 @@ _GL_B = np.polynomial.legendre.leggauss(48)
 
 # trapezoidal rules on the steepest-descent path: (h, M) -> nodes tau = h*j, |j| <= M
 _SD_FINE = (0.25, 28)
-_SD_COARSE = (0.5, 14)
+_SD_COARSE = (0.5, 12)     # |tau| <= 6: e^{-36} of the peak (M = 14 agrees to 1e-16)
 _OM_SD_COARSE = 9.0     # Omega above which the coarse rule is accurate
 _NEWTON_MAX = 30
 
@@ -221,46 +221,55 @@ def _steepest_descent(x, om, h, m_nodes):
 
     scale = phs.real
     phase = np.exp(1j * phs.imag)
-    i1 = h * a1
-    i2 = h * a1 * ts
-    i0 = h * a1 / ts
-    for sign in (1.0, -1.0):
-        u = us
-        up = sign * a1
-        tau = 0.0
-        for j in range(1, m_nodes + 1):
-            tn = sign * j * h
-            if j == 1:
-                u = us + a1 * tn + a2 * tn ** 2 + a3 * tn ** 3
-            else:
-                t = np.exp(u)
-                p1 = s - t * t + x * t
-                p2 = -2.0 * t * t + x * t
-                upp = (-2.0 - p2 * up * up) / p1
-                dt = tn - tau
-                u = u + dt * up + 0.5 * dt * dt * upp
-            target = phs - tn * tn
-            for it in range(_NEWTON_MAX):
-                t = np.exp(u)
-                f = s * u - 0.5 * t * t + x * t - target
-                du = f / (s - t * t + x * t)
-                u = u - du
-                if it >= 1 and np.all(np.abs(du) <= 1e-14 * (1.0 + np.abs(u))):
-                    break
-            else:
-                bad = np.abs(du) > 1e-10 * (1.0 + np.abs(u))
-                if np.any(bad):
-                    raise RuntimeError(
-                        f"steepest-descent path: Newton did not converge after {_NEWTON_MAX} "
-                        f"iterations (largest last step {np.max(np.abs(du)):.3g}) at "
-                        f"x={x[bad][0]!r}, Omega={om[bad][0]!r}")
+    n = x.shape[0]
+    # both halves of the path (tau > 0 and tau < 0) in one array of length 2n
+    sign = np.repeat([1.0, -1.0], n)
+    s2, x2, us2, phs2 = (np.concatenate([v, v]) for v in (s, x, us, phs))
+    a1_2, a2_2, a3_2 = (np.concatenate([v, v]) for v in (a1, a2, a3))
+    acc1 = np.zeros(2 * n, complex)
+    acc2 = np.zeros(2 * n, complex)
+    acc0 = np.zeros(2 * n, complex)
+    u = us2
+    up = sign * a1_2
+    tau = 0.0
+    for j in range(1, m_nodes + 1):
+        tn = j * h                                   # |tau| at this node
+        if j == 1:
+            st = sign * tn
+            u = us2 + st * (a1_2 + st * (a2_2 + st * a3_2))
+        else:
             t = np.exp(u)
-            up = -2.0 * tn / (s - t * t + x * t)
-            tau = tn
-            w = h * np.exp(-tn * tn) * up
-            i1 = i1 + w
-            i2 = i2 + w * t
-            i0 = i0 + w / t
+            p1 = s2 - t * t + x2 * t
+            p2 = -2.0 * t * t + x2 * t
+            upp = (-2.0 - p2 * up * up) / p1
+            dt = sign * (tn - tau)
+            u = u + dt * up + 0.5 * dt * dt * upp
+        target = phs2 - tn * tn
+        for _ in range(_NEWTON_MAX):
+            t = np.exp(u)
+            du = (s2 * u - 0.5 * t * t + x2 * t - target) / (s2 - t * t + x2 * t)
+            u = u - du
+            # quadratic convergence: after a step |du| <= 1e-9 the error is O(du^2)
+            if np.all(np.abs(du) <= 1e-9 * (1.0 + np.abs(u))):
+                break
+        else:
+            bad = np.abs(du) > 1e-10 * (1.0 + np.abs(u))
+            if np.any(bad):
+                raise RuntimeError(
+                    f"steepest-descent path: Newton did not converge after {_NEWTON_MAX} "
+                    f"iterations (largest last step {np.max(np.abs(du)):.3g}) at "
+                    f"x={x2[bad][0]!r}, Omega={om[np.flatnonzero(bad)[0] % n]!r}")
+        t = np.exp(u)
+        up = (-2.0 * tn) * sign / (s2 - t * t + x2 * t)
+        tau = tn
+        w = (h * np.exp(-tn * tn)) * up
+        acc1 += w
+        wt = w * t
+        acc2 += wt
+        acc0 += w / t
+    i1 = h * a1 + acc1[:n] + acc1[n:]
+    i2 = h * a1 * ts + acc2[:n] + acc2[n:]
+    i0 = h * a1 / ts + acc0[:n] + acc0[n:]
     return scale, i0 * phase, i1 * phase, i2 * phase
 
 
@@ -347,12 +356,15 @@ def _basic_chunked(x, om, t_l):
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(len(parts[0])))
 
 
-def _combine(om, d, t_l, bt, br):
-    """F1, F2 of :func:`psi_ratios` from the basic quantities at x_theta and x_r (om >= 0)."""
+def _combine(om, d, t_l, bt, br, form=None):
+    """F1, F2 of :func:`psi_ratios` from the basic quantities at x_theta and x_r (om >= 0).
+
+    ``form``: None picks per point (Q form for Omega <= 3, else P form); 'q' or 'p'
+    evaluates only that form (callers that know on which side of 3 all points lie).
+    """
     St, S0t, P0t, Qt, I1t, I2t = bt
     Sr, S0r, P0r, Qr, I1r, I2r = br
     big = np.maximum(St, Sr)
-    big0 = np.maximum(np.maximum(S0t, S0r), big)
     theta = om * d
     eth = np.exp(-1j * theta)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
@@ -360,23 +372,30 @@ def _combine(om, d, t_l, bt, br):
         fr = np.exp(Sr - big)
         num1 = I1t * ft - I1r * fr
         num2 = I2t * ft - I2r * fr
-        # Q form (small Omega): den / (i Om) = T E + Q_t - e^{-i theta} Q_r,
-        # E = (1 - e^{-i theta}) / (i Om) -> d for Om -> 0
-        small = theta < 1e-8
-        safe_om = np.where(small, 1.0, om)
-        E = np.where(small, d * (1.0 - 0.5j * theta), -np.expm1(-1j * theta) / (1j * safe_om))
-        tl_iom = np.exp(1j * om * np.log(t_l))
-        den_q = tl_iom * E * np.exp(-big) + Qt * ft - eth * Qr * fr
+        if form != "p":
+            # Q form (small Omega): den / (i Om) = T E + Q_t - e^{-i theta} Q_r,
+            # E = (1 - e^{-i theta}) / (i Om) -> d for Om -> 0
+            small = theta < 1e-8
+            safe_om = np.where(small, 1.0, om)
+            E = np.where(small, d * (1.0 - 0.5j * theta),
+                         -np.expm1(-1j * theta) / (1j * safe_om))
+            tl_iom = np.exp(1j * om * np.log(t_l))
+            den_q = tl_iom * E * np.exp(-big) + Qt * ft - eth * Qr * fr
+            if form == "q":
+                return num1 / den_q, num2 / den_q
         # P form (larger Omega): den = P0_t - e^{-i theta} P0_r, numerators times i Om
+        big0 = np.maximum(np.maximum(S0t, S0r), big)
         den_p = P0t * np.exp(S0t - big0) - eth * P0r * np.exp(S0r - big0)
-        back = np.exp(big - big0)
+        scale_p = 1j * om * np.exp(big - big0) / den_p
+        if form == "p":
+            return num1 * scale_p, num2 * scale_p
         use_q = om <= _OM_REAL_ALL
-        f1 = np.where(use_q, num1 / den_q, 1j * om * num1 * back / den_p)
-        f2 = np.where(use_q, num2 / den_q, 1j * om * num2 * back / den_p)
+        f1 = np.where(use_q, num1 / den_q, num1 * scale_p)
+        f2 = np.where(use_q, num2 / den_q, num2 * scale_p)
     return f1, f2
 
 
-def _combine_spectrum(om, d, t_l, bt, br):
+def _combine_spectrum(om, d, t_l, bt, br, form=None):
     r"""Renewal spectrum factor :math:`(|\Psi_\theta|^2 - |\Psi_r|^2) /
     |\Psi_\theta - e^{-i\Omega d}\Psi_r|^2` from the basic quantities (om >= 0).
 
@@ -393,9 +412,12 @@ def _combine_spectrum(om, d, t_l, bt, br):
     eth = np.exp(-1j * om * d)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         # P form: |a|^2 - |b|^2 over |a - e^{-i theta} b|^2
-        a = P0t * np.exp(S0t - big0)
-        b = P0r * np.exp(S0r - big0)
-        p_form = (np.abs(a) ** 2 - np.abs(b) ** 2) / np.abs(a - eth * b) ** 2
+        if form != "q":
+            a = P0t * np.exp(S0t - big0)
+            b = P0r * np.exp(S0r - big0)
+            p_form = (np.abs(a) ** 2 - np.abs(b) ** 2) / np.abs(a - eth * b) ** 2
+            if form == "p":
+                return (p_form,)
         # Q form, scaled by e^{-big}: G = T + i Om e^{big} q, q = Q e^{S - big}
         qt, qr = Qt * np.exp(St - big), Qr * np.exp(Sr - big)
         small = om * d < 1e-8
@@ -405,6 +427,8 @@ def _combine_spectrum(om, d, t_l, bt, br):
         den = T * E * np.exp(-big) + qt - eth * qr
         cross = 2.0 * np.exp(-big) * np.real(1j * np.conj(T) * (qt - qr)) / safe_om
         q_form = (cross + np.abs(qt) ** 2 - np.abs(qr) ** 2) / np.abs(den) ** 2
+    if form == "q":
+        return (q_form,)
     return (np.where(om <= _OM_REAL_ALL, q_form, p_form),)
 
 

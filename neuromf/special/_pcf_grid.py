@@ -3,9 +3,10 @@ interpolation in the frequency (the grid form of :func:`neuromf.special._pcf.psi
 
 The transfer functions and spike-train spectra of a population are smooth in
 ``Omega = omega tau_m``; on each piece of a fixed partition of Omega they are interpolated
-from 24 Chebyshev points of the first kind, with pieces bisected until the tail coefficients
-fall below 1e-12 relative, so that thousands of frequencies cost a few hundred direct
-evaluations.  Relative error <= 1e-12 against :func:`neuromf.special._pcf.psi_ratios`
+from 24 Chebyshev points of the first kind (12 or 16 on a last piece that the largest
+frequency cuts short to at most 10 % or 25 % of its width), with pieces bisected until the
+tail coefficients fall below 1e-12 relative, so that thousands of frequencies cost a few
+hundred direct evaluations.  Relative error <= 1e-12 against :func:`neuromf.special._pcf.psi_ratios`
 (tests/special/test_pcf.py).
 """
 
@@ -31,11 +32,23 @@ _CHEB_TOL = 1e-12          # tail coefficients relative to the largest one (core
 _CHEB_MAX_DEPTH = 8
 _PIECE_EDGES = (0.0, 1.0, _OM_REAL_ALL, 9.0, 27.0, 81.0, 243.0, 729.0, 2187.0, 6561.0)
 _GRID_MIN = 96             # fewer frequencies per population: evaluate directly
+# a piece cut short by the largest frequency is tried first with fewer points: width
+# (relative to its full piece) up to which 12 and 16 points are tried (the coefficients
+# of the normalised quantities reach 1e-13 at about degree 9 for 8 %, 13 for 25 %)
+_SHORT_PIECES = ((0.1, 12), (0.25, 16))
 
-_CHEB_J = np.arange(_CHEB_N)
-_CHEB_XI = np.cos(np.pi * (_CHEB_J + 0.5) / _CHEB_N)          # first-kind points
-_CHEB_MAT = (2.0 / _CHEB_N) * np.cos(np.pi * np.outer(_CHEB_J, _CHEB_J + 0.5) / _CHEB_N)
-_CHEB_MAT[0] *= 0.5
+
+def _cheb_rule(n):
+    """First-kind Chebyshev points on [-1, 1] and the matrix from values to coefficients."""
+    j = np.arange(n)
+    xi = np.cos(np.pi * (j + 0.5) / n)
+    mat = (2.0 / n) * np.cos(np.pi * np.outer(j, j + 0.5) / n)
+    mat[0] *= 0.5
+    return xi, mat
+
+
+_CHEB_RULES = {n: _cheb_rule(n) for n in (12, 16, _CHEB_N)}
+_CHEB_XI, _CHEB_MAT = _CHEB_RULES[_CHEB_N]
 
 
 def _saddle_exponent(x, om):
@@ -92,9 +105,11 @@ def psi_ratios_grid(x_th, x_r, omega_tau, delay=0.0):
     :math:`\Omega` (nearest singularities at :math:`\mathrm{Im}\,\Omega \ge 1`).  They, and
     :math:`\phi_*` itself (so that the normalisation is the same polynomial at the nodes and
     in between), are interpolated by Chebyshev polynomials of degree 23 on the pieces
-    :math:`[0, 1], [1, 3], [3, 9], [9, 27], \dots` of the frequency range; a piece whose
-    trailing Chebyshev coefficients exceed :math:`10^{-12}` of the largest is halved
-    (up to 8 times, after which its frequencies are evaluated directly).  :math:`F_1, F_2`
+    :math:`[0, 1], [1, 3], [3, 9], [9, 27], \dots` of the frequency range (degree 11 or
+    15 first on a last piece cut short by the largest frequency); a piece whose
+    trailing Chebyshev coefficients exceed :math:`10^{-12}` of the largest is tried with
+    the full degree, then halved (up to 8 times, after which its frequencies are
+    evaluated directly).  :math:`F_1, F_2`
     are then formed from the interpolated quantities exactly as in :func:`psi_ratios`, so the
     poles of the transfer function near the real axis (low rates, regular firing) cost
     nothing extra.  With fewer than 96 frequencies per population the functions are
@@ -142,21 +157,27 @@ def _grid(x_th, x_r, omega_tau, delay, combine, n_out):
         _prepare(xs_all[:, None], np.array([[om_max]]))  # issues the domain warning
     t_l = _t_left(x_th, x_r)
 
+    # pieces (a, b, depth, number of points)
     pieces = []
     for a, b in zip(_PIECE_EDGES[:-1], _PIECE_EDGES[1:], strict=True):
         if a >= om_max:
             break
-        pieces.append((a, min(b, om_max), 0))
+        n_pts = _CHEB_N
+        if om_max < b:
+            frac = (om_max - a) / (b - a)
+            n_pts = next((n for f, n in _SHORT_PIECES if frac <= f), _CHEB_N)
+        pieces.append((a, min(b, om_max), 0, n_pts))
     if om_max > _PIECE_EDGES[-1]:
-        pieces.append((_PIECE_EDGES[-1], om_max, 0))
+        pieces.append((_PIECE_EDGES[-1], om_max, 0, _CHEB_N))
     if not pieces:                       # all frequencies zero
-        pieces = [(0.0, 1.0, 0)]
+        pieces = [(0.0, 1.0, 0, _CHEB_N)]
 
     accepted, direct = [], []
     x2 = np.concatenate([x_th, x_r])
     tl2 = np.concatenate([t_l, t_l])
     while pieces:
-        nodes = np.concatenate([0.5 * (a + b) + 0.5 * (b - a) * _CHEB_XI for a, b, _ in pieces])
+        nodes = np.concatenate([0.5 * (a + b) + 0.5 * (b - a) * _CHEB_RULES[n][0]
+                                for a, b, _, n in pieces])
         om_n = np.repeat(nodes, 2 * P)
         xs = np.tile(x2, nodes.size)
         phi = _saddle_exponent(xs, om_n)
@@ -164,10 +185,12 @@ def _grid(x_th, x_r, omega_tau, delay, combine, n_out):
         # (5 quantities, nodes, 2 sides * P): P0, Q, I1, I2 and phi_* itself
         vals = np.concatenate([vals, phi[None]]).reshape(5, nodes.size, 2 * P)
         nxt = []
-        for ip, (a, b, dep) in enumerate(pieces):
+        start = 0
+        for a, b, dep, n_pts in pieces:
             use = [1, 2, 3, 4] if b <= _OM_REAL_ALL else [0, 2, 3, 4]
-            v = vals[use, ip * _CHEB_N:(ip + 1) * _CHEB_N, :]         # (4, N, 2P)
-            coef = np.einsum("kj,qjp->kqp", _CHEB_MAT, v)              # (N, 4, 2P)
+            v = vals[use, start:start + n_pts, :]                      # (4, N, 2P)
+            start += n_pts
+            coef = np.einsum("kj,qjp->kqp", _CHEB_RULES[n_pts][1], v)  # (N, 4, 2P)
             size = np.max(np.abs(coef[:, :3]), axis=0)
             tail = np.max(np.abs(coef[-3:, :3]), axis=0)
             ok = np.all(np.isfinite(coef)) and np.all(tail <= _CHEB_TOL * size)
@@ -175,10 +198,13 @@ def _grid(x_th, x_r, omega_tau, delay, combine, n_out):
                 # flush denormals (they make the matrix products very slow)
                 coef.real[np.abs(coef.real) < 1e-280] = 0.0
                 coef.imag[np.abs(coef.imag) < 1e-280] = 0.0
-                accepted.append((a, b, use, coef.reshape(_CHEB_N, -1)))
+                accepted.append((a, b, "q" if b <= _OM_REAL_ALL else "p",
+                                 coef.reshape(n_pts, 4, 2 * P)))
+            elif n_pts < _CHEB_N:
+                nxt.append((a, b, dep, _CHEB_N))         # a short piece: full rule first
             elif dep < _CHEB_MAX_DEPTH:
                 m = 0.5 * (a + b)
-                nxt += [(a, m, dep + 1), (m, b, dep + 1)]
+                nxt += [(a, m, dep + 1, _CHEB_N), (m, b, dep + 1, _CHEB_N)]
             else:
                 direct.append((a, b))
         pieces = nxt
@@ -193,28 +219,42 @@ def _grid(x_th, x_r, omega_tau, delay, combine, n_out):
     for cols in groups.values():
         col = om_abs[:, cols[0]]
         pc = np.array(cols)
+        every = len(cols) == P                               # one group: all columns
         idx = np.concatenate([pc, P + pc])                   # x_th and x_r columns
-        for a, b, use, coef in accepted:
+        for a, b, form, coef in accepted:
             sel = (col >= a) & (col <= b) & ~done[:, cols[0]]
             if not np.any(sel):
                 continue
             om = col[sel]
             xi = np.clip((2.0 * om - a - b) / (b - a), -1.0, 1.0)
-            c = coef.reshape(_CHEB_N, 4, 2 * P)[:, :, idx].reshape(_CHEB_N, -1)
-            v = _cheb_eval(c, xi).reshape(om.size, 4, 2, len(cols))
+            c = coef if every else coef[:, :, idx]
+            v = _cheb_eval(c.reshape(c.shape[0], -1), xi).reshape(om.size, 4, 2, len(cols))
             phi = v[:, 3]                                    # interpolated phi_*: (M, 2, n)
-            rot = np.exp(1j * phi.imag)
             S = phi.real
-            full = np.full((4, om.size, 2, len(cols)), np.nan + 0j)
-            full[use[:3]] = np.moveaxis(v[:, :3] * rot[:, None], 1, 0)
-            sides = [(S[:, s], S[:, s], full[0, :, s], full[1, :, s], full[2, :, s],
-                      full[3, :, s]) for s in (0, 1)]
+            if form == "p":
+                # P form: every term carries the phase of its side, and the results are
+                # ratios (or moduli) of such terms: only the relative phase is needed
+                rho = np.exp(1j * (phi.imag[:, 0] - phi.imag[:, 1]))
+                q = [v[:, :3, 0] * rho[:, None], v[:, :3, 1]]       # (M, 3, n) each
+            else:
+                rot = np.exp(1j * phi.imag)
+                q = [v[:, :3, 0] * rot[:, None, 0], v[:, :3, 1] * rot[:, None, 1]]
+            sides = []
+            for side in (0, 1):
+                first, i1, i2 = q[side][:, 0], q[side][:, 1], q[side][:, 2]
+                p0, qq = (None, first) if form == "q" else (first, None)
+                sides.append((S[:, side], S[:, side], p0, qq, i1, i2))
             shp = (om.size, len(cols))
             got = combine(np.broadcast_to(om[:, None], shp), np.broadcast_to(d[pc], shp),
-                          np.broadcast_to(t_l[pc], shp), *sides)
-            for f, g in zip(outs, got, strict=True):
-                f[np.ix_(sel, pc)] = g
-            done[np.ix_(sel, pc)] = True
+                          np.broadcast_to(t_l[pc], shp), *sides, form=form)
+            if every:
+                for f, g in zip(outs, got, strict=True):
+                    f[sel] = g
+                done[sel] = True
+            else:
+                for f, g in zip(outs, got, strict=True):
+                    f[np.ix_(sel, pc)] = g
+                done[np.ix_(sel, pc)] = True
     if not np.all(done):
         kk, pp = np.nonzero(~done)
         got = _pair(x_th[pp], x_r[pp], om_abs[kk, pp], d[pp], combine)

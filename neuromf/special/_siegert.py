@@ -550,3 +550,84 @@ def d_taylor_firing_rate_d_mu(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s)
     B, C = _brackets(y_th, y_r, m2)
     value = n * n * tau_m * _SQRT_PI / sigma * (B + ak * C - ak * tau_m * _SQRT_PI * n * B * B)
     return _shape_output(_unscale(value, m2), shape)
+
+
+# ---------------------------------------------------------------------------
+# rate and its derivatives in one pass (inner loop of the fixed-point solver)
+# ---------------------------------------------------------------------------
+
+def _fast_cross(y_th, y_r):
+    """(m2, S, E_th, E_r) of :func:`_scaled_integral` / :func:`_brackets` for the common
+    case y_r < 0 < y_th < _X_ASYM, -y_r < _X_ASYM, y_th^2 < _MAX_M2 (same arithmetic as the
+    general branches, with the two G evaluations in one Gauss-Legendre call)."""
+    n = y_th.shape[0]
+    x = np.concatenate([y_th, -y_r])
+    k = np.floor(x)
+    g = _G_TABLE[k.astype(np.intp)] + _gl(erfcx, k, x)
+    m2 = y_th * y_th
+    S = 2.0 * dawsn(y_th) + np.exp(-m2) * (g[n:] - g[:n])
+    return m2, S, erfc(-y_th), np.exp(-m2) * erfcx(-y_r)
+
+
+@_quiet_underflow
+def _shift_rate_and_derivatives(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s):
+    r""":func:`shift_firing_rate` and its partial derivatives with respect to mu and sigma.
+
+    With :math:`y = (V - \mu)/\sigma + \delta`, :math:`\delta = \frac{\alpha}{2}
+    \sqrt{\tau_s/\tau_m}` (Fourcaud & Brunel 2002), differentiating the Siegert formula
+    (Brunel 2000, Eq. 21) at both bounds gives
+
+    .. math::
+
+        \frac{\partial\nu}{\partial\mu} = \nu^2\frac{\tau_m\sqrt\pi}{\sigma} B,\qquad
+        \frac{\partial\nu}{\partial\sigma} = \nu^2\frac{\tau_m\sqrt\pi}{\sigma}
+        (C - \delta B),
+
+    :math:`B = \operatorname{erfcx}(-y_\theta) - \operatorname{erfcx}(-y_r)`,
+    :math:`C = y_\theta\operatorname{erfcx}(-y_\theta) - y_r\operatorname{erfcx}(-y_r)`
+    (:math:`\partial y/\partial\sigma = -(y - \delta)/\sigma`).  Arguments must already be
+    checked (1-d float arrays of one length, or broadcastable): this is the inner loop of
+    the fixed-point solver, whose parameters are validated once.
+
+    Parameters
+    ----------
+    mu, sigma : numpy.ndarray
+        Mean and standard deviation of the input in V (sigma > 0).
+    V_0_rel, V_th_rel : float or numpy.ndarray
+        Reset and threshold relative to rest in V.
+    tau_m, tau_r, tau_s : float or numpy.ndarray
+        Membrane time constant, refractory period and synaptic time constant in s.
+
+    Returns
+    -------
+    nu, dnu_dmu, dnu_dsigma : numpy.ndarray
+        Rate in Hz and its derivatives in Hz/V, broadcast shape of the arguments.
+    """
+    mu = np.asarray(mu, dtype=float)
+    sigma = np.asarray(sigma, dtype=float)
+    tau_m = np.asarray(tau_m, dtype=float)
+    offset = (0.5 * ALPHA_SHIFT) * np.sqrt(np.asarray(tau_s, dtype=float) / tau_m)
+    y_th = (V_th_rel - mu) / sigma + offset
+    shape = y_th.shape
+    if y_th.ndim != 1 or any(np.ndim(a) > 1 for a in (tau_m, tau_r, offset)):
+        # a batch: flatten everything to the broadcast shape
+        arrays = np.broadcast_arrays(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, offset)
+        mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, offset = (a.ravel() for a in arrays)
+        y_th = (V_th_rel - mu) / sigma + offset
+    y_r = (V_0_rel - mu) / sigma + offset
+    if np.all((y_r < 0.0) & (y_th > 0.0) & (y_th < _X_ASYM) & (y_r > -_X_ASYM)):
+        m2, S, E_th, E_r = _fast_cross(y_th, y_r)
+        B = E_th - E_r
+        C = y_th * E_th - y_r * E_r
+        scale = np.exp(-m2)                     # m2 < 100: no underflow
+        n = 1.0 / (tau_r * scale + tau_m * _SQRT_PI * S)
+        common = (n * n * scale) * tau_m * _SQRT_PI / sigma
+        out = (n * scale, common * B, common * (C - offset * B))
+    else:
+        m2, S = _scaled_integral(y_th, y_r)
+        B, C = _brackets(y_th, y_r, m2)
+        n = 1.0 / (tau_r * np.exp(-m2) + tau_m * _SQRT_PI * S)
+        common = n * n * tau_m * _SQRT_PI / sigma
+        out = (_unscale(n, m2), _unscale(common * B, m2),
+               _unscale(common * (C - offset * B), m2))
+    return tuple(np.reshape(o, shape) for o in out)
