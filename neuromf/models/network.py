@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .. import conventions
 from .. import input_output as io
 from ..utils import (
@@ -31,6 +29,7 @@ from ..utils import (
 )
 from . import _builtin, _schema
 from ._grid import MAX_GRID_POINTS, _grid, _omegas  # noqa: F401  (re-exported)
+from ._snapshot import _snapshot, _unchanged
 
 #: top-level HDF5 group with what NNMT's format cannot hold (NNMT ignores it)
 STATE_GROUP = "neuromf_state"
@@ -630,29 +629,3 @@ def _without_empty_lists(tree: dict) -> dict:
         elif not (isinstance(value, list) and not value):
             out[key] = value
     return out
-
-
-def _snapshot(params: dict) -> dict:
-    """A copy of ``params`` to compare with cheaply (arrays as dtype, shape and bytes)."""
-    return {key: _frozen(value) for key, value in params.items()}
-
-
-def _frozen(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
-    return copy.deepcopy(value)
-
-
-def _unchanged(params: dict, snapshot: dict) -> bool:
-    """Whether ``params`` still equals its snapshot (False if in doubt, e.g. NaN)."""
-    if params.keys() != snapshot.keys():
-        return False
-    for key, value in params.items():
-        try:
-            same = _frozen(value) == snapshot[key] if isinstance(value, np.ndarray) \
-                else type(value) is type(snapshot[key]) and bool(value == snapshot[key])
-        except (ValueError, TypeError):     # e.g. lists of arrays
-            return False
-        if not same:
-            return False
-    return True
