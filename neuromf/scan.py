@@ -338,12 +338,14 @@ def _evaluate_points(network, names: Sequence[str], points: Sequence[tuple],
     together (:class:`neuromf.batch.Batch`), others point by point.
     """
     from .batch import Batch
+    from .batch.points import grid_points
 
+    if quantity in BATCHED and len(points) > 1:
+        # parameter sets, not full networks: the derivation and checks of what changed
+        networks = grid_points(network, names, points)
+        if len({np.shape(net.network_params["K"]) for net in networks}) == 1:
+            return list(np.asarray(BATCHED[quantity](Batch(networks, method))))
     networks = [network.change_parameters(dict(zip(names, point))) for point in points]
-    batched = (quantity in BATCHED and len(networks) > 1
-               and len({np.shape(net.network_params["K"]) for net in networks}) == 1)
-    if batched:
-        return list(np.asarray(BATCHED[quantity](Batch(networks, method))))
     func = QUANTITIES[quantity][0]
     return [np.asarray(func(net, method)) for net in networks]
 

@@ -87,7 +87,11 @@ def test_delta_nyquist_counts_identical(brunel):
     counts = [r["modes"]["count"] for r in refs]
     assert list(nyquist["count"]) == counts
     assert len(set(counts)) > 2          # the grid covers stable and unstable states
-    assert list(nyquist["n_frequencies"]) == [r["modes"]["n_frequencies"] for r in refs]
+    # the batch samples the same fine grid adaptively (the fine grid only where the
+    # phase of det(1 - M) moves fast or an eigenvalue nears (1, inf)): fewer frequencies
+    ref_n = np.array([r["modes"]["n_frequencies"] for r in refs])
+    assert np.all(nyquist["n_frequencies"] <= ref_n)
+    assert nyquist["n_frequencies"].sum() < 0.5 * ref_n.sum()
     assert list(nyquist["f_max"]) == [r["modes"]["f_max"] for r in refs]
     assert list(nyquist["closed"]) == [r["modes"]["closed"] for r in refs]
     for found, ref in zip(nyquist["crossing_frequencies"], refs, strict=True):
@@ -143,7 +147,8 @@ def test_exp_nyquist_counts_identical(microcircuit):
             exp.working_point(net)
             ref = linear_response.unstable_modes(net, variance_channel=True)
             assert result["count"][g] == ref["count"]
-            assert result["n_frequencies"][g] == ref["n_frequencies"]
+            assert result["n_frequencies"][g] <= ref["n_frequencies"]
+            assert result["f_max"][g] == ref["f_max"]
             np.testing.assert_allclose(result["crossing_frequencies"][g],
                                        ref["crossing_frequencies"] or [], rtol=RTOL)
 

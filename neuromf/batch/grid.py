@@ -37,7 +37,9 @@ def _stack(networks: Sequence[Any], key: str, shape: tuple) -> np.ndarray:
 
 def _single_working_point(net: Any, method: str) -> dict:
     from .. import lif
+    from .points import as_network
 
+    net = as_network(net)
     if _synapse_type(net) == "delta":
         return lif.delta.working_point(net)
     return lif.exp.working_point(net, method=method)
