@@ -93,15 +93,17 @@ class _Checks:
         self.model = type(base).__name__
         self.strict = _schema.schema_for(type(base)).strict
         self.dim = _schema.population_count(base._given_network_si)
-        self.reference = base.network_params
+        self.given = base._given_network_si          # the objects every point shares
+        self.reference = {key: _token(value) for key, value in base.network_params.items()
+                          if key not in self.given}
         self.seen: set = set()
 
     def __call__(self, params: dict) -> None:
         from ..models._validation import validate_network_params
 
         changed = [key for key, value in params.items()
-                   if value is not self.reference.get(key, _MISSING)
-                   and _token(value) != _token(self.reference.get(key, _MISSING))]
+                   if value is not self.given.get(key, _MISSING)
+                   and _token(value) != self.reference.get(key, _MISSING)]
         for key in changed:
             token = (key, _token(params[key]))
             if token in self.seen:
