@@ -469,7 +469,7 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
         done.ravel()[flat] = True
 
     n_tasks_per_worker = 4
-    parallel = max(workers, 1) if scheduler is None else 8
+    parallel = max(workers, 1) if scheduler is None else _dask_threads(scheduler)
     if batch_size is None:
         batch_size = max(1, min(_max_batch(network, quantity),
                                 len(todo) // (parallel * n_tasks_per_worker) or 1))
@@ -531,6 +531,21 @@ def _max_batch(network, quantity: str) -> int:
     n_freq = max(np.size(network.analysis_params.get("omegas", [])), 1001)
     per_point = 4 * 16 * n_freq * n * n
     return int(max(1, min(200, _TASK_MEMORY // per_point)))
+
+
+def _dask_threads(scheduler) -> int:
+    """Worker threads of a Dask cluster (8 if it cannot be asked): the number of tasks
+    that run at once, which sets the default batch size."""
+    try:
+        from distributed import Client
+    except ImportError:
+        return 8
+    if isinstance(scheduler, Client):
+        try:
+            return max(1, sum(scheduler.nthreads().values()))
+        except Exception:       # e.g. a client that is not connected yet
+            return 8
+    return 8
 
 
 def _run_dask(scheduler, network, batches, points_of, args, units, quantity, method,
