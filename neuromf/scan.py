@@ -11,9 +11,9 @@
   (:data:`BATCHED`, :class:`neuromf.batch.Batch`): working points in one Newton
   iteration over all of them (:func:`batched_working_points`), transfer functions of
   the mean and variance channel, delay matrices, effective connectivity, power
-  spectra, peaks and Nyquist counts as arrays with a leading grid axis.  Registered
-  quantities without a batched form ('most_unstable_eigenvalue' too) run point by
-  point.
+  spectra, peaks, Nyquist counts and the most unstable eigenvalue of the spatial rate
+  model as arrays with a leading grid axis.  Registered quantities without a batched
+  form run point by point.
 * Batches run in this process (``workers=1``), in N local processes (``workers=N``),
   or on a Dask cluster (``scheduler='tcp://host:8786'`` or a ``distributed.Client``;
   extra ``dask``).
@@ -242,6 +242,7 @@ BATCHED: dict[str, Callable] = {
     "instability_mean_channel": lambda b: _batched_instability(b, False),
     "instability_with_variance": lambda b: _batched_instability(b, _batch_default_variance(b)),
     "tau_rate": lambda b: b.tau_rate(),
+    "most_unstable_eigenvalue": lambda b: b.most_unstable_eigenvalue(),
 }
 
 

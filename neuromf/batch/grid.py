@@ -379,6 +379,15 @@ class Batch:
         H, _ = self.transfer_functions()
         return _fit_low_pass(np.moveaxis(H, 1, 0), self.omegas)[1]
 
+    def most_unstable_eigenvalue(self, branches: Any = None, profile: str = "boxcar"
+                                 ) -> np.ndarray:
+        """Eigenvalue (1/s) of the spatial rate model with the largest real part, (G,)
+        complex; see :func:`neuromf.batch.spatial.most_unstable_eigenvalues` (Senk et
+        al. 2020, Eq. 7)."""
+        from .spatial import most_unstable_eigenvalues
+
+        return most_unstable_eigenvalues(self, branches, profile)
+
     # -- stability ----------------------------------------------------------------
 
     def unstable_modes(self, variance_channel: bool = False, f_max: float | None = None,
