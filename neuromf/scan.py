@@ -414,7 +414,7 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
     progress : bool
         Show a progress bar on stderr for scans longer than a second.
     batch_size : int, optional
-        Grid points per task (default: about 4 tasks per worker, at most 200 points,
+        Grid points per task (default: about 4 tasks per worker, at most 500 points,
         fewer for large frequency-resolved quantities).
     in_memory : bool
         Keep the whole result in memory (default).  With ``False`` (needs ``out``) only
@@ -525,13 +525,17 @@ _TASK_MEMORY = 256 * 2**20
 
 
 def _max_batch(network, quantity: str) -> int:
-    """At most 200 points per task, fewer where (G, F, n, n) complex stacks are formed."""
+    """At most 500 points per task (a batch's fixed costs, e.g. the rounds of the
+    adaptive Nyquist grid, are shared by its points), fewer where (G, F, n, n) complex
+    stacks of the analysis frequencies are formed."""
     if quantity not in BATCHED or quantity in ("rates", "mean_input", "std_input", "cvs"):
-        return 200
+        return 500
     n = len(network.network_params.get("populations", [])) or 1
-    n_freq = max(np.size(network.analysis_params.get("omegas", [])), 1001)
+    # the Nyquist counts sample ~100-300 frequencies per point adaptively
+    n_freq = (300 if quantity.startswith(("unstable_modes", "instability"))
+              else max(np.size(network.analysis_params.get("omegas", [])), 1))
     per_point = 4 * 16 * n_freq * n * n
-    return int(max(1, min(200, _TASK_MEMORY // per_point)))
+    return int(max(1, min(500, _TASK_MEMORY // per_point)))
 
 
 def _dask_threads(scheduler) -> int:

@@ -212,6 +212,42 @@ def test_resume_of_a_batched_quantity(tmp_path, monkeypatch):
     np.testing.assert_array_equal(ScanResult.load(out).data, full.data)
 
 
+@pytest.mark.parametrize("quantity, in_memory", [
+    ("instability_with_variance", False), ("power_spectra", False),
+    ("peak_frequency", True), ("cvs", True)])
+def test_resume_after_k_batches(tmp_path, monkeypatch, quantity, in_memory):
+    """Interrupted after k = 2 of 4 batches (streamed to the file), the scan resumes with
+    the 2 missing batches only and equals an uninterrupted scan bit for bit (the batches
+    of the resumed run are those of the interrupted one)."""
+    out = tmp_path / f"{quantity}.h5"
+    axes = {"g": np.array([3.0, 4.5, 6.0, 7.0]), "nu_ext": np.array([12.0, 30.0])}
+    original = neuromf.scan._evaluate_points
+    calls = []
+
+    def interrupted(network, names, points, *args):
+        calls.append(tuple(points))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return original(network, names, points, *args)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = scan("brunel2000_C", axes, quantity=quantity, batch_size=2, progress=False)
+        monkeypatch.setattr(neuromf.scan, "_evaluate_points", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            scan("brunel2000_C", axes, quantity=quantity, out=out, batch_size=2,
+                 in_memory=in_memory, progress=False)
+        saved = ScanResult.load(out)
+        assert saved.done.sum() == 4
+        done_points = set(calls[:2])
+        calls.clear()
+        resumed = scan("brunel2000_C", axes, quantity=quantity, out=out, batch_size=2,
+                       in_memory=in_memory, progress=False)
+    assert len(calls) == 2 and not done_points & set(calls)
+    np.testing.assert_array_equal(np.asarray(resumed.data), full.data)
+    np.testing.assert_array_equal(ScanResult.load(out).data, full.data)
+
+
 def test_dask_threads_cluster_batched_quantity():
     distributed = pytest.importorskip("distributed")
     axes = {"g": np.array([3.0, 6.0]), "nu_ext": np.array([9.0, 40.0])}
