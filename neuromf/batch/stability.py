@@ -1,18 +1,25 @@
 r"""Number of unstable modes of many networks at once (generalized Nyquist criterion).
 
 The count of every network follows :func:`neuromf.linear_response.unstable_modes`
-exactly (MacFarlane & Postlethwaite 1977; applied to LIF networks as in Brunel & Hakim
-1999 and Brunel 2000): :math:`Z = [\varphi(0) - \varphi(\infty)]/\pi` with
-:math:`\varphi = \arg\det(1 - M(\omega))` on a grid from 0 Hz in steps of
+(MacFarlane & Postlethwaite 1977; applied to LIF networks as in Brunel & Hakim 1999 and
+Brunel 2000): :math:`Z = [\varphi(0) - \varphi(\infty)]/\pi` with
+:math:`\varphi = \arg\det(1 - M(\omega))` on the grid from 0 Hz in steps of
 :math:`\min(2\,\mathrm{Hz}, 1/(16 d_{max}))`, extended in powers of two from 2 kHz until
 the spectral radius of :math:`M` at the last frequency is below 1, and refined (up to 6
 rounds, 8 points per interval) where the phase steps by :math:`\ge \pi/2`.
 
-All networks of a batch share the levels of that grid; each carries on only as far as
-it needs.  The grid is held as flat arrays (network index, frequency) sorted by network
-and frequency, so extension and refinement are vectorized over the whole batch.  The
-connectivity on the shared levels comes from the frequency-interpolated transfer
-functions; refinement points are evaluated directly.
+The batch samples that fine grid adaptively (:func:`_adaptive_segment`): every 8th
+frequency (fewer where the delay factor turns fast) and the last one, then midpoints
+on the fine grid of every interval where :math:`\det(1 - M)` turns by more than
+:math:`\pi/4` or moves by more than half its modulus, or where an eigenvalue nears the
+half line :math:`(1, \infty)` (there the crossing frequencies are interpolated, so
+those intervals end up on the fine grid itself).  Where the winding is delicate the
+samples are therefore those of the single-network grid (same frequencies, same
+refinement); elsewhere about a tenth of them suffice.  The samples are evaluated
+directly (no frequency interpolation), as flat (network, frequency) arrays sorted by
+network and frequency, so sampling, extension and refinement are vectorized over the
+batch.  Counts are identical to the single-network path and crossing frequencies
+agree to rounding (tests/test_scan_batched.py, benchmarks/phase_diagram.py).
 """
 
 from __future__ import annotations
