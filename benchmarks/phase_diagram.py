@@ -121,22 +121,27 @@ def brunel(args) -> None:
         except ImportError:
             print("  (dask not installed)")
         else:
-            with LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                              processes=True, dashboard_address=None) as cluster, \
-                    Client(cluster) as client:
-                # worker processes are spawned, not forked: the first task imports
-                # neuromf, numpy, scipy and pint in each of them (timed separately)
-                t_warm, c_warm = _dask_run(client, lambda: scan(
-                    "brunel2000_C", {"g": g[:2], "nu_ext": eta[:args.workers] * NU_THR},
-                    quantity=quantity, scheduler=client, batch_size=1, progress=False))
-                t_dask, c_dask = _dask_run(client, lambda: scan(
-                    "brunel2000_C", axes, quantity=quantity, scheduler=client,
-                    progress=False))
-            print(f"  Dask LocalCluster, {args.workers} workers (warm-up, imports in the "
-                  f"workers: {t_warm:.1f} s, {c_warm:.1f} CPU s): {t_dask:7.1f} s "
-                  f"({c_dask:.1f} CPU s of scheduler, client and workers)  speed-up vs 1 "
-                  f"process {t_one / t_dask:.2f}x; parallel efficiency {c_one / c_dask:.2f};"
-                  f" {_load()}")
+            from neuromf.scan import local_dask_cluster
+
+            plain = lambda: LocalCluster(n_workers=args.workers, threads_per_worker=1,  # noqa: E731
+                                         processes=True, dashboard_address=None)
+            for label, make in (("default LocalCluster", plain),
+                                ("neuromf.scan.local_dask_cluster", lambda: local_dask_cluster(
+                                    args.workers))):
+                with make() as cluster, Client(cluster) as client:
+                    # worker processes are spawned, not forked: a first small scan
+                    # imports everything the tasks need (timed separately)
+                    t_warm, c_warm = _dask_run(client, lambda client=client: scan(
+                        "brunel2000_C", {"g": g[:2], "nu_ext": eta[:args.workers] * NU_THR},
+                        quantity=quantity, scheduler=client, batch_size=1, progress=False))
+                    t_dask, c_dask = _dask_run(client, lambda client=client: scan(
+                        "brunel2000_C", axes, quantity=quantity, scheduler=client,
+                        progress=False))
+                print(f"  Dask, {label}, {args.workers} workers (warm-up {t_warm:.1f} s, "
+                      f"{c_warm:.1f} CPU s): {t_dask:7.1f} s ({c_dask:.1f} CPU s of "
+                      f"scheduler, client and workers)  speed-up vs 1 process "
+                      f"{t_one / t_dask:.2f}x; parallel efficiency {c_one / c_dask:.2f}; "
+                      f"{_load()}")
     counts = one.data[..., 0]
     print(f"  stable (AI) points: {int(np.sum(counts == 0))} of {counts.size}")
 

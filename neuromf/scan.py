@@ -16,7 +16,7 @@
   form run point by point.
 * Batches run in this process (``workers=1``), in N local processes (``workers=N``),
   or on a Dask cluster (``scheduler='tcp://host:8786'`` or a ``distributed.Client``;
-  extra ``dask``).
+  extra ``dask``; :func:`local_dask_cluster` sets one up on this machine).
 * With ``out=`` the labeled result (axis names, values, units) is written to HDF5
   batch by batch as the batches finish (:mod:`neuromf.scan_store`); running the same
   scan again with the same file resumes: finished grid points are not recomputed.
@@ -40,7 +40,7 @@ from .batch.grid import batched_working_points
 from .utils import check_choice, fingerprint, from_si, is_quantity, to_si, ureg
 
 __all__ = ["scan", "ScanResult", "QUANTITIES", "BATCHED", "register_quantity",
-           "batched_working_points"]
+           "batched_working_points", "local_dask_cluster"]
 
 
 # ---------------------------------------------------------------------------
@@ -536,6 +536,47 @@ def _max_batch(network, quantity: str) -> int:
               else max(np.size(network.analysis_params.get("omegas", [])), 1))
     per_point = 4 * 16 * n_freq * n * n
     return int(max(1, min(500, _TASK_MEMORY // per_point)))
+
+
+def local_dask_cluster(n_workers: int = 2, **kwargs: Any) -> Any:
+    """A Dask ``LocalCluster`` set up for batched scans.
+
+    One thread per worker process, Dask's statistical profiler off (it samples the
+    stack of the computing thread every 10 ms) and ``MALLOC_TRIM_THRESHOLD_`` not set in
+    the workers (Dask's default of 64 KiB turns off glibc's adaptive mmap threshold, so
+    that every large numpy temporary is a fresh mmap with page faults: 10x the page
+    faults and 5-10x the system time of a scan, measured in docs/performance.md).  Use
+    the same two settings (``distributed.worker.profile.enabled: false``,
+    ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_: null``) for a cluster
+    started elsewhere.
+
+    Parameters
+    ----------
+    n_workers : int
+        Worker processes.
+    **kwargs
+        Further arguments of ``distributed.LocalCluster``.
+
+    Returns
+    -------
+    distributed.LocalCluster
+
+    Raises
+    ------
+    ImportError
+        Without the extra 'dask'.
+    """
+    try:
+        import dask
+        from distributed import LocalCluster
+    except ImportError as err:
+        raise ImportError("a Dask cluster needs the extra 'dask': "
+                          "pip install 'neuromf[dask]'") from err
+    options = {"threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    options.update(kwargs)
+    with dask.config.set({"distributed.worker.profile.enabled": False,
+                          "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(n_workers=n_workers, **options)
 
 
 def _dask_threads(scheduler) -> int:

@@ -314,3 +314,27 @@ def test_bad_batch_input():
         Batch([])
     with pytest.raises(ValueError, match="needs out="):
         scan("brunel2000_C", {"g": [4.0]}, in_memory=False, progress=False)
+
+
+def test_local_dask_cluster_settings_and_result():
+    """The cluster of neuromf.scan.local_dask_cluster: workers without Dask's
+    MALLOC_TRIM_THRESHOLD_ and without the statistical profiler, same scan result."""
+    distributed = pytest.importorskip("distributed")
+    import os
+
+    from neuromf.scan import local_dask_cluster
+
+    axes = {"g": np.array([3.0, 6.0]), "nu_ext": np.array([9.0, 40.0])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        local = scan("brunel2000_C", axes, quantity="instability_with_variance",
+                     batch_size=2, progress=False)
+        with local_dask_cluster(1) as cluster, distributed.Client(cluster) as client:
+            env = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+            enabled = client.run(lambda: __import__("dask").config.get(
+                "distributed.worker.profile.enabled"))
+            remote = scan("brunel2000_C", axes, quantity="instability_with_variance",
+                          scheduler=client, batch_size=2, progress=False)
+    assert set(env.values()) == {None}
+    assert set(enabled.values()) == {False}
+    np.testing.assert_array_equal(remote.data, local.data)
