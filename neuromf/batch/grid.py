@@ -381,9 +381,22 @@ class Batch:
 
     def most_unstable_eigenvalue(self, branches: Any = None, profile: str = "boxcar"
                                  ) -> np.ndarray:
-        """Eigenvalue (1/s) of the spatial rate model with the largest real part, (G,)
-        complex; see :func:`neuromf.batch.spatial.most_unstable_eigenvalues` (Senk et
-        al. 2020, Eq. 7)."""
+        """Eigenvalue of the spatial rate model with the largest real part, per point.
+
+        Parameters
+        ----------
+        branches : array_like of int, optional
+            Lambert W branches; default ``analysis_params['branches']`` or -2 ... 2.
+        profile : {'boxcar', 'exponential', 'gaussian'}
+            Shape of the spatial connectivity profiles.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex eigenvalues (1/s), shape (G,); see
+            :func:`neuromf.batch.spatial.most_unstable_eigenvalues` (Senk et al. 2020,
+            Eq. 7).
+        """
         from .spatial import most_unstable_eigenvalues
 
         return most_unstable_eigenvalues(self, branches, profile)

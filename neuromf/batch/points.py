@@ -69,7 +69,18 @@ class GridPoint:
 
 
 def as_network(point: Any) -> Any:
-    """The full network of a :class:`GridPoint`, or ``point`` itself if it is one."""
+    """The full network of a :class:`GridPoint`, or ``point`` itself if it is one.
+
+    Parameters
+    ----------
+    point : GridPoint or Network
+        A grid point of a scan or a network.
+
+    Returns
+    -------
+    Network
+        ``point.network()`` for a grid point, else ``point``.
+    """
     return point.network() if isinstance(point, GridPoint) else point
 
 

@@ -95,9 +95,21 @@ class NeuronStates:
         self.__dict__["_taken_from"] = value
 
     def per_state(self, key: tuple, compute) -> np.ndarray:
-        """``compute(states)`` (shape (G, n)), evaluated once for the whole batch and
-        taken for these rows: frequency-independent quantities (rates, their
-        derivatives) of samples that repeat grid points."""
+        """A frequency-independent quantity of these states, computed once per batch.
+
+        Parameters
+        ----------
+        key : tuple
+            Name of the quantity (cache key).
+        compute : callable
+            ``compute(states) -> array (G, n)`` on the states of the whole batch
+            (rates and their derivatives, in Hz and Hz/V).
+
+        Returns
+        -------
+        numpy.ndarray
+            The rows of these states (samples that repeat grid points share them).
+        """
         root, index = self._origin
         cache = root.__dict__.setdefault("_per_state", {})
         if key not in cache:
