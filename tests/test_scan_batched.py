@@ -316,6 +316,7 @@ def test_bad_batch_input():
         scan("brunel2000_C", {"g": [4.0]}, in_memory=False, progress=False)
 
 
+@pytest.mark.slow
 def test_local_dask_cluster_settings_and_result():
     """The cluster of neuromf.scan.local_dask_cluster: workers without Dask's
     MALLOC_TRIM_THRESHOLD_ and without the statistical profiler, same scan result."""
