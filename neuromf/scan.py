@@ -267,7 +267,21 @@ def register_quantity(name: str, func: Callable, unit: str,
     """Make ``func(network, method) -> array`` available as ``quantity=name``.
 
     ``batched(batch) -> array (G, ...)``, optional, evaluates it for a
-    :class:`neuromf.batch.Batch` of grid points at once.
+    :class:`neuromf.batch.Batch` of grid points at once.  In a scan,
+    ``batch.networks`` are :class:`neuromf.batch.points.GridPoint` parameter sets
+    (``network_params``, ``analysis_params``); ``GridPoint.network()`` (or
+    :func:`neuromf.batch.points.as_network`) builds the full network of a point.
+
+    Parameters
+    ----------
+    name : str
+        Name of the quantity (``scan(..., quantity=name)``).
+    func : callable
+        ``func(network, method) -> array`` of the same shape at every grid point.
+    unit : str
+        SI unit of the values (pint syntax, e.g. 'hertz').
+    batched : callable, optional
+        ``batched(batch) -> array (G, ...)``.
     """
     QUANTITIES[name] = (func, unit)
     BATCHED.pop(name, None)
