@@ -111,8 +111,10 @@ def nyquist_counts(batch: Any, variance_channel: bool = False, f_max: float | No
     -------
     dict
         Arrays over the grid points: ``count`` (int), ``closed`` (bool),
-        ``spectral_radius_at_f_max``, ``max_phase_step`` (rad), ``f_max``, ``df`` (Hz),
-        ``n_frequencies``, and with ``crossings`` ``crossing_frequencies`` (list of
+        ``spectral_radius_at_f_max``, ``max_phase_step`` (rad, between the samples),
+        ``f_max``, ``df`` (Hz, the fine grid's step), ``n_frequencies`` (frequencies
+        sampled, at most those of the single-network grid), and with ``crossings``
+        ``crossing_frequencies`` (list of
         sorted lists, Hz) and ``lowest_crossing_frequency`` (Hz, NaN where none).
 
     Raises
