@@ -8,8 +8,9 @@ Brunel 2000): :math:`Z = [\varphi(0) - \varphi(\infty)]/\pi` with
 the spectral radius of :math:`M` at the last frequency is below 1, and refined (up to 6
 rounds, 8 points per interval) where the phase steps by :math:`\ge \pi/2`.
 
-The batch samples that fine grid adaptively (:func:`_adaptive_segment`): every 8th
-frequency (fewer where the delay factor turns fast) and the last one, then midpoints
+The batch samples that fine grid adaptively (:func:`_adaptive_segment`): every 32nd
+frequency (fewer where the delay factor turns by more than 1/8 of a turn per coarse
+step) and the last one, then midpoints
 on the fine grid of every interval where :math:`\det(1 - M)` turns by more than
 :math:`\pi/4` or moves by more than half its modulus, or where an eigenvalue nears the
 half line :math:`(1, \infty)` (there the crossing frequencies are interpolated, so
