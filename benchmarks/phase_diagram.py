@@ -48,6 +48,10 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
 def _timed_cpu(func):
     """Wall time, CPU seconds (all processes) and result: on a loaded machine the CPU
     seconds show the parallel efficiency that the wall time cannot."""
@@ -101,13 +105,13 @@ def brunel(args) -> None:
     print(f"  batched, 1 process:         {t_one:7.1f} s ({t_one / args.size**2 * 1e3:.2f} "
           f"ms/point; {c_one:.1f} CPU s = {c_one / args.size**2 * 1e3:.2f} CPU ms/point)  "
           f"speed-up vs point by point {per_point * args.size**2 / t_one:.0f}x (wall), "
-          f"{cpu_point * args.size**2 / c_one:.0f}x (CPU)")
+          f"{cpu_point * args.size**2 / c_one:.0f}x (CPU); {_load()}")
     t_two, c_two, two = _timed_cpu(lambda: scan("brunel2000_C", axes, quantity=quantity,
                                                 workers=args.workers, progress=False))
     print(f"  batched, {args.workers} local processes: {t_two:7.1f} s ({c_two:.1f} CPU s)  "
           f"speed-up vs 1 process {t_one / t_two:.2f}x, vs point by point "
           f"{per_point * args.size**2 / t_two:.0f}x; parallel efficiency (CPU s of 1 "
-          f"process / CPU s of all) {c_one / c_two:.2f}")
+          f"process / CPU s of all) {c_one / c_two:.2f}; {_load()}")
     print(f"  agreement with point by point on the sub-grid: {_compare(one, sub_index, point)}")
     print(f"  {args.workers} processes vs 1: max |difference| "
           f"{np.nanmax(np.abs(two.data - one.data)):.1e}")
@@ -117,18 +121,36 @@ def brunel(args) -> None:
         except ImportError:
             print("  (dask not installed)")
         else:
-            with LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                              processes=True, dashboard_address=None) as cluster, \
-                    Client(cluster) as client:
-                cpu = _cpu() + sum(client.run(_cpu).values())
-                t_dask, _ = _timed(lambda: scan("brunel2000_C", axes, quantity=quantity,
-                                                scheduler=client, progress=False))
-                c_dask = _cpu() + sum(client.run(_cpu).values()) - cpu
-            print(f"  Dask LocalCluster, {args.workers} workers: {t_dask:7.1f} s "
-                  f"({c_dask:.1f} CPU s)  speed-up vs 1 process {t_one / t_dask:.2f}x; "
-                  f"parallel efficiency {c_one / c_dask:.2f}")
+            from neuromf.scan import local_dask_cluster
+
+            plain = lambda: LocalCluster(n_workers=args.workers, threads_per_worker=1,  # noqa: E731
+                                         processes=True, dashboard_address=None)
+            for label, make in (("default LocalCluster", plain),
+                                ("neuromf.scan.local_dask_cluster", lambda: local_dask_cluster(
+                                    args.workers))):
+                with make() as cluster, Client(cluster) as client:
+                    # worker processes are spawned, not forked: a first small scan
+                    # imports everything the tasks need (timed separately)
+                    t_warm, c_warm = _dask_run(client, lambda client=client: scan(
+                        "brunel2000_C", {"g": g[:2], "nu_ext": eta[:args.workers] * NU_THR},
+                        quantity=quantity, scheduler=client, batch_size=1, progress=False))
+                    t_dask, c_dask = _dask_run(client, lambda client=client: scan(
+                        "brunel2000_C", axes, quantity=quantity, scheduler=client,
+                        progress=False))
+                print(f"  Dask, {label}, {args.workers} workers (warm-up {t_warm:.1f} s, "
+                      f"{c_warm:.1f} CPU s): {t_dask:7.1f} s ({c_dask:.1f} CPU s of "
+                      f"scheduler, client and workers)  speed-up vs 1 process "
+                      f"{t_one / t_dask:.2f}x; parallel efficiency {c_one / c_dask:.2f}; "
+                      f"{_load()}")
     counts = one.data[..., 0]
     print(f"  stable (AI) points: {int(np.sum(counts == 0))} of {counts.size}")
+
+
+def _dask_run(client, func) -> tuple[float, float]:
+    """Wall and CPU seconds (this process with the scheduler, and every worker)."""
+    cpu = _cpu() + sum(client.run(_cpu).values())
+    wall, _ = _timed(func)
+    return wall, _cpu() + sum(client.run(_cpu).values()) - cpu
 
 
 def microcircuit(args) -> None:
@@ -151,7 +173,7 @@ def microcircuit(args) -> None:
           f"({t_two / args.mc**2 * 1e3:.2f} ms/point; {c_two:.1f} CPU s = "
           f"{c_two / args.mc**2 * 1e3:.2f} CPU ms/point)  speed-up "
           f"{per_point * args.mc**2 / t_two:.0f}x (wall), "
-          f"{cpu_point * args.mc**2 / c_two:.1f}x (CPU)")
+          f"{cpu_point * args.mc**2 / c_two:.1f}x (CPU); {_load()}")
     idx = (np.array([0, args.mc // 2, args.mc - 1]),) * 2
     print(f"  peak frequencies identical on the sub-grid: "
           f"{np.array_equal(two.data[np.ix_(*idx)], point.data)}")

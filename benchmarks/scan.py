@@ -9,12 +9,21 @@ times and the ratio.  With --scheduler ADDRESS the parallel run uses a Dask clus
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import resource
 import time
 
 import numpy as np
 
 from neuromf.scan import scan
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -24,12 +33,12 @@ def main() -> None:
     parser.add_argument("--scheduler", default=None)
     args = parser.parse_args()
     axes = {"g": np.linspace(3.0, 8.0, args.size), "nu_ext": np.linspace(5.0, 20.0, args.size)}
-    start = time.perf_counter()
+    cpu, start = _cpu(), time.perf_counter()
     serial = scan("potjans2014", axes, workers=1)
-    t_serial = time.perf_counter() - start
-    start = time.perf_counter()
+    t_serial, c_serial = time.perf_counter() - start, _cpu() - cpu
+    cpu, start = _cpu(), time.perf_counter()
     parallel = scan("potjans2014", axes, workers=args.workers, scheduler=args.scheduler)
-    t_parallel = time.perf_counter() - start
+    t_parallel, c_parallel = time.perf_counter() - start, _cpu() - cpu
     # The grid is split into batches of different composition for 1 and N processes
     # (batch size ~ points / (4 workers)); a batch's points share one vectorized Newton
     # iteration whose stopping rule (|F| <= 1e-12 nu) is met at a different iteration for
@@ -39,10 +48,12 @@ def main() -> None:
     print(f"max relative difference 1 vs {args.workers}: "
           f"{np.nanmax(np.abs(parallel.data / serial.data - 1)):.1e}")
     where = args.scheduler or f"{args.workers} local processes"
-    print(f"machine: {platform.machine()}, python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, python {platform.python_version()}, load average "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"{args.size}x{args.size} microcircuit working points")
-    print(f"1 process:        {t_serial:8.1f} s ({t_serial / args.size**2 * 1e3:.1f} ms/point)")
-    print(f"{where}: {t_parallel:8.1f} s")
+    print(f"1 process:        {t_serial:8.1f} s ({t_serial / args.size**2 * 1e3:.1f} ms/point; "
+          f"{c_serial:.1f} CPU s)")
+    print(f"{where}: {t_parallel:8.1f} s ({c_parallel:.1f} CPU s)")
     print(f"speed-up: {t_serial / t_parallel:.2f}x")
 
 

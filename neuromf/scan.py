@@ -11,12 +11,12 @@
   (:data:`BATCHED`, :class:`neuromf.batch.Batch`): working points in one Newton
   iteration over all of them (:func:`batched_working_points`), transfer functions of
   the mean and variance channel, delay matrices, effective connectivity, power
-  spectra, peaks and Nyquist counts as arrays with a leading grid axis.  Registered
-  quantities without a batched form ('most_unstable_eigenvalue' too) run point by
-  point.
+  spectra, peaks, Nyquist counts and the most unstable eigenvalue of the spatial rate
+  model as arrays with a leading grid axis.  Registered quantities without a batched
+  form run point by point.
 * Batches run in this process (``workers=1``), in N local processes (``workers=N``),
   or on a Dask cluster (``scheduler='tcp://host:8786'`` or a ``distributed.Client``;
-  extra ``dask``).
+  extra ``dask``; :func:`local_dask_cluster` sets one up on this machine).
 * With ``out=`` the labeled result (axis names, values, units) is written to HDF5
   batch by batch as the batches finish (:mod:`neuromf.scan_store`); running the same
   scan again with the same file resumes: finished grid points are not recomputed.
@@ -40,7 +40,7 @@ from .batch.grid import batched_working_points
 from .utils import check_choice, fingerprint, from_si, is_quantity, to_si, ureg
 
 __all__ = ["scan", "ScanResult", "QUANTITIES", "BATCHED", "register_quantity",
-           "batched_working_points"]
+           "batched_working_points", "local_dask_cluster"]
 
 
 # ---------------------------------------------------------------------------
@@ -242,6 +242,7 @@ BATCHED: dict[str, Callable] = {
     "instability_mean_channel": lambda b: _batched_instability(b, False),
     "instability_with_variance": lambda b: _batched_instability(b, _batch_default_variance(b)),
     "tau_rate": lambda b: b.tau_rate(),
+    "most_unstable_eigenvalue": lambda b: b.most_unstable_eigenvalue(),
 }
 
 
@@ -266,7 +267,21 @@ def register_quantity(name: str, func: Callable, unit: str,
     """Make ``func(network, method) -> array`` available as ``quantity=name``.
 
     ``batched(batch) -> array (G, ...)``, optional, evaluates it for a
-    :class:`neuromf.batch.Batch` of grid points at once.
+    :class:`neuromf.batch.Batch` of grid points at once.  In a scan,
+    ``batch.networks`` are :class:`neuromf.batch.points.GridPoint` parameter sets
+    (``network_params``, ``analysis_params``); ``GridPoint.network()`` (or
+    :func:`neuromf.batch.points.as_network`) builds the full network of a point.
+
+    Parameters
+    ----------
+    name : str
+        Name of the quantity (``scan(..., quantity=name)``).
+    func : callable
+        ``func(network, method) -> array`` of the same shape at every grid point.
+    unit : str
+        SI unit of the values (pint syntax, e.g. 'hertz').
+    batched : callable, optional
+        ``batched(batch) -> array (G, ...)``.
     """
     QUANTITIES[name] = (func, unit)
     BATCHED.pop(name, None)
@@ -338,12 +353,14 @@ def _evaluate_points(network, names: Sequence[str], points: Sequence[tuple],
     together (:class:`neuromf.batch.Batch`), others point by point.
     """
     from .batch import Batch
+    from .batch.points import grid_points
 
+    if quantity in BATCHED and len(points) > 1:
+        # parameter sets, not full networks: the derivation and checks of what changed
+        networks = grid_points(network, names, points)
+        if len({np.shape(net.network_params["K"]) for net in networks}) == 1:
+            return list(np.asarray(BATCHED[quantity](Batch(networks, method))))
     networks = [network.change_parameters(dict(zip(names, point))) for point in points]
-    batched = (quantity in BATCHED and len(networks) > 1
-               and len({np.shape(net.network_params["K"]) for net in networks}) == 1)
-    if batched:
-        return list(np.asarray(BATCHED[quantity](Batch(networks, method))))
     func = QUANTITIES[quantity][0]
     return [np.asarray(func(net, method)) for net in networks]
 
@@ -411,7 +428,7 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
     progress : bool
         Show a progress bar on stderr for scans longer than a second.
     batch_size : int, optional
-        Grid points per task (default: about 4 tasks per worker, at most 200 points,
+        Grid points per task (default: about 4 tasks per worker, at most 500 points,
         fewer for large frequency-resolved quantities).
     in_memory : bool
         Keep the whole result in memory (default).  With ``False`` (needs ``out``) only
@@ -467,7 +484,7 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
         done.ravel()[flat] = True
 
     n_tasks_per_worker = 4
-    parallel = max(workers, 1) if scheduler is None else 8
+    parallel = max(workers, 1) if scheduler is None else _dask_threads(scheduler)
     if batch_size is None:
         batch_size = max(1, min(_max_batch(network, quantity),
                                 len(todo) // (parallel * n_tasks_per_worker) or 1))
@@ -522,13 +539,73 @@ _TASK_MEMORY = 256 * 2**20
 
 
 def _max_batch(network, quantity: str) -> int:
-    """At most 200 points per task, fewer where (G, F, n, n) complex stacks are formed."""
+    """At most 500 points per task (a batch's fixed costs, e.g. the rounds of the
+    adaptive Nyquist grid, are shared by its points), fewer where (G, F, n, n) complex
+    stacks of the analysis frequencies are formed."""
     if quantity not in BATCHED or quantity in ("rates", "mean_input", "std_input", "cvs"):
-        return 200
+        return 500
     n = len(network.network_params.get("populations", [])) or 1
-    n_freq = max(np.size(network.analysis_params.get("omegas", [])), 1001)
+    # the Nyquist counts sample ~100-300 frequencies per point adaptively
+    n_freq = (300 if quantity.startswith(("unstable_modes", "instability"))
+              else max(np.size(network.analysis_params.get("omegas", [])), 1))
     per_point = 4 * 16 * n_freq * n * n
-    return int(max(1, min(200, _TASK_MEMORY // per_point)))
+    return int(max(1, min(500, _TASK_MEMORY // per_point)))
+
+
+def local_dask_cluster(n_workers: int = 2, **kwargs: Any) -> Any:
+    """A Dask ``LocalCluster`` set up for batched scans.
+
+    One thread per worker process, Dask's statistical profiler off (it samples the
+    stack of the computing thread every 10 ms) and ``MALLOC_TRIM_THRESHOLD_`` not set in
+    the workers (Dask's default of 64 KiB turns off glibc's adaptive mmap threshold, so
+    that every large numpy temporary is a fresh mmap with page faults: 10x the page
+    faults and 5-10x the system time of a scan, measured in docs/performance.md).  Use
+    the same two settings (``distributed.worker.profile.enabled: false``,
+    ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_: null``) for a cluster
+    started elsewhere.
+
+    Parameters
+    ----------
+    n_workers : int
+        Worker processes.
+    **kwargs
+        Further arguments of ``distributed.LocalCluster``.
+
+    Returns
+    -------
+    distributed.LocalCluster
+
+    Raises
+    ------
+    ImportError
+        Without the extra 'dask'.
+    """
+    try:
+        import dask
+        from distributed import LocalCluster
+    except ImportError as err:
+        raise ImportError("a Dask cluster needs the extra 'dask': "
+                          "pip install 'neuromf[dask]'") from err
+    options = {"threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    options.update(kwargs)
+    with dask.config.set({"distributed.worker.profile.enabled": False,
+                          "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(n_workers=n_workers, **options)
+
+
+def _dask_threads(scheduler) -> int:
+    """Worker threads of a Dask cluster (8 if it cannot be asked): the number of tasks
+    that run at once, which sets the default batch size."""
+    try:
+        from distributed import Client
+    except ImportError:
+        return 8
+    if isinstance(scheduler, Client):
+        try:
+            return max(1, sum(scheduler.nthreads().values()))
+        except Exception:       # e.g. a client that is not connected yet
+            return 8
+    return 8
 
 
 def _run_dask(scheduler, network, batches, points_of, args, units, quantity, method,

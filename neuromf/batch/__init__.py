@@ -16,9 +16,15 @@ vectorized numpy, without a Python loop over the grid points:
 * delay matrices, effective connectivity (Bos et al. 2016, Eq. 12 ff.; Brunel & Hakim
   1999 for the variance channel), power spectra (Bos 2016, Eq. 18), eigenvalues and
   spectral peaks;
-* the number of unstable modes by the generalized Nyquist criterion with the adaptive
-  frequency grid and refinement of :func:`neuromf.linear_response.unstable_modes`
-  (:mod:`neuromf.batch.stability`).
+* the number of unstable modes by the generalized Nyquist criterion on the frequency
+  grid of :func:`neuromf.linear_response.unstable_modes`, sampled adaptively
+  (:mod:`neuromf.batch.stability`);
+* the most unstable eigenvalue of the spatial rate model (Senk et al. 2020, Eq. 7;
+  :mod:`neuromf.batch.spatial`).
+
+Grid points of a scan enter as SI parameter sets (:mod:`neuromf.batch.points`): the
+model's derivation of the dependent parameters and the checks of what changed, without
+building a full network per point.
 
 Results agree with the network-level functions evaluated point by point to ~1e-12
 relative (both interpolate in frequency to that accuracy); Nyquist counts are

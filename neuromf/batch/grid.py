@@ -37,7 +37,9 @@ def _stack(networks: Sequence[Any], key: str, shape: tuple) -> np.ndarray:
 
 def _single_working_point(net: Any, method: str) -> dict:
     from .. import lif
+    from .points import as_network
 
+    net = as_network(net)
     if _synapse_type(net) == "delta":
         return lif.delta.working_point(net)
     return lif.exp.working_point(net, method=method)
@@ -376,6 +378,28 @@ class Batch:
 
         H, _ = self.transfer_functions()
         return _fit_low_pass(np.moveaxis(H, 1, 0), self.omegas)[1]
+
+    def most_unstable_eigenvalue(self, branches: Any = None, profile: str = "boxcar"
+                                 ) -> np.ndarray:
+        """Eigenvalue of the spatial rate model with the largest real part, per point.
+
+        Parameters
+        ----------
+        branches : array_like of int, optional
+            Lambert W branches; default ``analysis_params['branches']`` or -2 ... 2.
+        profile : {'boxcar', 'exponential', 'gaussian'}
+            Shape of the spatial connectivity profiles.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex eigenvalues (1/s), shape (G,); see
+            :func:`neuromf.batch.spatial.most_unstable_eigenvalues` (Senk et al. 2020,
+            Eq. 7).
+        """
+        from .spatial import most_unstable_eigenvalues
+
+        return most_unstable_eigenvalues(self, branches, profile)
 
     # -- stability ----------------------------------------------------------------
 

@@ -78,9 +78,44 @@ class NeuronStates:
         """The states of the grid points ``index`` (any integer array)."""
         def pick(a):
             return None if a is None else a[index]
-        return NeuronStates(self.kind, pick(self.mu), pick(self.sigma), pick(self.tau_m),
-                            pick(self.tau_r), pick(self.V_th), pick(self.V_0),
-                            pick(self.tau_s), self.refractory_phase, self.synaptic_filter)
+        taken = NeuronStates(self.kind, pick(self.mu), pick(self.sigma), pick(self.tau_m),
+                             pick(self.tau_r), pick(self.V_th), pick(self.V_0),
+                             pick(self.tau_s), self.refractory_phase, self.synaptic_filter)
+        root, own = self._origin
+        taken._origin = (root, index if own is None else own[index])
+        return taken
+
+    @property
+    def _origin(self) -> tuple:
+        """(states of the whole batch, index of these rows in it or None)."""
+        return self.__dict__.get("_taken_from", (self, None))
+
+    @_origin.setter
+    def _origin(self, value: tuple) -> None:
+        self.__dict__["_taken_from"] = value
+
+    def per_state(self, key: tuple, compute) -> np.ndarray:
+        """A frequency-independent quantity of these states, computed once per batch.
+
+        Parameters
+        ----------
+        key : tuple
+            Name of the quantity (cache key).
+        compute : callable
+            ``compute(states) -> array (G, n)`` on the states of the whole batch
+            (rates and their derivatives, in Hz and Hz/V).
+
+        Returns
+        -------
+        numpy.ndarray
+            The rows of these states (samples that repeat grid points share them).
+        """
+        root, index = self._origin
+        cache = root.__dict__.setdefault("_per_state", {})
+        if key not in cache:
+            cache[key] = compute(root)
+        value = cache[key]
+        return value if index is None else value[index]
 
     # -- bounds and rates of the white-noise problem whose ratios are needed --------
 
@@ -144,7 +179,32 @@ def _ratios_at(states: NeuronStates, shifted: bool, omegas: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
     """a1, a2 at one frequency per grid point (``omegas`` shape (G,)), shape (G, n)."""
     x_th, x_r, delay = states._x(shifted)
-    return _pcf.psi_ratios(x_th, x_r, omegas[:, None] * states.tau_m, delay)
+    om = omegas[:, None] * states.tau_m
+    cols = _distinct_columns(x_th, x_r, om, delay)     # e.g. Brunel's E and I: once
+    if cols is None:
+        return _pcf.psi_ratios(x_th, x_r, om, delay)
+    first, inverse = cols
+    a1, a2 = _pcf.psi_ratios(x_th[:, first], x_r[:, first], om[:, first], delay[:, first])
+    return a1[:, inverse], a2[:, inverse]
+
+
+def _distinct_columns(*arrays: np.ndarray, max_n: int = 16):
+    """Populations (columns) whose parameters are equal in every row to those of an
+    earlier column: (distinct columns, column -> distinct index), or None if all
+    columns differ (or there are more than ``max_n``)."""
+    n = arrays[0].shape[1]
+    if n < 2 or n > max_n:
+        return None
+    key = np.stack(arrays)                                  # (k, N, n)
+    inverse = np.arange(n)
+    for j in range(1, n):
+        same = np.all(key[..., :j] == key[..., j:j + 1], axis=(0, 1))
+        if same.any():
+            inverse[j] = inverse[np.argmax(same)]
+    if np.all(inverse == np.arange(n)):
+        return None
+    first = np.unique(inverse)
+    return first, np.searchsorted(first, inverse)
 
 
 # ---------------------------------------------------------------------------
@@ -173,27 +233,27 @@ def _assemble(states: NeuronStates, omegas: np.ndarray, ratios, variance: bool,
     expand = (lambda a: a[:, None, :]) if grid else (lambda a: a)
     low = 1.0 / (1.0 + 1j * w * p["tau_m"])
     if kind == "taylor":
-        nu0 = expand(states._rate(False))
-        nu = expand(np.atleast_1d(_siegert.taylor_firing_rate(
-            states.mu, states.sigma, states.V_0, states.V_th, states.tau_m, states.tau_r,
-            states.tau_s)))
+        nu0 = expand(states.per_state(("rate", False), lambda s: s._rate(False)))
+        nu = expand(states.per_state(("taylor rate",), lambda s: np.atleast_1d(
+            _siegert.taylor_firing_rate(s.mu, s.sigma, s.V_0, s.V_th, s.tau_m, s.tau_r,
+                                        s.tau_s))))
         corr = _siegert.ALPHA_SHIFT * np.sqrt(tau_s / p["tau_m"]) * nu0 / _SQRT2
         H = _SQRT2 / sig * low * (nu * a1 + corr * (a2 - a1 * a1))
-        H0 = expand(_siegert.d_taylor_firing_rate_d_mu(
-            states.mu, states.sigma, states.V_0, states.V_th, states.tau_m, states.tau_r,
-            states.tau_s))
+        H0 = expand(states.per_state(("H0", "taylor"), lambda s: (
+            _siegert.d_taylor_firing_rate_d_mu(s.mu, s.sigma, s.V_0, s.V_th, s.tau_m,
+                                               s.tau_r, s.tau_s))))
     else:
         shifted = kind == "shift"
-        nu = expand(states._rate(shifted))
+        nu = expand(states.per_state(("rate", shifted), lambda s: s._rate(shifted)))
         H = _SQRT2 * nu / sig * low * a1
         if shifted:
-            H0 = expand(_siegert.d_shift_firing_rate_d_mu(
-                states.mu, states.sigma, states.V_0, states.V_th, states.tau_m,
-                states.tau_r, states.tau_s))
+            H0 = expand(states.per_state(("H0", "shift"), lambda s: (
+                _siegert.d_shift_firing_rate_d_mu(s.mu, s.sigma, s.V_0, s.V_th, s.tau_m,
+                                                  s.tau_r, s.tau_s))))
         else:
-            H0 = expand(_siegert.d_delta_firing_rate_d_mu(
-                states.mu, states.sigma, states.V_0, states.V_th, states.tau_m,
-                states.tau_r))
+            H0 = expand(states.per_state(("H0", "delta"), lambda s: (
+                _siegert.d_delta_firing_rate_d_mu(s.mu, s.sigma, s.V_0, s.V_th, s.tau_m,
+                                                  s.tau_r))))
     H_var = None
     if variance:
         if kind == "taylor":      # the variance channel is 'shift' (as lif.exp)
@@ -210,16 +270,24 @@ def _variance(states, shifted, nu, a2, low_m, H_w, w, expand):
     sig = expand(states.sigma)
     tau_m = expand(states.tau_m)
     H_var = nu * a2 / (sig**2 * (2.0 + 1j * w * tau_m))
-    V_th, V_0 = states._bounds(shifted)
-    args = (states.mu, states.sigma, V_0, V_th, states.tau_m, states.tau_r)
-    H0 = _siegert.d_delta_firing_rate_d_sigma(*args) / (2 * states.sigma)
+    H0 = states.per_state(("H0 var", shifted), lambda s: _variance_zero(s, shifted))
     tau_s = None
     if shifted:
         mean_shift = _siegert.ALPHA_SHIFT * states._k() / (4 * states.sigma)
         H_var = H_var - expand(mean_shift) * H_w
-        H0 = H0 - mean_shift * _siegert.d_delta_firing_rate_d_mu(*args)
         tau_s = expand(states.tau_s)
     return _finish(states, H_var, expand(H0), w == 0, w, tau_s)
+
+
+def _variance_zero(states, shifted):
+    """Zero-frequency limit of the variance response, d nu / d sigma² (Hz/V²)."""
+    V_th, V_0 = states._bounds(shifted)
+    args = (states.mu, states.sigma, V_0, V_th, states.tau_m, states.tau_r)
+    H0 = _siegert.d_delta_firing_rate_d_sigma(*args) / (2 * states.sigma)
+    if shifted:
+        mean_shift = _siegert.ALPHA_SHIFT * states._k() / (4 * states.sigma)
+        H0 = H0 - mean_shift * _siegert.d_delta_firing_rate_d_mu(*args)
+    return H0
 
 
 def _finish(states, H, H0, zero, w, tau_s):

@@ -1,18 +1,26 @@
 r"""Number of unstable modes of many networks at once (generalized Nyquist criterion).
 
 The count of every network follows :func:`neuromf.linear_response.unstable_modes`
-exactly (MacFarlane & Postlethwaite 1977; applied to LIF networks as in Brunel & Hakim
-1999 and Brunel 2000): :math:`Z = [\varphi(0) - \varphi(\infty)]/\pi` with
-:math:`\varphi = \arg\det(1 - M(\omega))` on a grid from 0 Hz in steps of
+(MacFarlane & Postlethwaite 1977; applied to LIF networks as in Brunel & Hakim 1999 and
+Brunel 2000): :math:`Z = [\varphi(0) - \varphi(\infty)]/\pi` with
+:math:`\varphi = \arg\det(1 - M(\omega))` on the grid from 0 Hz in steps of
 :math:`\min(2\,\mathrm{Hz}, 1/(16 d_{max}))`, extended in powers of two from 2 kHz until
 the spectral radius of :math:`M` at the last frequency is below 1, and refined (up to 6
 rounds, 8 points per interval) where the phase steps by :math:`\ge \pi/2`.
 
-All networks of a batch share the levels of that grid; each carries on only as far as
-it needs.  The grid is held as flat arrays (network index, frequency) sorted by network
-and frequency, so extension and refinement are vectorized over the whole batch.  The
-connectivity on the shared levels comes from the frequency-interpolated transfer
-functions; refinement points are evaluated directly.
+The batch samples that fine grid adaptively (:func:`_adaptive_segment`): every 32nd
+frequency (fewer where the delay factor turns by more than 1/8 of a turn per coarse
+step) and the last one, then midpoints
+on the fine grid of every interval where :math:`\det(1 - M)` turns by more than
+:math:`\pi/4` or moves by more than half its modulus, or where an eigenvalue nears the
+half line :math:`(1, \infty)` (there the crossing frequencies are interpolated, so
+those intervals end up on the fine grid itself).  Where the winding is delicate the
+samples are therefore those of the single-network grid (same frequencies, same
+refinement); elsewhere about a tenth of them suffice.  The samples are evaluated
+directly (no frequency interpolation), as flat (network, frequency) arrays sorted by
+network and frequency, so sampling, extension and refinement are vectorized over the
+batch.  Counts are identical to the single-network path and crossing frequencies
+agree to rounding (tests/test_scan_batched.py, benchmarks/phase_diagram.py).
 """
 
 from __future__ import annotations
@@ -32,17 +40,37 @@ _MAX_N_CROSSINGS = 64           # crossing frequencies located up to this many p
 _REFINE_ROUNDS = 6
 _REFINE_POINTS = 8
 _CANDIDATES = tuple(1e3 * 2**k for k in range(1, 8))
+
+# adaptive sampling of the fine grid (see _adaptive_segment)
+_COARSE_MAX = 32             # fine-grid steps per coarse step, at most
+_RESOLVED_PHASE = np.pi / 4     # largest step of arg det(1 - M) between samples,
+_RESOLVED_CHORD = 0.5           # largest move of det(1 - M) relative to its modulus,
+_RESOLVED_EIGEN = 0.05          # margin of eigenvalues to (1, inf) (see _unresolved)
 _MAX_PERMUTATION_N = 4      # assignment by enumerating permutations up to this size
 
 
-def _frequency_step(network: Any) -> float:
-    """Grid step (Hz) of :func:`neuromf.linear_response.unstable_modes`."""
+def _longest_delay(network: Any) -> float:
+    """Largest mean delay + 3 standard deviations (s), as
+    :func:`neuromf.linear_response.unstable_modes`."""
     params = network.network_params
     delays = np.asarray(params.get("Delay", params.get("D_mean", 0.0)), dtype=float)
     spread = params.get("Delay_sd", params.get("D_std"))
     spread = np.zeros(1) if spread is None else np.asarray(spread, dtype=float)
-    longest = float(np.max(delays + 3 * spread)) if np.size(delays) else 0.0
+    return float(np.max(delays + 3 * spread)) if np.size(delays) else 0.0
+
+
+def _frequency_step(network: Any) -> float:
+    """Grid step (Hz) of :func:`neuromf.linear_response.unstable_modes`."""
+    longest = _longest_delay(network)
     return 2.0 if longest <= 0 else min(2.0, 1.0 / (16.0 * longest))
+
+
+def _coarse_stride(df: float, longest: float) -> int:
+    """Fine-grid steps per coarse step: at most ``_COARSE_MAX`` and at most 1/8 of a
+    turn of the delay factor exp(-i omega d) per coarse step."""
+    if longest <= 0:
+        return _COARSE_MAX
+    return int(max(1, min(_COARSE_MAX, np.floor(1.0 / (8.0 * df * longest)))))
 
 
 def _phase(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,8 +112,10 @@ def nyquist_counts(batch: Any, variance_channel: bool = False, f_max: float | No
     -------
     dict
         Arrays over the grid points: ``count`` (int), ``closed`` (bool),
-        ``spectral_radius_at_f_max``, ``max_phase_step`` (rad), ``f_max``, ``df`` (Hz),
-        ``n_frequencies``, and with ``crossings`` ``crossing_frequencies`` (list of
+        ``spectral_radius_at_f_max``, ``max_phase_step`` (rad, between the samples),
+        ``f_max``, ``df`` (Hz, the fine grid's step), ``n_frequencies`` (frequencies
+        sampled, at most those of the single-network grid), and with ``crossings``
+        ``crossing_frequencies`` (list of
         sorted lists, Hz) and ``lowest_crossing_frequency`` (Hz, NaN where none).
 
     Raises
@@ -98,30 +128,25 @@ def nyquist_counts(batch: Any, variance_channel: bool = False, f_max: float | No
     """
     G = len(batch)
     dfs = np.array([_frequency_step(net) for net in batch.networks])
+    delays = np.array([_longest_delay(net) for net in batch.networks])
     candidates = ([float(f_max)] if f_max is not None else list(_CANDIDATES))
     parts = []
     lam_end = np.zeros((G, batch.n), complex)
     radius = np.zeros(G)
-    for df in np.unique(dfs):
-        active = np.flatnonzero(dfs == df)
+    for df, longest in {(a, b) for a, b in zip(dfs, delays, strict=True)}:
+        active = np.flatnonzero((dfs == df) & (delays == longest))
+        stride = _coarse_stride(df, longest)
         last = None
         for f_hi in candidates:
             start = last + df if last is not None else 0.0
             extension = np.arange(start, f_hi + 0.5 * df, df)
             if extension.size:
-                M = batch.connectivity_on_grid(active, 2 * np.pi * extension,
-                                               variance_channel)
-                sign, logabs = _phase(M)
-                lam = _eigvals(M) if crossings else None
-                F = extension.size
-                parts.append((np.repeat(active, F), np.tile(extension, active.size),
-                              sign.ravel(), logabs.ravel(),
-                              None if lam is None else lam.reshape(-1, batch.n)))
+                point, index, sign, logabs, lam, end = _adaptive_segment(
+                    batch, active, extension, stride, variance_channel, crossings)
+                parts.append((point, extension[index], sign, logabs, lam))
                 last = float(extension[-1])
-                end = lam[:, -1] if lam is not None else _eigvals(M[:, -1])
                 lam_end[active] = end
                 radius[active] = np.abs(end).max(axis=-1)
-                del M
             closed = radius[active] < 1.0
             active = active[~closed]
             if active.size == 0:
@@ -160,6 +185,76 @@ def nyquist_counts(batch: Any, variance_channel: bool = False, f_max: float | No
         result["lowest_crossing_frequency"] = np.array(
             [min(f) if f else np.nan for f in found])
     return result
+
+
+def _sample(batch, point, freq, variance_channel, eigen):
+    """sign, log|det(1 - M)| (and the eigenvalues of M) of network ``point[i]`` at
+    ``freq[i]`` (Hz), evaluated directly."""
+    M = batch.connectivity_at(point, 2 * np.pi * freq, variance_channel)
+    sign, logabs = _phase(M)
+    return sign, logabs, (_eigvals(M) if eigen else None)
+
+
+def _unresolved(point, index, sign, logabs, lam, crossings):
+    """Intervals (i, i + 1) of the sample arrays that need a point in between.
+
+    An interval more than one fine step wide is resolved if (i) arg det(1 - M) moves by
+    less than ``_RESOLVED_PHASE`` (pi/4, half the step at which
+    :func:`neuromf.linear_response.unstable_modes` refines its grid), (ii) det(1 - M)
+    moves by less than ``_RESOLVED_CHORD`` times its smaller modulus at the two ends
+    (the curve between the samples cannot come near 0 unless it bends far from the
+    chord), and, with ``crossings``, (iii) no eigenvalue of M comes within ``reach`` of
+    the half line (1, inf) where :func:`_crossings` locates the crossing frequencies
+    (``reach``: twice the largest displacement of the eigenvalue set, its Hausdorff
+    distance between the two ends, plus ``_RESOLVED_EIGEN``).
+    """
+    same = (point[1:] == point[:-1]) & (index[1:] - index[:-1] > 1)
+    step = np.abs(np.angle(sign[1:] / sign[:-1]))
+    size = np.exp(logabs)
+    z = sign * size
+    chord = np.abs(z[1:] - z[:-1])
+    bad = (step > _RESOLVED_PHASE) | (chord > _RESOLVED_CHORD * np.minimum(size[1:], size[:-1]))
+    if crossings:
+        a, b = lam[:-1], lam[1:]
+        dist = np.abs(a[:, :, None] - b[:, None, :])
+        move = np.maximum(dist.min(axis=2).max(axis=1), dist.min(axis=1).max(axis=1))
+        reach = (2 * move + _RESOLVED_EIGEN)[:, None]
+        near = ((((a.real + reach) > 1.0) & (np.abs(a.imag) < reach))
+                | (((b.real + reach) > 1.0) & (np.abs(b.imag) < reach)))
+        bad |= near.any(axis=1)
+    return np.flatnonzero(same & bad)
+
+
+def _adaptive_segment(batch, active, extension, stride, variance_channel, crossings):
+    """Samples of the fine grid ``extension`` (Hz) for the networks ``active``: every
+    ``stride``-th frequency and the last, then midpoints (on the fine grid) of every
+    unresolved interval until all intervals are resolved or one fine step wide.
+
+    Where the phase of det(1 - M) moves fast or M comes near an eigenvalue crossing,
+    the samples are therefore the fine grid itself, the grid of
+    :func:`neuromf.linear_response.unstable_modes`; elsewhere the winding is resolved
+    with fewer samples.  Returns (point, index into ``extension``, sign, log|det|,
+    eigenvalues or None, eigenvalues at the last frequency per network)."""
+    F = extension.size
+    coarse = np.unique(np.r_[np.arange(0, F, stride), F - 1])
+    point = np.repeat(active, coarse.size)
+    index = np.tile(coarse, active.size)
+    sign, logabs, lam = _sample(batch, point, extension[index], variance_channel, True)
+    for _ in range(64):
+        k = _unresolved(point, index, sign, logabs, lam, crossings)
+        if k.size == 0:
+            break
+        new_p, new_i = point[k], (index[k] + index[k + 1]) // 2
+        s, la, lm = _sample(batch, new_p, extension[new_i], variance_channel, True)
+        point = np.concatenate([point, new_p])
+        index = np.concatenate([index, new_i])
+        order = np.lexsort((index, point))
+        point, index = point[order], index[order]
+        sign = np.concatenate([sign, s])[order]
+        logabs = np.concatenate([logabs, la])[order]
+        lam = np.concatenate([lam, lm])[order]
+    ends = np.flatnonzero(np.r_[point[1:] != point[:-1], True])
+    return point, index, sign, logabs, (lam if crossings else None), lam[ends]
 
 
 def _merge(parts, crossings):
