@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -588,9 +589,17 @@ def local_dask_cluster(n_workers: int = 2, **kwargs: Any) -> Any:
                           "pip install 'neuromf[dask]'") from err
     options = {"threads_per_worker": 1, "processes": True, "dashboard_address": None}
     options.update(kwargs)
-    with dask.config.set({"distributed.worker.profile.enabled": False,
-                          "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-        return LocalCluster(n_workers=n_workers, **options)
+    # a nanny started earlier in this process leaves Dask's value in os.environ, where the
+    # new workers would inherit it: hide it while they spawn
+    inherited = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        with dask.config.set({"distributed.worker.profile.enabled": False,
+                              "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_":
+                              None}):
+            return LocalCluster(n_workers=n_workers, **options)
+    finally:
+        if inherited is not None:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = inherited
 
 
 def _dask_threads(scheduler) -> int:
