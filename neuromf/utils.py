@@ -150,6 +150,23 @@ def fingerprint(*objs: Any) -> str:
 
     Two arguments give the same fingerprint only if they hold the same values with the
     same dtypes and shapes (floats are compared bit for bit).
+
+    Parameters
+    ----------
+    *objs : object
+        Values to digest, in order: None, bools, numbers, strings, bytes, numpy arrays,
+        pint quantities (unit and magnitude), and dicts, lists and tuples of these;
+        a callable is named by its module and qualified name.
+
+    Returns
+    -------
+    str
+        The 64-character hexadecimal SHA-256 digest.
+
+    Raises
+    ------
+    TypeError
+        If an object (or a nested item) is of a type without an exact serialisation.
     """
     h = hashlib.sha256()
     for obj in objs:
@@ -200,6 +217,21 @@ def get_required_network_params(network: Any, func: Callable,
     Parameters are looked up in ``network.network_params`` and then in
     ``network.analysis_params``.
 
+    Parameters
+    ----------
+    network : Network
+        The network whose parameter dicts hold the arguments (SI magnitudes).
+    func : callable
+        Parameter-level function; its arguments without a default are collected.
+    exclude : iterable of str, optional
+        Names of arguments not to collect (supplied by the caller, e.g. results).
+
+    Returns
+    -------
+    dict
+        ``{argument name: value}`` for every required argument of ``func`` not in
+        ``exclude``.
+
     Raises
     ------
     RuntimeError
@@ -229,7 +261,21 @@ def _sync(network: Any) -> None:
 
 
 def get_optional_network_params(network: Any, func: Callable) -> dict:
-    """Collect those optional arguments of ``func`` that the network defines."""
+    """Collect those optional arguments of ``func`` that the network defines.
+
+    Parameters
+    ----------
+    network : Network
+        The network whose ``network_params`` and ``analysis_params`` are searched.
+    func : callable
+        Parameter-level function; its arguments with a default are looked up.
+
+    Returns
+    -------
+    dict
+        ``{argument name: value}`` for those optional arguments the network defines;
+        the others are left out, so that ``func`` uses its defaults.
+    """
     _sync(network)
     params = {}
     for name in get_list_of_optional_parameters(func):
@@ -246,6 +292,27 @@ def get_required_results(network: Any, keys: Iterable[str],
 
     Results whose inputs (parameters) have changed since they were computed are
     discarded first, so a stale value is never used.
+
+    Parameters
+    ----------
+    network : Network
+        The network whose ``results`` hold the computed quantities (SI magnitudes).
+    keys : iterable of str
+        Argument names under which the results are returned (e.g. ``'nu'``).
+    results_keys : iterable of str
+        Result keys to look up, one per entry of ``keys`` (e.g.
+        ``'lif.exp.firing_rates'``).
+
+    Returns
+    -------
+    dict
+        ``{key: network.results[result_key]}`` for each pair.
+
+    Raises
+    ------
+    RuntimeError
+        If a result has not been computed (or was discarded as stale); the message
+        names the result key and the argument it is needed as.
     """
     invalidate_stale_results(network)
     out = {}
