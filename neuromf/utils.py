@@ -1,23 +1,22 @@
-"""Shared machinery: units at the boundary, input checks, parameter lookup, results cache.
+"""Parameter lookup and the results cache: the machinery between the two API layers.
 
-Everything inside neuromf works on SI floats and numpy arrays.  Quantities with units
-only appear at the user boundary: parameter files, ``Network`` construction, saved
-results.  This module holds the one mechanism that connects the two layers of the
-API:
-
-* a *parameter-level* function ``_f(a, b, ...)`` takes plain SI arrays;
-* a *network-level* function ``f(network)`` looks up the arguments of ``_f`` in the
-  network's parameter dicts and results (:func:`get_required_network_params`,
-  :func:`get_required_results`) and caches the result under an exact key
-  (:func:`_cache`).
+A *parameter-level* function ``_f(a, b, ...)`` takes plain SI arrays; a *network-level*
+function ``f(network)`` looks up the arguments of ``_f`` in the network's parameter dicts
+and results (:func:`get_required_network_params`, :func:`get_required_results`) and
+caches the result under an exact key (:func:`_cache`).
 
 Cache keys are SHA-256 digests of the exact bytes, dtype and shape of every argument
-(NNMT 1.3 builds its keys from ``str(array)``, which elides the middle of large
-arrays so that two different arrays can share one key).  Two arguments are named by
-a digest instead of being hashed again: a network parameter by the fingerprint its
-model recorded (valid while the model's snapshot check finds the dicts unchanged), and
-a cached result by the key that produced it (stored results are made read-only, so
-they still hold what that key computed).
+(:func:`fingerprint`; NNMT 1.3 builds its keys from ``str(array)``, which elides the
+middle of large arrays so that two different arrays can share one key).  Two arguments
+are named by a digest instead of being hashed again: a network parameter by the
+fingerprint its model recorded (valid while the model's snapshot check finds the dicts
+unchanged), and a cached result by the key that produced it (stored results are made
+read-only, so they still hold what that key computed).
+
+This module also re-exports, under their documented names ``neuromf.utils.X``, the units
+at the boundary (:mod:`neuromf._units`: :data:`ureg`, :func:`to_si`, :func:`from_si`,
+:func:`frequencies_in_hz`, NNMT's unit helpers) and the input checks
+(:mod:`neuromf._checks`: :func:`check_finite`, :func:`check_positive`, ...).
 """
 
 from __future__ import annotations
@@ -30,144 +29,62 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
-import pint
 
 from . import conventions
-
-#: The unit registry shared by all of neuromf (re-exported as ``neuromf.ureg``).
-ureg = pint.UnitRegistry()
-# Quantities unpickled in worker processes (parameter scans) must land in this registry.
-pint.set_application_registry(ureg)
+from ._checks import (
+    NON_NEGATIVE_PARAMS as NON_NEGATIVE_PARAMS,
+)
+from ._checks import (
+    ZeroSigmaError as ZeroSigmaError,
+)
+from ._checks import (
+    _describe as _describe,
+)
+from ._checks import (
+    check_choice,
+    check_finite,
+    check_positive,
+    check_same_shape,
+)
+from ._checks import (
+    check_non_negative_params as check_non_negative_params,
+)
+from ._checks import (
+    check_sigma_nonzero as check_sigma_nonzero,
+)
+from ._units import (
+    _convert_from_prefixed_to_si as _convert_from_prefixed_to_si,
+)
+from ._units import (
+    _convert_from_si_to_prefixed as _convert_from_si_to_prefixed,
+)
+from ._units import (
+    _convert_to_si_and_strip_units as _convert_to_si_and_strip_units,
+)
+from ._units import (
+    _strip_units as _strip_units,
+)
+from ._units import (
+    _to_si_units as _to_si_units,
+)
+from ._units import (
+    frequencies_in_hz,
+    from_si,
+    to_si,
+    ureg,
+)
+from ._units import (
+    is_quantity as is_quantity,
+)
+from ._units import (
+    pint_array as pint_array,
+)
 
 __all__ = [
     "ureg", "to_si", "from_si", "_cache", "fingerprint", "get_required_network_params",
     "get_optional_network_params", "get_required_results", "check_positive",
     "check_finite", "check_choice", "check_same_shape", "frequencies_in_hz",
 ]
-
-
-# ---------------------------------------------------------------------------
-# units at the boundary
-# ---------------------------------------------------------------------------
-
-def is_quantity(value: Any) -> bool:
-    """True if ``value`` is a pint quantity (of any registry)."""
-    return hasattr(value, "magnitude") and hasattr(value, "units") and hasattr(value, "to")
-
-
-def to_si(value: Any) -> tuple[Any, str | None]:
-    """Convert a quantity to SI base units.
-
-    Returns ``(magnitude, unit_string)``; non-quantities come back unchanged with unit
-    ``None``.  Offset units (degC) are not used by neuromf.
-    """
-    if not is_quantity(value):
-        return value, None
-    q = ureg.Quantity(value.magnitude, str(value.units))
-    base = q.to_base_units()
-    mag = base.magnitude
-    if isinstance(mag, np.ndarray) and mag.ndim == 0:
-        mag = mag.item()
-    return mag, str(q.units)
-
-
-def from_si(magnitude: Any, unit: str) -> Any:
-    """Attach ``unit`` to an SI ``magnitude``, converting it to that unit.
-
-    ``from_si(0.01, 'ms')`` gives ``10 ms``; ``None`` stays ``None``.
-    """
-    if magnitude is None:
-        return None
-    factor = ureg.Quantity(1.0, unit).to_base_units().magnitude
-    value = np.asarray(magnitude) / factor if np.ndim(magnitude) else magnitude / factor
-    return ureg.Quantity(value, unit)
-
-
-def frequencies_in_hz(freqs, name: str = "freqs") -> np.ndarray:
-    """``freqs`` as a finite, non-empty 1-d float array in Hz.
-
-    A pint quantity is converted from its unit (kHz, ...) and must be a frequency;
-    plain numbers are taken as Hz.  Raises ValueError / TypeError naming ``name``.
-    """
-    if is_quantity(freqs):
-        if freqs.dimensionality != ureg.Hz.dimensionality:
-            raise ValueError(f"{name} must be frequencies (e.g. Hz), got unit "
-                             f"{freqs.units!s}")
-        freqs = freqs.to(ureg.Hz).magnitude
-    try:
-        arr = np.atleast_1d(np.asarray(freqs, dtype=float))
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numbers (Hz), got {freqs!r}") from None
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-d array of frequencies (Hz), got "
-                         f"shape {arr.shape}")
-    check_finite(name, arr, "Hz")
-    return arr
-
-
-def _convert_from_si_to_prefixed(magnitude: Any, unit: str) -> Any:
-    """Quantity in ``unit`` from an SI ``magnitude`` (NNMT 1.3's helper, same signature).
-
-    ``_convert_from_si_to_prefixed(0.001, 'millivolt')`` is ``1 mV``.
-    """
-    return from_si(magnitude, unit)
-
-
-def _convert_from_prefixed_to_si(magnitude: Any, unit: str) -> Any:
-    """Quantity in SI base units from a ``magnitude`` given in ``unit`` (NNMT 1.3's helper).
-
-    ``_convert_from_prefixed_to_si(1, 'millivolt')`` is ``0.001 V``.  Derived SI units
-    are kept where pint names them (``1/ms`` -> ``1/s``; ``mV`` -> ``V``); a compound unit
-    comes back in base units (``V/ms`` -> ``kg m² / (A s⁴)``, as in NNMT).
-    """
-    q = ureg.Quantity(magnitude, unit)
-    base = q.to_base_units()
-    # pint spells a prefixed derived unit (mV) in base units (kg m² / A / s³); name it as
-    # its unprefixed derived unit (V) when that is the same dimension with factor 1
-    try:
-        stripped = str(q.units)
-        for prefix in ("kilo", "milli", "micro", "nano", "pico", "mega", "giga", "centi"):
-            stripped = stripped.replace(prefix, "")
-        plain = ureg.Quantity(1.0, stripped)
-        if plain.to_base_units().magnitude == 1.0 and plain.dimensionality == q.dimensionality:
-            return base.to(stripped)
-    except Exception:  # noqa: BLE001  (unparseable after stripping: keep base units)
-        pass
-    return base
-
-
-def _convert_to_si_and_strip_units(params: dict) -> None:
-    """Convert every quantity in ``params`` to SI base units and strip the unit, in place.
-
-    Same name and in-place behaviour as NNMT's helper, used to prepare parameter
-    dicts for the parameter-level (``_``) functions.
-    """
-    for key, value in params.items():
-        magnitude, unit = to_si(value)
-        if unit is not None:
-            params[key] = magnitude
-
-
-def _to_si_units(params: dict) -> None:
-    """Convert every quantity in ``params`` to SI base units, in place (NNMT's helper)."""
-    for key, value in params.items():
-        if is_quantity(value):
-            params[key] = ureg.Quantity(value.magnitude, str(value.units)).to_base_units()
-
-
-def _strip_units(params: dict) -> None:
-    """Replace every quantity in ``params`` by its magnitude, in place (NNMT's helper)."""
-    for key, value in params.items():
-        if is_quantity(value):
-            params[key] = value.magnitude
-
-
-def pint_array(quantity_list: list) -> Any:
-    """One quantity with an array magnitude from a list of quantities (NNMT's helper)."""
-    if quantity_list and all(is_quantity(q) for q in quantity_list):
-        unit = quantity_list[0].units
-        return ureg.Quantity(np.array([q.to(unit).magnitude for q in quantity_list]), unit)
-    return np.array(quantity_list)
 
 
 # ---------------------------------------------------------------------------
@@ -233,6 +150,23 @@ def fingerprint(*objs: Any) -> str:
 
     Two arguments give the same fingerprint only if they hold the same values with the
     same dtypes and shapes (floats are compared bit for bit).
+
+    Parameters
+    ----------
+    *objs : object
+        Values to digest, in order: None, bools, numbers, strings, bytes, numpy arrays,
+        pint quantities (unit and magnitude), and dicts, lists and tuples of these;
+        a callable is named by its module and qualified name.
+
+    Returns
+    -------
+    str
+        The 64-character hexadecimal SHA-256 digest.
+
+    Raises
+    ------
+    TypeError
+        If an object (or a nested item) is of a type without an exact serialisation.
     """
     h = hashlib.sha256()
     for obj in objs:
@@ -283,6 +217,21 @@ def get_required_network_params(network: Any, func: Callable,
     Parameters are looked up in ``network.network_params`` and then in
     ``network.analysis_params``.
 
+    Parameters
+    ----------
+    network : Network
+        The network whose parameter dicts hold the arguments (SI magnitudes).
+    func : callable
+        Parameter-level function; its arguments without a default are collected.
+    exclude : iterable of str, optional
+        Names of arguments not to collect (supplied by the caller, e.g. results).
+
+    Returns
+    -------
+    dict
+        ``{argument name: value}`` for every required argument of ``func`` not in
+        ``exclude``.
+
     Raises
     ------
     RuntimeError
@@ -312,7 +261,21 @@ def _sync(network: Any) -> None:
 
 
 def get_optional_network_params(network: Any, func: Callable) -> dict:
-    """Collect those optional arguments of ``func`` that the network defines."""
+    """Collect those optional arguments of ``func`` that the network defines.
+
+    Parameters
+    ----------
+    network : Network
+        The network whose ``network_params`` and ``analysis_params`` are searched.
+    func : callable
+        Parameter-level function; its arguments with a default are looked up.
+
+    Returns
+    -------
+    dict
+        ``{argument name: value}`` for those optional arguments the network defines;
+        the others are left out, so that ``func`` uses its defaults.
+    """
     _sync(network)
     params = {}
     for name in get_list_of_optional_parameters(func):
@@ -329,6 +292,27 @@ def get_required_results(network: Any, keys: Iterable[str],
 
     Results whose inputs (parameters) have changed since they were computed are
     discarded first, so a stale value is never used.
+
+    Parameters
+    ----------
+    network : Network
+        The network whose ``results`` hold the computed quantities (SI magnitudes).
+    keys : iterable of str
+        Argument names under which the results are returned (e.g. ``'nu'``).
+    results_keys : iterable of str
+        Result keys to look up, one per entry of ``keys`` (e.g.
+        ``'lif.exp.firing_rates'``).
+
+    Returns
+    -------
+    dict
+        ``{key: network.results[result_key]}`` for each pair.
+
+    Raises
+    ------
+    RuntimeError
+        If a result has not been computed (or was discarded as stale); the message
+        names the result key and the argument it is needed as.
     """
     invalidate_stale_results(network)
     out = {}
@@ -536,115 +520,3 @@ def _cache(network: Any, func: Callable, params: dict, result_keys: str | list[s
         unit_list = [units] if isinstance(units, str) else list(units)
         network.result_units.update(dict(zip(keys, unit_list)))
     return values[0] if len(keys) == 1 else values
-
-
-# ---------------------------------------------------------------------------
-# input checks (parameter level)
-# ---------------------------------------------------------------------------
-
-def _describe(value: Any) -> str:
-    arr = np.asarray(value)
-    if arr.size == 1:
-        return repr(arr.item())
-    return np.array2string(arr, threshold=8, precision=6)
-
-
-def check_finite(name: str, value: Any, unit: str = "") -> np.ndarray:
-    """Raise ValueError naming ``name`` if ``value`` holds NaN or infinity (TypeError
-    if it is not numbers)."""
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number or an array of numbers (equal lengths)"
-                        f"{' in ' + unit if unit else ''}, got {value!r}") from None
-    if arr.dtype.kind not in "biufc" or arr.dtype.kind == "b" and arr.ndim == 0:
-        raise TypeError(f"{name} must be a number or an array of numbers"
-                        f"{' in ' + unit if unit else ''}, got {value!r}")
-    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {_describe(arr)}"
-                         f"{' ' + unit if unit else ''}")
-    return arr
-
-
-def check_positive(name: str, value: Any, unit: str = "", allow_zero: bool = False
-                   ) -> np.ndarray:
-    """Raise ValueError naming ``name``, the value and the unit unless value > 0.
-
-    With ``allow_zero`` the condition is value >= 0.
-    """
-    arr = check_finite(name, value, unit)
-    bad = arr < 0 if allow_zero else arr <= 0
-    if np.any(bad):
-        allowed = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be {allowed}, got {_describe(arr)}"
-                         f"{' ' + unit if unit else ''}")
-    return arr
-
-
-def check_choice(name: str, value: Any, choices: Iterable[str]) -> str:
-    """Raise ValueError listing the valid choices unless ``value`` is one of them."""
-    choices = list(choices)
-    if value not in choices:
-        raise ValueError(f"invalid {name} {value!r}; valid choices are "
-                         f"{', '.join(repr(c) for c in choices)}")
-    return value
-
-
-def check_same_shape(**arrays: Any) -> None:
-    """Raise ValueError if the named arrays do not all have the same shape."""
-    shapes = {name: np.shape(a) for name, a in arrays.items()}
-    if len(set(shapes.values())) > 1:
-        desc = ", ".join(f"{n} {s}" for n, s in shapes.items())
-        raise ValueError(f"shape mismatch: {desc}")
-
-
-class ZeroSigmaError(ValueError, ZeroDivisionError):
-    """The standard deviation of the input is 0 where a function divides by it.
-
-    A ValueError naming the parameter; also a ZeroDivisionError, which NNMT 1.3 raises.
-    """
-
-
-def check_sigma_nonzero(sigma: Any, unit: str = "V") -> None:
-    """Raise :class:`ZeroSigmaError` if any ``sigma`` is exactly 0."""
-    if np.any(np.asarray(sigma) == 0):
-        raise ZeroSigmaError(
-            f"sigma must be > 0 (the rate derivatives divide by the input noise), got "
-            f"{_describe(sigma)} {unit}; a noise-free LIF neuron has no diffusion-"
-            "approximation derivative")
-
-
-#: Parameters that are never negative (NNMT 1.3's list of always-positive arguments).
-NON_NEGATIVE_PARAMS = ("K", "K_ext", "N", "d_e", "d_i", "d_e_sd", "d_i_sd", "dimension", "g",
-                       "nu", "nu_ext", "nu_e_ext", "nu_i_ext", "sigma", "tau_m", "tau_s",
-                       "tau_r")
-
-
-def check_non_negative_params(func: Callable) -> Callable:
-    """Decorator: raise ValueError for a negative always-positive argument of ``func``.
-
-    The check runs on the arguments that are given, before they are bound, so that a
-    negative value is reported even when another argument is missing (as in NNMT).
-    """
-    sig = inspect.signature(func)
-    names = [n for n in NON_NEGATIVE_PARAMS if n in sig.parameters]
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            given = sig.bind_partial(*args, **kwargs).arguments
-        except TypeError:
-            given = kwargs
-        for name in names:
-            value = given.get(name)
-            if value is not None and not isinstance(value, str):
-                magnitude = getattr(value, "magnitude", value)
-                try:
-                    arr = np.asarray(magnitude, dtype=float)
-                except (TypeError, ValueError):
-                    continue
-                if np.any(arr < 0):
-                    raise ValueError(f"{name} must be >= 0, got {_describe(arr)}")
-        return func(*args, **kwargs)
-
-    return wrapper

@@ -173,7 +173,36 @@ def working_point(network: Any, method: str = "shift", **kwargs: Any) -> dict:
 def firing_rates(network: Any, method: str = "shift", **kwargs: Any) -> np.ndarray:
     """Self-consistent stationary firing rates (Hz) of all populations.
 
-    See :func:`_firing_rates`; the result is cached as ``'lif.exp.firing_rates'``.
+    Solves ν = Φ(μ(ν), σ(ν)) with Φ the colored-noise rate of Fourcaud & Brunel 2002
+    (Eq. 4.33 and the shifted Siegert formula after it) and μ, σ from their Eq. 3.4; see
+    :func:`_firing_rates`.  The result is cached as ``'lif.exp.firing_rates'``.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network of LIF neurons with exponential synapses (the parameters of
+        :func:`_firing_rates`: ``J``, ``K``, ``V_0_rel``, ``V_th_rel``, ``tau_m``,
+        ``tau_r``, ``tau_s``, ``J_ext``, ``K_ext``, ``nu_ext``).
+    method : {'shift', 'taylor'}, optional
+        Colored-noise approximation: shifted threshold and reset ('shift', default) or
+        its first-order Taylor expansion in √(τs/τm) ('taylor').
+    **kwargs
+        Options of the fixed-point solver, e.g. ``fixpoint_method`` ('newton' default,
+        'ODE', 'LSTSQ'), ``nu_0`` (initial rates, Hz), ``eps_tol``
+        (see :func:`neuromf._solvers._firing_rate_integration`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Rates in Hz, shape (n_populations,).
+
+    Raises
+    ------
+    ValueError
+        If ``method`` or a neuron or network parameter is invalid (named in the message).
+    RuntimeError
+        If a parameter is missing or the fixed-point iteration does not converge (with
+        the last residual).
     """
     check_choice("method", method, RATE_METHODS)
     with _general._held(network):
@@ -325,13 +354,51 @@ def _firing_rate_taylor(mu, sigma, V_0_rel, V_th_rel, tau_m, tau_r, tau_s,
 # ---------------------------------------------------------------------------
 
 def mean_input(network: Any) -> np.ndarray:
-    """Mean input (V) at the computed firing rates; cached as ``'lif.exp.mean_input'``."""
+    """Mean input μ (V) at the computed firing rates; cached as ``'lif.exp.mean_input'``.
+
+    μ = τm Σ_b K_ab J_ab ν_b + τm K_ext J_ext ν_ext (+ I_ext τm / C); Fourcaud & Brunel
+    2002, Eq. 3.4 (see :func:`neuromf.lif._general._mean_input`).
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with the firing rates computed (:func:`firing_rates`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Mean input in V (membrane potential relative to rest), shape (n_populations,).
+
+    Raises
+    ------
+    RuntimeError
+        If the firing rates or a needed parameter are missing from ``network``.
+    """
     return _general._input_calc(network, _prefix, _mean_input, "mean_input", "volt",
                                 signature=_general._mean_input)
 
 
 def std_input(network: Any) -> np.ndarray:
-    """Std of the input (V) at the computed firing rates; ``'lif.exp.std_input'``."""
+    """Std σ of the input (V) at the computed firing rates; ``'lif.exp.std_input'``.
+
+    σ² = τm Σ_b K_ab J_ab² ν_b + τm K_ext J_ext² ν_ext; Fourcaud & Brunel 2002, Eq. 3.4
+    (see :func:`neuromf.lif._general._std_input`).
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network with the firing rates computed (:func:`firing_rates`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Standard deviation of the input in V, shape (n_populations,).
+
+    Raises
+    ------
+    RuntimeError
+        If the firing rates or a needed parameter are missing from ``network``.
+    """
     return _general._input_calc(network, _prefix, _std_input, "std_input", "volt",
                                 signature=_general._std_input)
 
@@ -393,6 +460,36 @@ def transfer_function(network: Any, freqs=None, method: str = "shift",
     ``refractory_phase=True`` re-injects the reset flux ``tau_r`` after the spike
     (factor ``exp(−iω tau_r)``), so that the ω → 0 limit equals dν/dμ.  NNMT 1.3 omits
     the factor; ``refractory_phase=False`` reproduces its numbers.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network of LIF neurons with exponential synapses, with the working point computed
+        (:func:`working_point`).
+    freqs : array_like or pint.Quantity, optional
+        Frequencies (Hz); default the network's analysis frequencies.
+    method : {'shift', 'taylor'}, optional
+        Colored-noise approximation (Schuecker et al. 2015, Eqs. 30 and 29); default
+        'shift'.
+    synaptic_filter : bool, optional
+        Multiply by the synaptic low pass 1/(1 + iω tau_s) (the response to a
+        modulated input current; NNMT's default True).
+    refractory_phase : bool, optional
+        Include the factor ``exp(-iω tau_r)`` of the delayed reset (then the ω → 0 limit
+        equals dν/dμ); None follows the convention (``neuromf``: True, ``nnmt``: False).
+
+    Returns
+    -------
+    numpy.ndarray
+        Complex, shape (n_freqs, n_populations), Hz/V.
+
+    Raises
+    ------
+    RuntimeError
+        If a needed parameter or result is missing from ``network``, or no ``freqs``
+        are given and the network has no analysis frequencies.
+    ValueError
+        If ``method`` is unknown or ``freqs`` are not finite frequencies.
     """
     check_choice("method", method, RATE_METHODS)
     func = _transfer_function_shift if method == "shift" else _transfer_function_taylor
@@ -409,7 +506,35 @@ def transfer_function_variance(network: Any, freqs=None, synaptic_filter: bool =
     :func:`effective_connectivity` with ``variance_channel=True``.  'shift' method only.
     Needs the working point; ``freqs`` (Hz) default to the analysis frequencies.  Cached as
     ``'lif.exp.transfer_function_variance'``; see
-    :func:`neuromf.lif._transfer._transfer_function_variance_shift`.
+    :func:`neuromf.lif._transfer._transfer_function_variance_shift` (Lindner &
+    Schimansky-Geier 2001, Eq. 6, at the shifted bounds of Fourcaud & Brunel 2002).
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network of LIF neurons with exponential synapses, with the working point computed
+        (:func:`working_point`).
+    freqs : array_like or pint.Quantity, optional
+        Frequencies (Hz); default the network's analysis frequencies.
+    synaptic_filter : bool, optional
+        Multiply by the synaptic low pass 1/(1 + iω tau_s) (the response to a
+        modulated input current; NNMT's default True).
+    refractory_phase : bool, optional
+        Include the factor ``exp(-iω tau_r)`` of the delayed reset (then the ω → 0 limit
+        equals dν/dμ); None follows the convention (``neuromf``: True, ``nnmt``: False).
+
+    Returns
+    -------
+    numpy.ndarray
+        Complex, shape (n_freqs, n_populations), Hz/V².
+
+    Raises
+    ------
+    RuntimeError
+        If a needed parameter or result is missing from ``network``, or no ``freqs``
+        are given and the network has no analysis frequencies.
+    ValueError
+        If ``freqs`` are not finite frequencies.
     """
     return _general._frequency_calc(network, _prefix, _transfer_function_variance_shift,
                                     "transfer_function_variance", "hertz / volt ** 2", freqs,
@@ -426,6 +551,27 @@ def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
     (Hz) default to the analysis frequencies.  Cached as
     ``'lif.exp.spike_train_power_spectra'``; see
     :func:`neuromf.lif._transfer._spike_train_power_spectrum_shift`.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network of LIF neurons with exponential synapses, with the working point computed
+        (:func:`working_point`).
+    freqs : array_like or pint.Quantity, optional
+        Frequencies (Hz); default the network's analysis frequencies.
+
+    Returns
+    -------
+    numpy.ndarray
+        Real, shape (n_freqs, n_populations), Hz (tends to ν at high frequencies).
+
+    Raises
+    ------
+    RuntimeError
+        If a needed parameter or result is missing from ``network``, or no ``freqs``
+        are given and the network has no analysis frequencies.
+    ValueError
+        If ``freqs`` are not finite frequencies.
     """
     return _general._frequency_calc(network, _prefix, _spike_train_power_spectrum_shift,
                                     "spike_train_power_spectra", "hertz", freqs)
@@ -434,7 +580,25 @@ def spike_train_power_spectra(network: Any, freqs=None) -> np.ndarray:
 def cvs(network: Any) -> np.ndarray:
     """Coefficient of variation of the inter-spike intervals per population.
 
-    Needs the working point; cached as ``'lif.exp.cvs'``. See :func:`_cvs`.
+    Brunel 2000, App. A.1, with threshold and reset shifted as for the 'shift' rate
+    (Fourcaud & Brunel 2002).  Needs the working point; cached as ``'lif.exp.cvs'``.
+    See :func:`_cvs`.
+
+    Parameters
+    ----------
+    network : neuromf.models.Network
+        Network of LIF neurons with exponential synapses, with the working point computed
+        (:func:`working_point`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Dimensionless CV, shape (n_populations,).
+
+    Raises
+    ------
+    RuntimeError
+        If the working point or a needed parameter is missing from ``network``.
     """
     params = get_required_network_params(network, _cvs, exclude=["nu", "mu", "sigma"])
     params.update(get_required_results(

@@ -28,7 +28,10 @@ __all__ = ["NeuronModel", "register_neuron_model", "neuron_model", "registered_p
 class NeuronModel:
     """What a neuron model provides to the network linear response.
 
-    Attributes
+    A frozen dataclass: the parameters are its fields.  The model registers an instance
+    with :func:`register_neuron_model`.
+
+    Parameters
     ----------
     prefix : str
         Result-key prefix, ending in a dot (``'lif.exp.'``).  The model's network-level
@@ -46,7 +49,7 @@ class NeuronModel:
         ``spike_train_power_spectra(network, freqs=None)``: unperturbed single-neuron
         spike-train spectra in Hz, cached under ``prefix + 'spike_train_power_spectra'``
         (needed for ``renewal=True``).
-    shared_options : tuple of str
+    shared_options : tuple of str, optional
         Keyword options of ``transfer_function`` that ``transfer_function_variance``
         accepts as well (so that both belong to the same linear response).
     """

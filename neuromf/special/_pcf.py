@@ -493,7 +493,36 @@ def psi(x, omega_tau):
 
 
 def log_abs_psi(x, omega_tau):
-    r""":math:`\ln|\Psi(z, x)|`, :math:`z = -1/2 + i\Omega`; finite where :math:`\Psi` overflows."""
+    r""":math:`\ln|\Psi(z, x)|`, :math:`z = -1/2 + i\Omega`; finite where :math:`\Psi` overflows.
+
+    :math:`\Psi(z, x) = e^{x^2/4} U(z, -x)` as in :func:`psi` (DLMF 12.2); the logarithm is
+    taken of the scaled value, so it stays finite where :math:`|\Psi|` itself exceeds the
+    double range.
+
+    Parameters
+    ----------
+    x : array_like
+        Real argument (dimensionless), e.g. :math:`\sqrt2 (V_\theta - \mu)/\sigma`.
+    omega_tau : array_like
+        :math:`\Omega = \omega\tau_m` (dimensionless, real, any sign); broadcast against
+        ``x``.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\ln|\Psi(z, x)|`, real, with the broadcast shape of ``x`` and
+        ``omega_tau``; ``-inf`` where :math:`\Psi` is exactly 0.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``omega_tau`` holds NaN or infinity.
+
+    Warns
+    -----
+    UserWarning
+        Outside the verified domain :math:`|x| \le 45`, :math:`|\Omega| \le 650`.
+    """
     log_scale, vals = psi(x, omega_tau)
     with np.errstate(divide="ignore"):
         return log_scale[0] + np.log(np.abs(vals[0]))
