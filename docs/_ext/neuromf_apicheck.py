@@ -50,8 +50,6 @@ CHECKS: frozenset[str] = frozenset({
 TEMPORARY_EXCLUDE: tuple[str, ...] = (
     # helper "single": special, lif, linear_response, network_properties, utils, _solvers
     r"^neuromf\.(special|lif|linear_response|network_properties|utils)\.",
-    # helper "batch2": batch, scan, scan_store, scan_report
-    r"^neuromf\.(batch|scan|scan_store|scan_report)\.",
 )
 
 PACKAGE = "neuromf"

@@ -36,6 +36,12 @@ class Batch:
         Colored-noise approximation for exponential synapses (ignored for δ synapses).
     refractory_phase, synaptic_filter : bool
         As in :func:`neuromf.lif.exp.transfer_function`.
+
+    Raises
+    ------
+    ValueError
+        For no networks, an unknown ``method``, or networks of different synapse types
+        or sizes.
     """
 
     def __init__(self, networks: Sequence[Any], method: str = "shift", *,
@@ -454,7 +460,8 @@ class Batch:
         variance_channel : bool
             Effective connectivity with the variance channel.
         f_max : float, optional
-            Highest frequency (Hz) of the Nyquist contour; default as
+            Highest frequency (Hz) of the Nyquist grid; default: extended in powers of
+            two from 2 kHz until the spectral radius of M is below 1, as
             :func:`neuromf.linear_response.unstable_modes`.
         crossings : bool
             Also find the frequencies where eigenvalues cross the real axis right of 1
@@ -466,9 +473,17 @@ class Batch:
             The counts and crossing frequencies of every network; see
             :func:`neuromf.batch.nyquist_counts` (the result is kept on the batch).
 
+        Raises
+        ------
+        RuntimeError
+            If the spectral radius of M is still >= 1 at the highest candidate frequency.
+        ValueError
+            If det(1 - M) vanishes on the frequency grid of some network.
+
         References
         ----------
-        Bos et al. 2016, Eq. 16; Senk et al. 2020 (Nyquist criterion).
+        MacFarlane & Postlethwaite 1977 (generalized Nyquist criterion); Brunel & Hakim
+        1999; Brunel 2000.
         """
         from .stability import nyquist_counts
 
