@@ -28,16 +28,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from . import input_output as io
 from . import scan_store
 from .batch.grid import batched_working_points
+from .scan_result import ScanResult
 from .utils import check_choice, fingerprint, from_si, is_quantity, to_si, ureg
 
 __all__ = ["scan", "ScanResult", "QUANTITIES", "BATCHED", "register_quantity",
@@ -291,58 +290,6 @@ def register_quantity(name: str, func: Callable, unit: str,
 
 
 # ---------------------------------------------------------------------------
-# result container
-# ---------------------------------------------------------------------------
-
-@dataclass
-class ScanResult:
-    """Labeled result of a scan: ``data[i_1, ..., i_k, ...]`` at ``axes`` values."""
-
-    axis_names: list[str]
-    axis_values: list[np.ndarray]          # SI
-    axis_units: list[str]                  # unit of the SI values
-    data: np.ndarray
-    done: np.ndarray
-    quantity: str
-    unit: str
-    method: str
-    model: str
-    populations: list[str] = field(default_factory=list)
-    key: str = ""
-
-    def axis_quantity(self, i: int):
-        """Values of axis ``i`` as a pint quantity in SI units."""
-        return ureg.Quantity(self.axis_values[i], self.axis_units[i]) \
-            if self.axis_units[i] else self.axis_values[i]
-
-    def save(self, path: str | Path) -> None:
-        """Write the result to HDF5 atomically (names, values and units of every axis)."""
-        io.save_h5(path, {
-            "scan": {"quantity": self.quantity, "unit": self.unit, "method": self.method,
-                     "model": self.model, "key": self.key,
-                     "populations": list(self.populations) or None},
-            "axes": {name: {"val": values, "unit": unit, "index": i}
-                     for i, (name, values, unit) in
-                     enumerate(zip(self.axis_names, self.axis_values, self.axis_units))},
-            "data": {"val": self.data, "unit": self.unit},
-            "done": self.done,
-        })
-
-    @classmethod
-    def load(cls, path: str | Path) -> ScanResult:
-        raw = io.load_h5(path)
-        axes = sorted(raw["axes"].items(), key=lambda item: item[1]["index"])
-        meta = raw["scan"]
-        return cls(axis_names=[name for name, _ in axes],
-                   axis_values=[np.asarray(a["val"]) for _, a in axes],
-                   axis_units=[a["unit"] for _, a in axes],
-                   data=np.asarray(raw["data"]["val"]), done=np.asarray(raw["done"], bool),
-                   quantity=meta["quantity"], unit=meta["unit"], method=meta["method"],
-                   model=meta["model"], populations=list(meta["populations"] or []),
-                   key=meta["key"])
-
-
-# ---------------------------------------------------------------------------
 # evaluation
 # ---------------------------------------------------------------------------
 
@@ -439,6 +386,20 @@ def scan(model: Any, params: Mapping[str, Any], quantity: str = "rates",
     Returns
     -------
     ScanResult
+        The labeled result: axis names, SI values and units, ``data`` (grid shape +
+        shape of the quantity at one point, in the SI unit of the quantity) and
+        ``done``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``model``, ``quantity`` or ``method``, ``workers`` not a
+        positive integer, ``in_memory=False`` without ``out``, no axes, an empty or not
+        1d axis, an axis quantity whose unit has not the dimension of its parameter, or
+        a parameter that the model was not given (derived parameters cannot be
+        scanned).
+    ImportError
+        With ``scheduler`` but without the extra 'dask'.
     """
     from .models import Network, load_model
 
@@ -575,6 +536,8 @@ def local_dask_cluster(n_workers: int = 2, **kwargs: Any) -> Any:
     Returns
     -------
     distributed.LocalCluster
+        The running cluster; pass it to ``distributed.Client`` and the client to
+        ``scan(..., scheduler=client)``.
 
     Raises
     ------

@@ -17,155 +17,11 @@ from typing import Any
 import numpy as np
 
 from .. import network_properties
-from ..lif import _general
 from ..utils import check_choice
 from . import response
+from .working_points import _stack, _synapse_type, batched_working_points
 
 __all__ = ["Batch", "batched_working_points"]
-
-
-def _synapse_type(net: Any) -> str:
-    from ..models import synapse_type
-
-    return synapse_type(net.network_params)
-
-
-def _stack(networks: Sequence[Any], key: str, shape: tuple) -> np.ndarray:
-    return np.stack([np.broadcast_to(np.asarray(net.network_params[key], dtype=float), shape)
-                     for net in networks])
-
-
-def _single_working_point(net: Any, method: str) -> dict:
-    from .. import lif
-    from .points import as_network
-
-    net = as_network(net)
-    if _synapse_type(net) == "delta":
-        return lif.delta.working_point(net)
-    return lif.exp.working_point(net, method=method)
-
-
-def batched_working_points(networks: Sequence[Any], method: str = "shift") -> dict:
-    """Working points of many networks of the same size, solved together.
-
-    One damped Newton iteration runs on all networks at once (vectorized rate functions,
-    analytic Jacobians ``dPhi/dmu · dmu/dnu + dPhi/dsigma · dsigma/dnu``); networks
-    where it does not converge to a linearly stable fixed point are solved one by one
-    with the default solver, so the result equals :func:`neuromf.lif.exp.working_point`
-    (``method='shift'``) or :func:`neuromf.lif.delta.working_point` for every network.
-    For ``method='taylor'`` every network is solved with its own solver.
-
-    Returns ``{'firing_rates', 'mean_input', 'std_input'}``, each of shape (G, n).
-    """
-    from .. import _solvers
-    from ..special import _siegert
-
-    kind = _synapse_type(networks[0])
-    n = len(networks[0].network_params["populations"])
-    G = len(networks)
-    KJ = np.stack([np.asarray(net.network_params["K"], float)
-                   * np.asarray(net.network_params["J"], float) for net in networks])
-    KJ2 = np.stack([np.asarray(net.network_params["K"], float)
-                    * np.asarray(net.network_params["J"], float) ** 2 for net in networks])
-    tau_m = _stack(networks, "tau_m", (n,))
-    ext_mu, ext_var = [], []
-    for net in networks:
-        p = net.network_params
-        zero = np.zeros(n)
-        ext_mu.append(_general._mean_input(zero, p["J"], p["K"], 1.0, p["J_ext"], p["K_ext"],
-                                           p["nu_ext"], p.get("I_ext"), p.get("C")))
-        ext_var.append(_general._std_input(zero, p["J"], p["K"], 1.0, p["J_ext"], p["K_ext"],
-                                           p["nu_ext"]) ** 2)
-    ext_mu, ext_var = np.broadcast_to(ext_mu, (G, n)), np.array(ext_var)
-
-    def inputs(nu, g):
-        mu = tau_m[g] * (np.einsum("gab,gb->ga", KJ[g], nu) + ext_mu[g])
-        sigma = np.sqrt(tau_m[g] * (np.einsum("gab,gb->ga", KJ2[g], nu) + ext_var[g]))
-        return mu, sigma
-
-    if kind == "exp" and method != "shift":
-        nu = np.stack([_single_working_point(net, method)["firing_rates"]
-                       for net in networks])
-        mu, sigma = inputs(nu, slice(None))
-        return {"firing_rates": nu, "mean_input": mu, "std_input": sigma}
-
-    tau_r = _stack(networks, "tau_r", (n,))
-    V_0 = _stack(networks, "V_0_rel", (n,))
-    V_th = _stack(networks, "V_th_rel", (n,))
-    shift = 0.0
-    if kind == "exp":
-        shift = _siegert.ALPHA_SHIFT / 2 * np.sqrt(_stack(networks, "tau_s", (n,)) / tau_m)
-    c = np.broadcast_to(shift, tau_m.shape)
-
-    def residual_and_jacobian(nu, g, jacobian=True):
-        mu, sigma = inputs(nu, g)
-        t_m, t_r, cg = tau_m[g], tau_r[g], c[g]
-        V_0s, V_ths = V_0[g] + cg * sigma, V_th[g] + cg * sigma
-        rate = _siegert.delta_firing_rate(mu, sigma, V_0s, V_ths, t_m, t_r)
-        if not jacobian:
-            return rate - nu, None
-        d_mu = _siegert.d_delta_firing_rate_d_mu(mu, sigma, V_0s, V_ths, t_m, t_r)
-        # Phi(mu, sigma) = S(mu, sigma, V_0 + c sigma, V_th + c sigma): dPhi/dsigma =
-        # dS/dsigma - c dS/dmu, since S depends on (V - mu)/sigma
-        d_sigma = (_siegert.d_delta_firing_rate_d_sigma(mu, sigma, V_0s, V_ths, t_m, t_r)
-                   - cg * d_mu)
-        jac = ((d_mu * t_m)[..., None] * KJ[g]
-               + (d_sigma * t_m / (2 * sigma))[..., None] * KJ2[g]
-               - np.eye(n))
-        return rate - nu, jac
-
-    with np.errstate(all="ignore"):
-        nu, converged, stable = _solvers._batched_newton(residual_and_jacobian,
-                                                         np.zeros((G, n)))
-        failed = np.flatnonzero(~(converged & stable))
-        if failed.size:
-            # the robust path of the single-network solver, for all failures at once:
-            # relax the rate dynamics from the same start, then Newton
-            start = _relax(residual_and_jacobian, np.zeros((failed.size, n)), failed)
-            sub, ok, ok_stable = _solvers._batched_newton(
-                lambda x, g: residual_and_jacobian(x, failed[g]), start)
-            good = ok & ok_stable
-            nu[failed[good]] = sub[good]
-            failed = failed[~good]
-    for g in failed:
-        nu[g] = _single_working_point(networks[g], method)["firing_rates"]
-    mu, sigma = inputs(nu, slice(None))
-    return {"firing_rates": nu, "mean_input": mu, "std_input": sigma}
-
-
-def _relax(residual_and_jacobian, nu: np.ndarray, index: np.ndarray,
-           maxiter: int = 1000) -> np.ndarray:
-    """Integrate the rate dynamics d nu/ds = Phi(nu) - nu of the systems ``index``
-    until each relative residual is below 1e-3 (the criterion of
-    :func:`neuromf._solvers._relax`), all systems in one stiff integration (BDF with the
-    analytic block-diagonal Jacobian)."""
-    from scipy import sparse
-    from scipy.integrate import solve_ivp
-
-    nu = np.array(nu, dtype=float)
-    n = nu.shape[1]
-    active = np.arange(len(nu))
-    for _ in range(maxiter):
-        F, _ = residual_and_jacobian(nu[active], index[active], False)
-        settled = np.all(np.abs(F) <= 1e-3 * np.abs(nu[active]) + 1e-6, axis=1)
-        active = active[~settled]
-        if active.size == 0:
-            return nu
-        rows = index[active]
-
-        def rhs(_, x, rows=rows):
-            return residual_and_jacobian(x.reshape(-1, n), rows, False)[0].ravel()
-
-        def jac(_, x, rows=rows):
-            return sparse.block_diag(residual_and_jacobian(x.reshape(-1, n), rows)[1],
-                                     format="csc")
-
-        sol = solve_ivp(rhs, [0, 5.0], nu[active].ravel(), method="BDF", jac=jac,
-                        rtol=1e-6, atol=1e-9)
-        if not sol.success:
-            break
-        nu[active] = np.maximum(sol.y[:, -1].reshape(-1, n), 0.0)
-    return nu
 
 
 class Batch:
@@ -180,6 +36,12 @@ class Batch:
         Colored-noise approximation for exponential synapses (ignored for δ synapses).
     refractory_phase, synaptic_filter : bool
         As in :func:`neuromf.lif.exp.transfer_function`.
+
+    Raises
+    ------
+    ValueError
+        For no networks, an unknown ``method``, or networks of different synapse types
+        or sizes.
     """
 
     def __init__(self, networks: Sequence[Any], method: str = "shift", *,
@@ -209,7 +71,26 @@ class Batch:
     # -- parameters ---------------------------------------------------------------
 
     def param(self, key: str, shape: str = "pop") -> np.ndarray:
-        """Network parameter ``key`` stacked to (G, n) ('pop') or (G, n, n) ('matrix')."""
+        """Network parameter ``key`` of every network, stacked along the grid axis.
+
+        Parameters
+        ----------
+        key : str
+            Name in ``network_params`` (SI values, e.g. 'tau_m' in s, 'J' in V).
+        shape : {'pop', 'matrix'}
+            Per-population parameter, broadcast to (n,), or connection parameter,
+            broadcast to (n, n).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (G, n) for 'pop', (G, n, n) for 'matrix', in the SI unit of ``key``.
+
+        Raises
+        ------
+        KeyError
+            If a network has no parameter ``key``.
+        """
         memo = ("param", key, shape)
         if memo not in self._memo:
             full = (self.n,) if shape == "pop" else (self.n, self.n)
@@ -240,13 +121,28 @@ class Batch:
     # -- working point ------------------------------------------------------------
 
     def working_point(self) -> dict:
-        """``firing_rates`` (Hz), ``mean_input``, ``std_input`` (V), each (G, n)."""
+        """Self-consistent working points of all networks (computed once).
+
+        Returns
+        -------
+        dict
+            ``'firing_rates'`` (Hz), ``'mean_input'`` and ``'std_input'`` (V), each of
+            shape (G, n); see :func:`batched_working_points` (Brunel 2000, Eq. 21;
+            Fourcaud & Brunel 2002, Eq. 3.4).
+        """
         if "wp" not in self._memo:
             self._memo["wp"] = batched_working_points(self.networks, self.method)
         return self._memo["wp"]
 
     def states(self) -> response.NeuronStates:
-        """The neuron states at the working points."""
+        """The neuron states at the working points.
+
+        Returns
+        -------
+        neuromf.batch.response.NeuronStates
+            Input mean and standard deviation (V) and neuron parameters (V, s) of every
+            (network, population), shape (G, n) each.
+        """
         if "states" not in self._memo:
             wp = self.working_point()
             tau_s = self.param("tau_s") if self.synapse_type == "exp" else None
@@ -257,8 +153,20 @@ class Batch:
         return self._memo["states"]
 
     def cvs(self) -> np.ndarray:
-        """ISI coefficients of variation (G, n), as :func:`neuromf.lif.exp.cvs` /
-        :func:`neuromf.lif.delta.cvs` (Brunel 2000, App. A.1)."""
+        """Coefficients of variation of the inter-spike intervals at the working points.
+
+        The same values as :func:`neuromf.lif.exp.cvs` or :func:`neuromf.lif.delta.cvs`
+        for every network.
+
+        Returns
+        -------
+        numpy.ndarray
+            Dimensionless CVs, shape (G, n).
+
+        References
+        ----------
+        Brunel 2000, App. A.1.
+        """
         from ..lif import exp
         from ..special import _cv
 
@@ -275,8 +183,27 @@ class Batch:
 
     def transfer_functions(self, variance: bool = False
                            ) -> tuple[np.ndarray, np.ndarray | None]:
-        """H (Hz/V) and, with ``variance``, H_var (Hz/V²) at the analysis frequencies,
-        shape (G, F, n)."""
+        """Transfer functions of the mean and variance channel at the analysis frequencies.
+
+        Parameters
+        ----------
+        variance : bool
+            Also compute the response to modulations of the input variance.
+
+        Returns
+        -------
+        H : numpy.ndarray
+            Complex transfer functions of the mean channel (Hz/V), shape (G, F, n).
+        H_var : numpy.ndarray or None
+            Complex responses to the input variance (Hz/V²), shape (G, F, n); None
+            without ``variance``.
+
+        References
+        ----------
+        Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001, Eq. 6; Schuecker et al.
+        2015 (shifted boundaries for exponential synapses); see
+        :mod:`neuromf.batch.response`.
+        """
         key = ("tf", variance)
         if key not in self._memo:
             if not variance and ("tf", True) in self._memo:
@@ -285,8 +212,20 @@ class Batch:
         return self._memo[key]
 
     def delay_matrix(self, omegas: np.ndarray | None = None) -> np.ndarray:
-        """Delay characteristic functions: (F, n, n) if all networks share their delays,
-        else (G, F, n, n) (:func:`neuromf.network_properties._delay_dist_matrix`)."""
+        """Characteristic functions of the delay distributions of every connection.
+
+        Parameters
+        ----------
+        omegas : array_like, optional
+            Angular frequencies (rad/s), shape (F,); default the analysis frequencies
+            (then the result is kept on the batch).
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex, dimensionless; shape (F, n, n) if all networks share their delays,
+            else (G, F, n, n) (as :func:`neuromf.network_properties.delay_dist_matrix`).
+        """
         own = omegas is None
         omegas = self.omegas if own else np.atleast_1d(np.asarray(omegas, float))
         if own and "D" in self._memo:
@@ -320,7 +259,21 @@ class Batch:
         return self._memo["delay_groups"]
 
     def delay_matrix_at(self, points: np.ndarray, omegas: np.ndarray) -> np.ndarray:
-        """Delay characteristic functions at one frequency per entry, (N, n, n)."""
+        """Characteristic functions of the delay distributions at one frequency per entry.
+
+        Parameters
+        ----------
+        points : numpy.ndarray of int
+            Indices of networks of the batch, shape (N,) (may repeat).
+        omegas : numpy.ndarray
+            Angular frequency (rad/s) for each entry of ``points``, shape (N,).
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex, dimensionless, shape (N, n, n): entry ``i`` for network
+            ``points[i]`` at ``omegas[i]``.
+        """
         out = np.empty((points.size, self.n, self.n), complex)
         groups = self._delay_groups()
         for params, members in groups:
@@ -336,7 +289,25 @@ class Batch:
         return network_properties._delay_dist_matrix(*params, uniq), inverse.ravel()
 
     def effective_connectivity(self, variance_channel: bool = False) -> np.ndarray:
-        """M at the analysis frequencies, (G, F, n, n)."""
+        """Effective connectivity M at the analysis frequencies.
+
+        ``M_ab = D_ab tau_m,a K_ab (J_ab H_a + J_ab² H^var_a)``; see
+        :func:`neuromf.batch.response.effective_connectivity`.
+
+        Parameters
+        ----------
+        variance_channel : bool
+            Include the response to the input variance (the ``J²`` term).
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex, dimensionless, shape (G, F, n, n).
+
+        References
+        ----------
+        Bos et al. 2016, Eq. 12 ff.; Brunel & Hakim 1999 (variance channel).
+        """
         key = ("M", variance_channel)
         if key not in self._memo:
             H, H_var = self.transfer_functions(variance_channel)
@@ -346,14 +317,50 @@ class Batch:
         return self._memo[key]
 
     def spike_train_spectra(self) -> np.ndarray:
-        """Spike-train power spectra (Hz) at the analysis frequencies, (G, F, n)."""
+        """Power spectra of the single-neuron spike trains at the analysis frequencies.
+
+        Returns
+        -------
+        numpy.ndarray
+            Spike-train power spectra (Hz), shape (G, F, n); see
+            :func:`neuromf.batch.response.spike_train_spectra` (Lindner et al. 2002).
+
+        Raises
+        ------
+        ValueError
+            For exponential synapses with ``method='taylor'`` (no spike-train spectra).
+        """
         if "S" not in self._memo:
             self._memo["S"] = response.spike_train_spectra(self.states(), self.omegas)
         return self._memo["S"]
 
     def power_spectra(self, variance_channel: bool = False, renewal: bool = False
                       ) -> np.ndarray:
-        """Population-rate power spectra (Hz) at the analysis frequencies, (G, F, n)."""
+        """Population-rate power spectra at the analysis frequencies.
+
+        Parameters
+        ----------
+        variance_channel : bool
+            Effective connectivity with the variance channel.
+        renewal : bool
+            Weight each population with its spike-train spectrum instead of its rate
+            (renewal-process noise, Lindner et al. 2002).
+
+        Returns
+        -------
+        numpy.ndarray
+            Power spectra (Hz), shape (G, F, n); see
+            :func:`neuromf.batch.response.power_spectra`.
+
+        Raises
+        ------
+        ValueError
+            If ``1 - M`` is singular at some network and frequency.
+
+        References
+        ----------
+        Bos et al. 2016, Eq. 18.
+        """
         key = ("P", variance_channel, renewal)
         if key not in self._memo:
             M = self.effective_connectivity(variance_channel)
@@ -363,17 +370,58 @@ class Batch:
         return self._memo[key]
 
     def eigenvalues(self, variance_channel: bool = False) -> np.ndarray:
-        """Eigenvalues of M at the analysis frequencies, (G, F, n), in the order of
-        ``numpy.linalg.eig`` (as :func:`neuromf.linear_response.eigen_spectra`)."""
+        """Eigenvalues of the effective connectivity at the analysis frequencies.
+
+        Parameters
+        ----------
+        variance_channel : bool
+            Effective connectivity with the variance channel.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex, dimensionless, shape (G, F, n), in the order of
+            ``numpy.linalg.eig`` (as :func:`neuromf.linear_response.eigen_spectra`).
+
+        References
+        ----------
+        Bos et al. 2016, Eqs. 12 and 16.
+        """
         return np.linalg.eigvals(self.effective_connectivity(variance_channel))
 
     def peaks(self, variance_channel: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Peak frequency (Hz) and peak power (Hz) of the power spectra, (G, n) each."""
+        """Frequency and value of the largest power-spectrum value of each population.
+
+        Parameters
+        ----------
+        variance_channel : bool
+            Power spectra with the variance channel.
+
+        Returns
+        -------
+        freq : numpy.ndarray
+            Peak frequency (Hz), one of the analysis frequencies, shape (G, n).
+        power : numpy.ndarray
+            Power at the peak (Hz), shape (G, n).
+        """
         return response.peaks(self.power_spectra(variance_channel), self.freqs)
 
     def tau_rate(self) -> np.ndarray:
-        """Time constants (s) of the low-pass fits of the transfer functions (Senk et al.
-        2020, Sec. F; :func:`neuromf.rate_mapping._fit_low_pass`), (G, n)."""
+        """Time constants of low-pass fits of the transfer functions.
+
+        The modulus of each transfer function (mean channel) is fitted by
+        ``|h0 / (1 + i omega tau)|`` (least squares over the analysis frequencies), as
+        :func:`neuromf.lif.exp.fit_transfer_function`.
+
+        Returns
+        -------
+        numpy.ndarray
+            Time constants tau (s), shape (G, n).
+
+        References
+        ----------
+        Senk et al. 2020, Sec. F.
+        """
         from ..rate_mapping import _fit_low_pass
 
         H, _ = self.transfer_functions()
@@ -405,8 +453,38 @@ class Batch:
 
     def unstable_modes(self, variance_channel: bool = False, f_max: float | None = None,
                        crossings: bool = True) -> dict:
-        """Nyquist counts of every network; see :func:`neuromf.batch.nyquist_counts`
-        (``crossings=False`` skips the eigenvalues on the whole grid)."""
+        """Number of linearly unstable modes of every network (generalized Nyquist).
+
+        Parameters
+        ----------
+        variance_channel : bool
+            Effective connectivity with the variance channel.
+        f_max : float, optional
+            Highest frequency (Hz) of the Nyquist grid; default: extended in powers of
+            two from 2 kHz until the spectral radius of M is below 1, as
+            :func:`neuromf.linear_response.unstable_modes`.
+        crossings : bool
+            Also find the frequencies where eigenvalues cross the real axis right of 1
+            (``False`` skips the eigenvalues on the whole frequency grid).
+
+        Returns
+        -------
+        dict
+            The counts and crossing frequencies of every network; see
+            :func:`neuromf.batch.nyquist_counts` (the result is kept on the batch).
+
+        Raises
+        ------
+        RuntimeError
+            If the spectral radius of M is still >= 1 at the highest candidate frequency.
+        ValueError
+            If det(1 - M) vanishes on the frequency grid of some network.
+
+        References
+        ----------
+        MacFarlane & Postlethwaite 1977 (generalized Nyquist criterion); Brunel & Hakim
+        1999; Brunel 2000.
+        """
         from .stability import nyquist_counts
 
         key = ("nyquist", variance_channel, f_max)
@@ -421,7 +499,22 @@ class Batch:
 
     def connectivity_on_grid(self, points: np.ndarray, omegas: np.ndarray,
                              variance_channel: bool) -> np.ndarray:
-        """M of the networks ``points`` on the shared ``omegas``, (len(points), F, n, n)."""
+        """Effective connectivity of some networks on a shared frequency grid.
+
+        Parameters
+        ----------
+        points : numpy.ndarray of int
+            Indices of networks of the batch, shape (N,).
+        omegas : numpy.ndarray
+            Angular frequencies (rad/s), shape (F,).
+        variance_channel : bool
+            Include the variance channel.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex, dimensionless, shape (N, F, n, n) (Bos et al. 2016, Eq. 12 ff.).
+        """
         states = self.states().take(points)
         H, H_var = response.responses_on_grid(states, omegas, variance_channel)
         D = self.delay_matrix(omegas)
@@ -433,7 +526,23 @@ class Batch:
 
     def connectivity_at(self, points: np.ndarray, omegas: np.ndarray,
                         variance_channel: bool) -> np.ndarray:
-        """M of network ``points[i]`` at ``omegas[i]`` (rad/s), (N, n, n)."""
+        """Effective connectivity at one frequency per entry.
+
+        Parameters
+        ----------
+        points : numpy.ndarray of int
+            Indices of networks of the batch, shape (N,) (may repeat).
+        omegas : numpy.ndarray
+            Angular frequency (rad/s) for each entry of ``points``, shape (N,).
+        variance_channel : bool
+            Include the variance channel.
+
+        Returns
+        -------
+        numpy.ndarray
+            Complex, dimensionless, shape (N, n, n): M of network ``points[i]`` at
+            ``omegas[i]`` (Bos et al. 2016, Eq. 12 ff.).
+        """
         states = self.states().take(points)
         H, H_var = response.responses_at(states, omegas, variance_channel)
         D = self.delay_matrix_at(points, omegas)

@@ -47,8 +47,42 @@ _SQRT2 = math.sqrt(2.0)
 class NeuronStates:
     """Input statistics and neuron parameters of every (grid point, population).
 
-    All arrays have shape ``(G, n)`` (SI: V, s).  ``kind`` is 'delta' (white noise),
-    'shift' or 'taylor' (exponential synapses with ``tau_s``).
+    All arrays have shape ``(G, n)``, in SI units; voltages relative to the resting
+    potential.
+
+    Parameters
+    ----------
+    kind : {'delta', 'shift', 'taylor'}
+        'delta': δ synapses (white-noise input); 'shift' or 'taylor': exponential
+        synapses with ``tau_s``, colored-noise approximation by shifted boundaries
+        (Fourcaud & Brunel 2002; Schuecker et al. 2015) or in first order (Schuecker et
+        al. 2014).
+    mu : numpy.ndarray
+        Mean input (V), finite.
+    sigma : numpy.ndarray
+        Standard deviation of the input (V), > 0.
+    tau_m : numpy.ndarray
+        Membrane time constants (s), > 0.
+    tau_r : numpy.ndarray
+        Refractory periods (s), >= 0.
+    V_th : numpy.ndarray
+        Spike thresholds (V), above ``V_0``.
+    V_0 : numpy.ndarray
+        Reset potentials (V).
+    tau_s : numpy.ndarray or None
+        Synaptic time constants (s), >= 0; needed unless ``kind`` is 'delta'.
+    refractory_phase : bool
+        Include the factor ``exp(-i omega tau_r)`` of the delayed reset in the transfer
+        functions (as :func:`neuromf.lif.delta.transfer_function`).
+    synaptic_filter : bool
+        Multiply the transfer functions of exponential synapses by the synaptic low pass
+        ``1 / (1 + i omega tau_s)``.
+
+    Raises
+    ------
+    ValueError
+        If ``mu`` is not finite, ``sigma``, ``tau_m`` are not > 0, ``tau_r``, ``tau_s``
+        are negative, ``V_th <= V_0``, or ``tau_s`` is missing for exponential synapses.
     """
 
     kind: str
@@ -75,7 +109,19 @@ class NeuronStates:
             check_positive("tau_s", self.tau_s, "s", allow_zero=True)
 
     def take(self, index: np.ndarray) -> NeuronStates:
-        """The states of the grid points ``index`` (any integer array)."""
+        """The states of some grid points.
+
+        Parameters
+        ----------
+        index : numpy.ndarray of int
+            Indices of the grid points (rows), any shape; may repeat.
+
+        Returns
+        -------
+        NeuronStates
+            The selected rows; frequency-independent quantities cached by
+            :meth:`per_state` are shared with these states.
+        """
         def pick(a):
             return None if a is None else a[index]
         taken = NeuronStates(self.kind, pick(self.mu), pick(self.sigma), pick(self.tau_m),
@@ -141,7 +187,18 @@ class NeuronStates:
                                           self.tau_r)
 
     def warn_validity(self, omega_max: float) -> None:
-        """The fast-synapse warnings of the colored-noise theory (once per batch)."""
+        """Warn where the colored-noise theory is used outside its range (once per batch).
+
+        The approximations for exponential synapses assume ``sqrt(tau_s/tau_m) << 1``
+        and ``omega sqrt(tau_m tau_s) << 1`` (Fourcaud & Brunel 2002; Schuecker et al.
+        2015); the checks are those of :func:`neuromf.lif.exp.transfer_function`.  No
+        warning for δ synapses.
+
+        Parameters
+        ----------
+        omega_max : float
+            Largest angular frequency (rad/s) that will be evaluated.
+        """
         if self.kind != "delta":
             _transfer._check_fast_synapses(np.array([omega_max]), self.tau_m.ravel(),
                                            self.tau_s.ravel())
@@ -300,8 +357,38 @@ def _finish(states, H, H0, zero, w, tau_s):
 
 def responses_on_grid(states: NeuronStates, omegas: np.ndarray, variance: bool = False
                       ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Transfer functions H (Hz/V) and, with ``variance``, H_var (Hz/V²) of every state
-    at the angular frequencies ``omegas`` (rad/s, shape (F,)); shape (G, F, n) each."""
+    """Transfer functions of every state on a shared frequency grid.
+
+    The parabolic-cylinder ratios are evaluated once per distinct state and
+    interpolated in frequency (:func:`neuromf.special._pcf_grid.psi_ratios_grid`).
+
+    Parameters
+    ----------
+    states : NeuronStates
+        The neuron states, shape (G, n).
+    omegas : array_like
+        Angular frequencies (rad/s), shape (F,), finite.
+    variance : bool
+        Also compute the response to the input variance.
+
+    Returns
+    -------
+    H : numpy.ndarray
+        Complex transfer functions of the mean channel (Hz/V), shape (G, F, n).
+    H_var : numpy.ndarray or None
+        Complex responses to the input variance (Hz/V²), shape (G, F, n); None without
+        ``variance``.
+
+    Raises
+    ------
+    ValueError
+        If ``omegas`` is not finite.
+
+    References
+    ----------
+    Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001, Eq. 6; Schuecker et al. 2015
+    (shifted boundaries); Schuecker et al. 2014, Eq. 93 ('taylor').
+    """
     omegas = np.atleast_1d(np.asarray(check_finite("omegas", omegas, "rad/s"), float))
     if omegas.size:
         states.warn_validity(float(np.max(np.abs(omegas))))
@@ -315,8 +402,31 @@ def responses_on_grid(states: NeuronStates, omegas: np.ndarray, variance: bool =
 
 def responses_at(states: NeuronStates, omegas: np.ndarray, variance: bool = False
                  ) -> tuple[np.ndarray, np.ndarray | None]:
-    """As :func:`responses_on_grid` at one frequency per state row: ``states`` of shape
-    (N, n) and ``omegas`` (N,); results (N, n).  Evaluated directly (no interpolation)."""
+    """Transfer functions of every state row at its own frequency.
+
+    As :func:`responses_on_grid`, evaluated directly (no interpolation).
+
+    Parameters
+    ----------
+    states : NeuronStates
+        The neuron states, shape (N, n).
+    omegas : array_like
+        Angular frequency (rad/s) of each row of ``states``, shape (N,).
+    variance : bool
+        Also compute the response to the input variance.
+
+    Returns
+    -------
+    H : numpy.ndarray
+        Complex transfer functions of the mean channel (Hz/V), shape (N, n).
+    H_var : numpy.ndarray or None
+        Complex responses to the input variance (Hz/V²), shape (N, n); None without
+        ``variance``.
+
+    References
+    ----------
+    Brunel & Hakim 1999; Lindner & Schimansky-Geier 2001, Eq. 6; Schuecker et al. 2015.
+    """
     omegas = np.asarray(omegas, float)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"k = sqrt\(tau_s/tau_m\)")
@@ -327,8 +437,32 @@ def responses_at(states: NeuronStates, omegas: np.ndarray, variance: bool = Fals
 
 
 def spike_train_spectra(states: NeuronStates, omegas: np.ndarray) -> np.ndarray:
-    """Spike-train power spectra (Hz) of every state, shape (G, F, n) (Lindner et al.
-    2002; 'delta' or 'shift' bounds as :mod:`neuromf.lif._transfer`)."""
+    """Power spectra of the spike trains of every state (renewal process).
+
+    Thresholds and reset as in :mod:`neuromf.lif._transfer` ('delta', or shifted for
+    'shift'); at zero frequency ``nu CV²``.
+
+    Parameters
+    ----------
+    states : NeuronStates
+        The neuron states, shape (G, n), of kind 'delta' or 'shift'.
+    omegas : array_like
+        Angular frequencies (rad/s), shape (F,).
+
+    Returns
+    -------
+    numpy.ndarray
+        Spike-train power spectra (Hz), real, shape (G, F, n).
+
+    Raises
+    ------
+    ValueError
+        For states of kind 'taylor'.
+
+    References
+    ----------
+    Lindner et al. 2002 (spike-train spectrum of the LIF neuron with white noise).
+    """
     omegas = np.atleast_1d(np.asarray(omegas, float))
     shifted = states.kind != "delta"
     if states.kind == "taylor":
@@ -350,11 +484,33 @@ def spike_train_spectra(states: NeuronStates, omegas: np.ndarray) -> np.ndarray:
 def effective_connectivity(H: np.ndarray, D: np.ndarray, J: np.ndarray, K: np.ndarray,
                            tau_m: np.ndarray, H_var: np.ndarray | None = None
                            ) -> np.ndarray:
-    """``M[g, f] = D * tau_m,a K_ab (J_ab H_a + J_ab² H^var_a)`` (Bos et al. 2016,
-    Eq. 12 ff.; Brunel & Hakim 1999).
+    """Effective connectivity ``M_ab = D_ab tau_m,a K_ab (J_ab H_a + J_ab² H^var_a)``.
 
-    ``H``, ``H_var``: (G, F, n); ``D``: (F, n, n) shared or (G, F, n, n); ``J``, ``K``:
-    (G, n, n); ``tau_m``: (G, n) (target population).  Returns (G, F, n, n) complex.
+    Parameters
+    ----------
+    H : numpy.ndarray
+        Transfer functions of the mean channel (Hz/V), shape (G, F, n).
+    D : numpy.ndarray
+        Delay characteristic functions (dimensionless), shape (F, n, n) shared by all
+        grid points or (G, F, n, n).
+    J : numpy.ndarray
+        Synaptic weights (V), shape (G, n, n).
+    K : numpy.ndarray
+        In-degrees, shape (G, n, n).
+    tau_m : numpy.ndarray
+        Membrane time constants (s) of the target populations, shape (G, n).
+    H_var : numpy.ndarray, optional
+        Responses to the input variance (Hz/V²), shape (G, F, n); None for the mean
+        channel only.
+
+    Returns
+    -------
+    numpy.ndarray
+        Complex, dimensionless, shape (G, F, n, n).
+
+    References
+    ----------
+    Bos et al. 2016, Eq. 12 ff.; Brunel & Hakim 1999 (variance channel).
     """
     coupling = (tau_m[:, :, None] * K * J)[:, None]
     M = coupling * H[..., :, None]
@@ -366,8 +522,34 @@ def effective_connectivity(H: np.ndarray, D: np.ndarray, J: np.ndarray, K: np.nd
 
 def power_spectra(nu: np.ndarray, M: np.ndarray, N: np.ndarray,
                   spike_train_spectra: np.ndarray | None = None) -> np.ndarray:
-    """Population-rate power spectra (Hz), ``sum_b |[(1 - M)^-1]_ab|² S_b / N_b``
-    (Bos et al. 2016, Eq. 18; ``S = nu`` or the spike-train spectra), shape (G, F, n)."""
+    """Population-rate power spectra ``P_a = sum_b |[(1 - M)^-1]_ab|² S_b / N_b``.
+
+    Parameters
+    ----------
+    nu : numpy.ndarray
+        Firing rates (Hz), shape (G, n); ``S = nu`` (Poisson spike trains) unless
+        ``spike_train_spectra`` is given.
+    M : numpy.ndarray
+        Effective connectivity (dimensionless), shape (G, F, n, n).
+    N : numpy.ndarray
+        Population sizes, shape (G, n).
+    spike_train_spectra : numpy.ndarray, optional
+        Spike-train power spectra ``S`` (Hz), shape (G, F, n).
+
+    Returns
+    -------
+    numpy.ndarray
+        Power spectra (Hz), real, shape (G, F, n).
+
+    Raises
+    ------
+    ValueError
+        If ``1 - M`` is singular at some grid point and frequency.
+
+    References
+    ----------
+    Bos et al. 2016, Eq. 18.
+    """
     n = M.shape[-1]
     A = np.negative(M)
     A[..., np.arange(n), np.arange(n)] += 1.0
@@ -386,6 +568,21 @@ def power_spectra(nu: np.ndarray, M: np.ndarray, N: np.ndarray,
 
 
 def peaks(spectra: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Frequency (Hz) and value of the largest spectrum value per (point, population)."""
+    """Frequency and value of the largest spectrum value per (grid point, population).
+
+    Parameters
+    ----------
+    spectra : numpy.ndarray
+        Power spectra, shape (G, F, n).
+    freqs : numpy.ndarray
+        Frequencies (Hz) of the spectra, shape (F,).
+
+    Returns
+    -------
+    freq : numpy.ndarray
+        Peak frequency (Hz), shape (G, n).
+    power : numpy.ndarray
+        Spectrum value at the peak (unit of ``spectra``), shape (G, n).
+    """
     index = np.argmax(spectra, axis=1)
     return freqs[index], np.take_along_axis(spectra, index[:, None, :], axis=1)[:, 0]
