@@ -26,6 +26,9 @@ from ._common import (
 DEFAULT_MODEL = "potjans2014"
 STIMULI = ("none", "thalamic", "dc", "thalamic+dc")
 DYNAMICS_METHODS = ("fokker-planck", "rate")
+#: as neuromf.dynamics.simulate.SCHEMES / SYNAPSE_MODELS (not imported: the CLI starts fast)
+SCHEMES = ("backward-euler", "crank-nicolson", "discrete-time")
+SYNAPSE_MODELS = ("diffusion", "jumps")
 
 
 def register_cli(sub: Any) -> None:
@@ -60,6 +63,12 @@ def register_cli(sub: Any) -> None:
     p.add_argument("--method", choices=DYNAMICS_METHODS, default="fokker-planck",
                    help="population densities or first-order rate dynamics with the "
                         "Siegert gain, as NEST's siegert_neuron (default: %(default)s)")
+    p.add_argument("--synapses", choices=SYNAPSE_MODELS, default="diffusion",
+                   help="input of the density model: diffusion approximation, or finite "
+                        "PSP jumps of delta synapses (shot noise) (default: %(default)s)")
+    p.add_argument("--scheme", choices=SCHEMES, default="backward-euler",
+                   help="time stepping of the density; 'discrete-time' is NEST's update "
+                        "of iaf_psc_delta, with --synapses jumps (default: %(default)s)")
     p.add_argument("--dt", type=positive_float, default=1e-4, metavar="SECONDS",
                    help="time step in s (default: %(default)s)")
     p.add_argument("--n-grid", type=positive_int, default=200, metavar="N",
@@ -97,7 +106,8 @@ def cmd_dynamics(args: argparse.Namespace) -> int:
         lines = run(net, t_sim=args.t_sim, stimulus=None if args.stimulus == "none"
                     else args.stimulus, finite_size=args.finite_size, out_dir=out,
                     method=args.method, dt=args.dt, seed=args.seed, n_grid=args.n_grid,
-                    t_transient=args.t_transient, progress=progress(args))
+                    t_transient=args.t_transient, scheme=args.scheme,
+                    synapses=args.synapses, progress=progress(args))
     for line in lines:     # the report ends with the files it wrote
         print(line)
     return 0

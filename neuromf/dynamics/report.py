@@ -64,6 +64,7 @@ def run(model_name_or_network: Any, t_sim: float = 1.0, stimulus: Any = None,
         finite_size: bool = False, out_dir: str | Path | None = None, *,
         method: str = "fokker-planck", dt: float = 1e-4, seed: int | None = None,
         n_grid: int = 200, t_transient: float = 0.1, perturbation: float = 0.0,
+        scheme: str = "backward-euler", synapses: str = "diffusion",
         progress: bool = True, figures: bool = True) -> list[str]:
     """Simulate the population dynamics of a model and report rates and spectra.
 
@@ -80,8 +81,9 @@ def run(model_name_or_network: Any, t_sim: float = 1.0, stimulus: Any = None,
     out_dir : path, optional
         Folder for ``dynamics.h5`` (rates(t), inputs, parameters, units), ``spectra.h5``
         and the figures ``rates.png``, ``spectra.png``.
-    method, dt, seed, n_grid, perturbation, progress
-        As in :func:`neuromf.dynamics.simulate`.
+    method, dt, seed, n_grid, perturbation, scheme, synapses, progress
+        As in :func:`neuromf.dynamics.simulate` (``synapses='jumps'``: finite PSP jumps of
+        δ synapses; ``scheme='discrete-time'``: NEST's update of ``iaf_psc_delta``).
     t_transient : float
         Initial time (s) left out of the mean rates and spectra.
     figures : bool
@@ -98,10 +100,12 @@ def run(model_name_or_network: Any, t_sim: float = 1.0, stimulus: Any = None,
         raise ValueError(f"t_transient = {t_transient} s must lie in [0, t_sim = {t_sim} s)")
     result = simulate(model, t_sim, dt=dt, method=method, stimulus=stim,
                       finite_size=finite_size, seed=seed, progress=progress, n_grid=n_grid,
-                      perturbation=perturbation)
+                      perturbation=perturbation, scheme=scheme, synapses=synapses)
     label = model.network_params.get("label", type(model).__name__)
     lines = [f"neuromf dynamics: {label}, {len(result.populations)} populations, "
-             f"method {method}, t_sim {t_sim:g} s, dt {dt * 1e3:g} ms"
+             f"method {method}"
+             + (f" ({synapses} synapses, {scheme})" if method == "fokker-planck" else "")
+             + f", t_sim {t_sim:g} s, dt {dt * 1e3:g} ms"
              + (f", finite size (seed {seed})" if finite_size else "")
              + (f", stimulus {stimulus}" if stimulus is not None else ""),
              f"wall time {result.diagnostics['wall_time']:.2f} s"]
