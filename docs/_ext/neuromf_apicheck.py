@@ -21,6 +21,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import types
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -250,6 +251,15 @@ def validate_object(full: str, checks: frozenset[str] = CHECKS) -> list[tuple[st
             # a class attribute: autodoc passes numpydoc its #: comment (none: no check)
             # and the value, whose own __doc__ decides GL08 (None has none)
             comment = _attribute_comment(parent, name)
+            if isinstance(value, types.MemberDescriptorType):
+                # a __slots__ entry: autodoc shows the value of a dict __slots__ (or
+                # nothing, which numpydoc reports as a missing summary)
+                slots = vars(parent).get("__slots__")
+                comment = comment or (slots.get(name) if isinstance(slots, dict) else "")
+                if comment or "SS01" not in checks:
+                    return []
+                return [("SS01", "No summary found (a __slots__ entry without a "
+                                 "docstring: use a dict __slots__ or a #: comment)")]
             if comment is None:
                 return []
             return errors_of(value, checks, doc=comment)

@@ -46,7 +46,14 @@ class GridPoint:
         Given and derived network parameters of this point (SI).
     """
 
-    __slots__ = ("network_params", "analysis_params", "_base", "_changes", "_network")
+    __slots__ = {
+        "network_params": "Given and derived network parameters of this point (SI).",
+        "analysis_params": "Analysis parameters of the scanned network (not scanned: "
+                           "shared, read only).",
+        "_base": "The scanned network.",
+        "_changes": "The scanned parameters of this point (SI).",
+        "_network": "The full network, once built.",
+    }
 
     def __init__(self, base: Any, changes: dict, network_params: dict) -> None:
         self.network_params = network_params
