@@ -21,8 +21,8 @@ import importlib
 import inspect
 import pkgutil
 import re
-import types
 import sys
+import types
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
