@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import _jump_operator as jo
+from ._activity import step_activity
 from ._network import DelayLine, delay_kernel
 from .stimulus import Stimulus
 
@@ -316,26 +317,16 @@ def simulate_jumps(model: Any, pops, nu0, times, dt: float, *, stimulus=None,
         source = (ref_line if ref_line is not None else line).refractory_source()
         m, emitted, flux = stepper.step(m, rates_step, mu_d, source)
         var = tau * np.sum(rates * chan2, axis=1)
-        if finite_size == "input":
-            A = rng.poisson(np.maximum(flux, 0.0) * NT) / NT
+        sigma = np.sqrt(var)
+        A, m, pool = step_activity(
+            finite_size, rng, flux, emitted, source, m, pool, ref_line, NT, dt,
+            lambda e, d, s=sigma: _finite_size(rng, e, d, grid, s, NT, dt))
+        if finite_size:
             rec_flux[step] = flux
-            pool = pool + dt * (emitted - source)
-            ref_line.push(emitted)
-        elif finite_size:
-            A, m = _finite_size(rng, emitted, m, grid, np.sqrt(var), NT, dt)
-            rec_flux[step] = flux
-            pool = pool + dt * (A - source)
-            if ref_line is not None:
-                ref_line.push(A)
-        else:
-            A = flux
-            pool = pool + dt * (emitted - source)
-            if ref_line is not None:
-                ref_line.push(emitted)
         line.push(A)
         rec_rates[step] = A
         rec_mu[step] = mu_d + tau * np.sum(rates * chan, axis=1)
-        rec_sigma[step] = np.sqrt(var)
+        rec_sigma[step] = sigma
         if record_densities and step % rec_every == 0:
             dens.append(m / grid.h[:, None])
             dens_t.append(step * dt)

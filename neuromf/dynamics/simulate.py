@@ -63,6 +63,7 @@ import numpy as np
 from ..special import _siegert
 from ..utils import check_choice, check_positive
 from . import _fokker_planck as fp
+from ._activity import step_activity
 from ._network import DelayLine, delay_kernel, populations_from_model
 from .result import DynamicsResult
 from .stimulus import Stimulus
@@ -370,22 +371,11 @@ def simulate(model: Any, t_sim: float, dt: float = 1e-4, method: str = "fokker-p
             if method == "fokker-planck":
                 source = (ref_line if ref_line is not None else line).refractory_source()
                 p, emitted, flux = stepper.step(p, mu, sigma, source)
-                if finite_size == "input":
-                    A = rng.poisson(np.maximum(flux, 0.0) * NT) / NT
+                A, p, pool = step_activity(
+                    finite_size, rng, flux, emitted, source, p, pool, ref_line, NT, dt,
+                    lambda e, d, s=sigma: _finite_size(rng, e, d, grid, s, NT, dt))
+                if finite_size:
                     rec_flux[step] = flux
-                    pool = pool + dt * (emitted - source)
-                    ref_line.push(emitted)
-                elif finite_size:
-                    A, p = _finite_size(rng, emitted, p, grid, sigma, NT, dt)
-                    rec_flux[step] = flux
-                    pool = pool + dt * (A - source)
-                    if ref_line is not None:
-                        ref_line.push(A)
-                else:
-                    A = flux
-                    pool = pool + dt * (emitted - source)
-                    if ref_line is not None:
-                        ref_line.push(emitted)
                 if record_densities and step % rec_every == 0:
                     dens.append(p.copy())
                     dens_t.append(step * dt)
