@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _jump_operator as jo
 from ._activity import step_activity
-from ._network import DelayLine, delay_kernel
+from ._network import DelayLine, delayed_external_rate
 from .stimulus import Stimulus
 
 __all__ = ["simulate_jumps", "jump_channels"]
@@ -140,14 +140,7 @@ def _stimulus_arrays(stimulus: Stimulus | None, pops, chan, per_ext, times, dt):
     if ch["I_ext"] is not None:
         drive += ch["I_ext"] * (pops.tau_m / pops.C)
     for e in ch["external"]:
-        kern = delay_kernel(float(e.delay), float(e.delay_sd), e.delay_dist, dt)
-        lags = np.arange(1, kern.size + 1)
-        t_ext = np.concatenate([times[0] - lags[::-1] * dt, times])
-        r = e.rate.values(t_ext, "Hz", f"{e.name} rate (Hz)")
-        if r.ndim != 1:
-            raise ValueError(f"{e.name}: the rate of an external population is one value per "
-                             "time (Hz)")
-        delayed = np.convolve(r, np.concatenate([[0.0], kern]))[kern.size:kern.size + times.size]
+        delayed = delayed_external_rate(e, times, dt)
         Ke = np.broadcast_to(np.asarray(e.K, dtype=float), (n,))
         Je = np.broadcast_to(np.asarray(e.J, dtype=float), (n,))
         for a in range(n):

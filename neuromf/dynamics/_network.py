@@ -219,6 +219,41 @@ def delay_kernel(mean: float, sd: float, dist: str, dt: float) -> np.ndarray:
     return np.clip(w, 0.0, None) / np.clip(w, 0.0, None).sum()
 
 
+def delayed_external_rate(external: Any, times: np.ndarray, dt: float) -> np.ndarray:
+    """Rate of an external population as its targets receive it, through its delays.
+
+    Parameters
+    ----------
+    external : ExternalPopulation
+        A stimulus population (:class:`neuromf.dynamics.stimulus.ExternalPopulation`):
+        ``rate`` (a signal in Hz), ``delay``, ``delay_sd`` (s) and ``delay_dist``.
+    times : numpy.ndarray
+        Times of the run (s), spaced by ``dt``.
+    dt : float
+        Time step (s).
+
+    Returns
+    -------
+    numpy.ndarray
+        The rate (Hz) at each of ``times`` convolved with the delay kernel of
+        :func:`delay_kernel` (the rate before ``times[0]`` evaluated as the signal gives it).
+
+    Raises
+    ------
+    ValueError
+        If the rate is not one value per time.
+    """
+    kern = delay_kernel(float(external.delay), float(external.delay_sd),
+                        external.delay_dist, dt)
+    lags = np.arange(1, kern.size + 1)
+    t_ext = np.concatenate([times[0] - lags[::-1] * dt, times])
+    r = external.rate.values(t_ext, "Hz", f"{external.name} rate (Hz)")
+    if r.ndim != 1:
+        raise ValueError(f"{external.name}: the rate of an external population is one value "
+                         "per time (Hz)")
+    return np.convolve(r, np.concatenate([[0.0], kern]))[kern.size:kern.size + times.size]
+
+
 class DelayLine:
     """Ring buffer of past population rates and the delayed input statistics.
 

@@ -64,7 +64,7 @@ from ..special import _siegert
 from ..utils import check_choice, check_positive
 from . import _fokker_planck as fp
 from ._activity import step_activity
-from ._network import DelayLine, delay_kernel, populations_from_model
+from ._network import DelayLine, delayed_external_rate, populations_from_model
 from .result import DynamicsResult
 from .stimulus import Stimulus
 
@@ -122,14 +122,7 @@ def _external_arrays(stimulus: Stimulus | None, pops, times: np.ndarray, dt: flo
     if ch["I_ext"] is not None:
         dc = ch["I_ext"] * (pops.tau_m / pops.C)
     for e in ch["external"]:
-        kern = delay_kernel(float(e.delay), float(e.delay_sd), e.delay_dist, dt)
-        lags = np.arange(1, kern.size + 1)
-        t_ext = np.concatenate([times[0] - lags[::-1] * dt, times])
-        r = e.rate.values(t_ext, "Hz", f"{e.name} rate (Hz)")
-        if r.ndim != 1:
-            raise ValueError(f"{e.name}: the rate of an external population is one value per "
-                             "time (Hz)")
-        delayed = np.convolve(r, np.concatenate([[0.0], kern]))[kern.size:kern.size + n_t]
+        delayed = delayed_external_rate(e, times, dt)
         K = np.broadcast_to(np.asarray(e.K, dtype=float), (n,))
         J = np.broadcast_to(np.asarray(e.J, dtype=float), (n,))
         mu += delayed[:, None] * (pops.tau_m * K * J)
